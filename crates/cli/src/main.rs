@@ -1,0 +1,37 @@
+//! `berth`: a thin command-line front end over berth-core.
+//! Exit codes: 0 success, 1 runtime failure (engine, build), 2 bad input.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+mod output;
+
+#[derive(Parser)]
+#[command(name = "berth", version, about = "Take a project folder and get it running in a container")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Work out what a project folder is, with the evidence for each conclusion
+    Detect {
+        path: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Detect { path, json } => berth_core::detect::detect(&path)
+            .map(|d| output::print(&d, json, || format!("{d:#?}"))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => output::fail(&e),
+    }
+}

@@ -1,0 +1,129 @@
+//! Detection: what a folder is, with the evidence for every conclusion.
+//!
+//! One file per stack behind the [`Detector`] trait, tried in priority order by
+//! [`detect`]. Detectors read through a [`Project`] view (which honours .gitignore and
+//! .dockerignore) and never touch `std::fs` themselves.
+
+use crate::project::Project;
+use crate::Result;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use ts_rs::TS;
+
+/// The stacks Berth knows. Serialized lower-case: `python|node|go|rust|java|ruby|php|dotnet|static`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Stack {
+    Python,
+    Node,
+    Go,
+    Rust,
+    Java,
+    Ruby,
+    Php,
+    Dotnet,
+    Static,
+}
+
+/// Backing services an app depends on, inferred from its dependencies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Service {
+    Redis,
+    Postgres,
+    Mysql,
+    Mongodb,
+    Rabbitmq,
+    Memcached,
+}
+
+/// Where a conclusion came from. `field` names the conclusion (`stack`, `framework`,
+/// `package_manager`, `language_version`, `start_command`, `port`, `health_path`,
+/// `services`), `file` is relative to the project root (forward slashes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Evidence {
+    pub field: String,
+    pub file: String,
+    pub line: Option<u32>,
+    pub detail: String,
+}
+
+/// The result of detection. Field names are stable: they are the `berth detect --json` format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Detection {
+    pub stack: Stack,
+    /// Lower-case framework name (`flask`, `nextjs`, `spring-boot`...) or null.
+    pub framework: Option<String>,
+    pub package_manager: Option<String>,
+    pub language_version: Option<String>,
+    /// argv, never a shell string.
+    pub start_command: Vec<String>,
+    pub port: Option<u16>,
+    pub health_path: Option<String>,
+    pub services: Vec<Service>,
+    /// Dependency manifests and lockfiles found (relative paths), copied into the image
+    /// before the source so code edits reuse the dependency layer.
+    pub manifests: Vec<String>,
+    /// Stack-specific facts the renderer needs. Keys are stable and documented on
+    /// [`hint_keys`].
+    pub hints: std::collections::BTreeMap<String, String>,
+    pub evidence: Vec<Evidence>,
+}
+
+/// The stable keys of [`Detection::hints`].
+pub mod hint_keys {
+    /// node: the package.json script that builds the app (usually `build`).
+    pub const BUILD_SCRIPT: &str = "build_script";
+    /// node SPA / static: folder holding the built static files (`dist`, `build`, `dist/<app>/browser`).
+    pub const OUTPUT_DIR: &str = "output_dir";
+    /// node/next: `true` when next.config sets `output: 'standalone'`.
+    pub const NEXT_STANDALONE: &str = "next_standalone";
+    /// go: the main package to build (`.`, `./cmd/server`).
+    pub const MAIN_PACKAGE: &str = "main_package";
+    /// rust: the binary target to build and run.
+    pub const BIN_NAME: &str = "bin_name";
+    /// java: `true` when the build tool's wrapper (mvnw/gradlew) is present.
+    pub const WRAPPER: &str = "wrapper";
+    /// php / static: the web document root relative to the project (`public`, `.`).
+    pub const DOCUMENT_ROOT: &str = "document_root";
+    /// dotnet: the web project file (`src/Api/Api.csproj`).
+    pub const PROJECT_FILE: &str = "project_file";
+    /// dotnet: the assembly name (`Api`), whose `.dll` is run.
+    pub const ASSEMBLY_NAME: &str = "assembly_name";
+    /// python: the WSGI/ASGI application (`app:app`, `mysite.wsgi:application`).
+    pub const APP_MODULE: &str = "app_module";
+}
+
+/// One stack's detector. Returns `Ok(None)` when the folder is not this stack.
+pub trait Detector: Sync {
+    fn name(&self) -> &'static str;
+    fn detect(&self, project: &Project) -> Result<Option<Detection>>;
+}
+
+/// Detect what the folder at `path` is.
+pub fn detect(path: &Path) -> Result<Detection> {
+    let project = Project::open(path)?;
+    detect_project(&project)
+}
+
+/// Detect over an already-opened project view.
+pub fn detect_project(project: &Project) -> Result<Detection> {
+    for detector in registry() {
+        if let Some(d) = detector.detect(project)? {
+            return Ok(d);
+        }
+    }
+    Err(crate::Error::NotAProject {
+        path: project.root().to_path_buf(),
+        reason: "no manifest of a known stack was found".into(),
+    })
+}
+
+/// All detectors in priority order.
+pub fn registry() -> &'static [&'static dyn Detector] {
+    &[]
+}
