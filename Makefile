@@ -1,0 +1,61 @@
+# Berth — the README's commands. `make run` launches the app, `make test` runs every test.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+APP_TARGET := $(CURDIR)/target/app
+APP_BIN := $(APP_TARGET)/release/berth-app
+
+.PHONY: setup run app ui cli test lint test-rust test-ui e2e bindings-check bench engine fmt
+
+setup:
+	bash scripts/setup-debian.sh
+
+ui: setup
+	cd ui && npm run build
+
+# The desktop app with the UI embedded (what the Tauri CLI builds), in its own target dir.
+app: ui
+	CARGO_TARGET_DIR=$(APP_TARGET) $(CARGO) build --release -p berth-app --features tauri/custom-protocol
+
+cli:
+	$(CARGO) build --release --bin berth
+
+run: app
+	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+	  echo "No display: running Berth under Xvfb (headless)."; \
+	  dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" $(APP_BIN); \
+	else \
+	  $(APP_BIN); \
+	fi
+
+engine:
+	bash scripts/start-dockerd.sh
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	cd ui && npm run check
+
+bindings-check:
+	bash scripts/check-bindings.sh
+
+test-rust: engine
+	$(CARGO) test --workspace --no-fail-fast
+
+test-ui:
+	cd ui && npm test
+	cd ui && npm run e2e-ui
+
+e2e: app
+	bash scripts/e2e.sh
+
+test: setup lint bindings-check test-rust test-ui e2e
+	@echo "make test: all suites passed"
+
+bench: cli engine
+	bash scripts/bench-detect.sh
+	bash scripts/bench-ports.sh
+	bash scripts/bench-stats.sh
