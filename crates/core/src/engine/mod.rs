@@ -1,1 +1,230 @@
-//! The only module that imports bollard. (in progress)
+//! The only module that imports bollard. It converts bollard's models into Berth's own
+//! small types; everything above it (CLI, app) talks to [`Engine`].
+//!
+//! - [`discovery`]: where the engine is (pure, unit-tested), then [`Engine::connect`].
+//! - [`context`] / [`build`]: in-memory build context and builds with progress events.
+//! - [`run`], [`lifecycle`], [`health`], [`logs`]: containers Berth creates, labelled
+//!   [`LABEL_PROJECT`] / [`LABEL_MANAGED`].
+
+pub mod build;
+pub mod context;
+pub mod discovery;
+pub mod lifecycle;
+
+use crate::{Error, Result};
+use bollard::Docker;
+use discovery::{Candidate, Endpoint};
+use serde::Serialize;
+use std::time::Duration;
+use ts_rs::TS;
+
+pub use discovery::{EndpointSource, Product};
+
+/// Label on every container and image Berth creates: the project's absolute folder.
+pub const LABEL_PROJECT: &str = "dev.berth.project";
+/// Label on every container and image Berth creates: `true`.
+pub const LABEL_MANAGED: &str = "dev.berth.managed";
+
+/// How long connect waits for the engine to answer a ping.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Per-request timeout (seconds) for the HTTP client; long streams (build, logs) are
+/// bounded by their own cancellation instead.
+const REQUEST_TIMEOUT_SECS: u64 = 3600;
+
+/// A connected, version-negotiated engine.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    docker: Docker,
+    endpoint: Endpoint,
+}
+
+/// What `berth engine` reports.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct EngineInfo {
+    pub endpoint: String,
+    pub source: EndpointSource,
+    /// Human-readable "why this engine".
+    pub reason: String,
+    pub version: String,
+    pub api_version: String,
+    /// The API version Berth speaks with it after negotiation.
+    pub negotiated_api_version: String,
+    pub os: String,
+    pub arch: String,
+    /// Whether the daemon has a built-in BuildKit (Linux engines, API >= 1.39).
+    pub buildkit_available: bool,
+    /// The builder Berth uses for builds.
+    pub builder: String,
+}
+
+impl Engine {
+    /// Discover the engine from this process's environment, connect and ping it.
+    pub async fn connect() -> Result<Engine> {
+        Self::connect_candidates(discovery::system_candidates()).await
+    }
+
+    /// Try the candidates in order; the first that answers a ping wins.
+    pub async fn connect_candidates(mut tried: Vec<Candidate>) -> Result<Engine> {
+        for c in tried.iter_mut() {
+            if !c.present || c.problem.is_some() {
+                continue;
+            }
+            match Self::connect_to(c.endpoint.clone()).await {
+                Ok(e) => return Ok(e),
+                Err(e) => c.problem = Some(e.to_string()),
+            }
+        }
+        Err(Error::EngineUnavailable(discovery::no_engine_message(
+            &tried,
+        )))
+    }
+
+    /// Connect to one endpoint: ping with [`CONNECT_TIMEOUT`], then negotiate the API version.
+    pub async fn connect_to(endpoint: Endpoint) -> Result<Engine> {
+        let host = endpoint.host.as_str();
+        let v = bollard::API_DEFAULT_VERSION;
+        let docker = if host.starts_with("unix://") {
+            #[cfg(unix)]
+            {
+                Docker::connect_with_unix(host, REQUEST_TIMEOUT_SECS, v)
+            }
+            #[cfg(not(unix))]
+            {
+                return Err(Error::EngineUnavailable(format!(
+                    "{host}: unix sockets are not supported on this system"
+                )));
+            }
+        } else if host.starts_with("npipe://") {
+            #[cfg(windows)]
+            {
+                Docker::connect_with_named_pipe(host, REQUEST_TIMEOUT_SECS, v)
+            }
+            #[cfg(not(windows))]
+            {
+                return Err(Error::EngineUnavailable(format!(
+                    "{host}: named pipes exist only on Windows"
+                )));
+            }
+        } else if host.starts_with("tcp://") || host.starts_with("http://") {
+            Docker::connect_with_http(host, REQUEST_TIMEOUT_SECS, v)
+        } else {
+            return Err(Error::EngineUnavailable(format!(
+                "{host}: unsupported engine address (use unix://, tcp:// or npipe://)"
+            )));
+        }
+        .map_err(|e| Error::EngineUnavailable(format!("{host}: {e}")))?;
+        let answered = tokio::time::timeout(CONNECT_TIMEOUT, async {
+            docker.ping().await?;
+            docker.negotiate_version().await
+        })
+        .await;
+        let docker = match answered {
+            Ok(Ok(d)) => d,
+            Ok(Err(e)) => {
+                return Err(Error::EngineUnavailable(format!(
+                    "{host}: {}",
+                    short_error(&e)
+                )))
+            }
+            Err(_) => {
+                return Err(Error::EngineUnavailable(format!(
+                    "{host}: no answer within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                )))
+            }
+        };
+        Ok(Engine { docker, endpoint })
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The bollard client, for the other modules under `engine/`.
+    pub(crate) fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    /// Version, API, platform and builder of the connected engine.
+    pub async fn info(&self) -> Result<EngineInfo> {
+        let v = self.docker.version().await.map_err(engine_err)?;
+        let api = v.api_version.clone().unwrap_or_default();
+        let os = v.os.clone().unwrap_or_default();
+        let buildkit_available = os == "linux" && api_at_least(&api, 1, 39);
+        Ok(EngineInfo {
+            endpoint: self.endpoint.host.clone(),
+            source: self.endpoint.source.clone(),
+            reason: self.endpoint.source.to_string(),
+            version: v.version.unwrap_or_default(),
+            api_version: api,
+            negotiated_api_version: self.docker.client_version().to_string(),
+            os,
+            arch: v.arch.unwrap_or_default(),
+            buildkit_available,
+            builder: "classic (BuildKit session not used yet)".into(),
+        })
+    }
+}
+
+/// `"1.41"` >= (1, 39)?
+pub fn api_at_least(api: &str, major: u32, minor: u32) -> bool {
+    let mut it = api.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (a, b) = (it.next().unwrap_or(0), it.next().unwrap_or(0));
+    (a, b) >= (major, minor)
+}
+
+/// A one-line form of a bollard error (server errors carry the engine's message).
+pub(crate) fn short_error(e: &bollard::errors::Error) -> String {
+    use bollard::errors::Error as B;
+    match e {
+        B::DockerResponseServerError {
+            status_code,
+            message,
+        } => format!("{message} (HTTP {status_code})"),
+        other => {
+            let s = other.to_string();
+            // hyper's messages nest the cause; keep them on one line.
+            s.replace('\n', " ")
+        }
+    }
+}
+
+pub(crate) fn engine_err(e: bollard::errors::Error) -> Error {
+    use bollard::errors::Error as B;
+    match &e {
+        B::HyperResponseError { .. }
+        | B::HyperLegacyError { .. }
+        | B::IOError { .. }
+        | B::RequestTimeoutError => {
+            Error::EngineUnavailable(format!("engine stopped answering: {}", short_error(&e)))
+        }
+        _ => Error::Engine(short_error(&e)),
+    }
+}
+
+/// Is this a "no such container/image" answer?
+pub(crate) fn is_not_found(e: &bollard::errors::Error) -> bool {
+    matches!(
+        e,
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            ..
+        }
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_versions_compare() {
+        assert!(api_at_least("1.41", 1, 39));
+        assert!(api_at_least("1.39", 1, 39));
+        assert!(!api_at_least("1.38", 1, 39));
+        assert!(api_at_least("2.0", 1, 39));
+        assert!(!api_at_least("", 1, 39));
+    }
+}

@@ -1,0 +1,415 @@
+//! Building an image from a folder with progress events. The engine's classic builder is
+//! used (BuildKit needs a gRPC session; see [`super::EngineInfo::builder`]); its output is
+//! parsed into typed [`BuildEvent`]s by the pure [`parse_output`].
+//!
+//! Cancelling (the token, or dropping the future) closes the connection, which makes the
+//! daemon stop the build; Berth then removes the intermediate containers and the images
+//! this build created, so nothing half-made is left.
+
+use super::context::tar_context;
+use super::lifecycle::berth_labels;
+use super::{engine_err, Engine};
+use crate::{Error, Result};
+use bollard::query_parameters::{BuildImageOptions, RemoveContainerOptions, RemoveImageOptions};
+use futures_util::StreamExt;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
+
+/// Target image size (bytes): 100 MB.
+pub const TARGET_IMAGE_BYTES: u64 = 100 * 1000 * 1000;
+/// Target build time: 5 minutes.
+pub const TARGET_BUILD_TIME: Duration = Duration::from_secs(300);
+/// Name of the in-memory Dockerfile added to the context when the plan's Dockerfile is not
+/// written to disk.
+pub const IN_MEMORY_DOCKERFILE: &str = ".berth.Dockerfile";
+
+/// One step of build progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum BuildEvent {
+    /// Context tarred and being sent.
+    Context { files: u32, bytes: u64 },
+    /// `Step n/total : INSTRUCTION`.
+    Step {
+        n: u32,
+        total: u32,
+        instruction: String,
+    },
+    /// The current step was satisfied from the cache.
+    Cached { n: u32 },
+    /// A line of output of the current step (RUN output, pull progress, ...).
+    Output { line: String },
+    /// The build failed with this message.
+    Error { message: String },
+    /// The image was built.
+    Built { image_id: String },
+}
+
+/// Where and what to build.
+#[derive(Debug, Clone)]
+pub struct BuildRequest {
+    /// The project folder (the context root; its absolute path goes into the labels).
+    pub context: PathBuf,
+    /// `name:tag` for the image.
+    pub tag: String,
+    /// The Dockerfile relative to the context (default `Dockerfile`).
+    pub dockerfile: String,
+    /// A Dockerfile to build with, held in memory (rendered from a plan, not written).
+    pub dockerfile_contents: Option<String>,
+    pub no_cache: bool,
+}
+
+impl BuildRequest {
+    pub fn new(context: &Path, tag: &str) -> BuildRequest {
+        BuildRequest {
+            context: context.to_path_buf(),
+            tag: tag.to_string(),
+            dockerfile: "Dockerfile".into(),
+            dockerfile_contents: None,
+            no_cache: false,
+        }
+    }
+}
+
+/// A target and whether this build met it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct TargetCheck {
+    pub name: String,
+    pub target: String,
+    pub actual: String,
+    pub met: bool,
+    pub hint: Option<String>,
+}
+
+/// The outcome of a build.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct BuildReport {
+    pub image_id: String,
+    pub tag: String,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+    #[ts(type = "number")]
+    pub duration_ms: u64,
+    pub steps: u32,
+    pub cached_steps: u32,
+    pub builder: String,
+    pub targets: Vec<TargetCheck>,
+}
+
+/// What one stream line says, and the ids it reveals (for cleanup on cancel).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Parsed {
+    pub events: Vec<BuildEvent>,
+    /// `---> Running in <id>`: an intermediate container.
+    pub container: Option<String>,
+    /// `---> <id>` after a step that was not cached: an image this build made.
+    pub image: Option<String>,
+}
+
+/// Parse one chunk of the classic builder's `stream` output (may hold several lines).
+/// `cached_step` is true when the previous line said `Using cache` (so the following image
+/// id is not new).
+pub fn parse_output(chunk: &str, current_step: u32, cached_step: &mut bool) -> Parsed {
+    let mut p = Parsed::default();
+    for line in chunk.lines() {
+        let t = line.trim_end();
+        if t.trim().is_empty() {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("Step ") {
+            if let Some((nums, instr)) = rest.split_once(" : ") {
+                if let Some((n, total)) = nums.split_once('/') {
+                    if let (Ok(n), Ok(total)) = (n.trim().parse(), total.trim().parse()) {
+                        *cached_step = false;
+                        p.events.push(BuildEvent::Step {
+                            n,
+                            total,
+                            instruction: instr.trim().to_string(),
+                        });
+                        continue;
+                    }
+                }
+            }
+        }
+        let s = t.trim();
+        if s == "---> Using cache" {
+            *cached_step = true;
+            p.events.push(BuildEvent::Cached { n: current_step });
+            continue;
+        }
+        if let Some(id) = s.strip_prefix("---> Running in ") {
+            p.container = Some(id.trim().to_string());
+            continue;
+        }
+        if let Some(id) = s.strip_prefix("---> ") {
+            let id = id.trim();
+            if !id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit()) {
+                if !*cached_step {
+                    p.image = Some(id.to_string());
+                }
+                continue;
+            }
+        }
+        if s.starts_with("Removing intermediate container ") {
+            continue;
+        }
+        p.events.push(BuildEvent::Output {
+            line: t.to_string(),
+        });
+    }
+    p
+}
+
+/// Compare a build with the targets (pure).
+pub fn check_targets(size_bytes: u64, duration: Duration) -> Vec<TargetCheck> {
+    let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+    let size_met = size_bytes < TARGET_IMAGE_BYTES;
+    let time_met = duration < TARGET_BUILD_TIME;
+    vec![
+        TargetCheck {
+            name: "image size".into(),
+            target: format!("< {}", mb(TARGET_IMAGE_BYTES)),
+            actual: mb(size_bytes),
+            met: size_met,
+            hint: (!size_met).then(|| {
+                "use a slim or distroless runtime stage, copy only build outputs into it, and \
+                 list caches, tests and VCS folders in .dockerignore"
+                    .into()
+            }),
+        },
+        TargetCheck {
+            name: "build time".into(),
+            target: format!("< {} min", TARGET_BUILD_TIME.as_secs() / 60),
+            actual: format!("{:.1} s", duration.as_secs_f64()),
+            met: time_met,
+            hint: (!time_met).then(|| {
+                "copy dependency manifests and install dependencies before copying the \
+                 sources so that layer stays cached; shrink the context with .dockerignore"
+                    .into()
+            }),
+        },
+    ]
+}
+
+/// Ids a build created, removed again if it does not finish.
+#[derive(Debug, Default)]
+struct Created {
+    containers: Vec<String>,
+    images: Vec<String>,
+}
+
+impl Engine {
+    /// Build an image, reporting progress through `on_event`. Cancelling `cancel` stops the
+    /// build and removes what it created; the result is then [`Error::Cancelled`].
+    pub async fn build(
+        &self,
+        req: &BuildRequest,
+        mut on_event: impl FnMut(BuildEvent) + Send,
+        cancel: CancellationToken,
+    ) -> Result<BuildReport> {
+        let started = Instant::now();
+        let root = std::fs::canonicalize(&req.context)
+            .map_err(|_| Error::NotFound(req.context.clone()))?;
+        let (dockerfile, extra) = match &req.dockerfile_contents {
+            Some(text) => (
+                IN_MEMORY_DOCKERFILE.to_string(),
+                vec![(IN_MEMORY_DOCKERFILE.to_string(), text.clone().into_bytes())],
+            ),
+            None => {
+                if !root.join(&req.dockerfile).is_file() {
+                    return Err(Error::NotAProject {
+                        path: root.clone(),
+                        reason: format!("no {} in the folder", req.dockerfile),
+                    });
+                }
+                (req.dockerfile.clone(), Vec::new())
+            }
+        };
+        let ctx_root = root.clone();
+        let df = dockerfile.clone();
+        let ctx = tokio::task::spawn_blocking(move || tar_context(&ctx_root, &df, &extra))
+            .await
+            .map_err(|e| Error::Engine(format!("context task failed: {e}")))??;
+        on_event(BuildEvent::Context {
+            files: u32::try_from(ctx.files).unwrap_or(u32::MAX),
+            bytes: ctx.tar.len() as u64,
+        });
+        let opts = BuildImageOptions {
+            dockerfile,
+            t: Some(req.tag.clone()),
+            rm: true,
+            forcerm: true,
+            nocache: req.no_cache,
+            labels: Some(berth_labels(&root)),
+            ..Default::default()
+        };
+        let mut created = Created::default();
+        let outcome = {
+            let stream =
+                self.docker()
+                    .build_image(opts, None, Some(bollard::body_full(ctx.tar.into())));
+            tokio::pin!(stream);
+            let mut step = 0u32;
+            let mut steps = 0u32;
+            let mut cached = 0u32;
+            let mut cached_step = false;
+            let mut image_id: Option<String> = None;
+            loop {
+                let item = tokio::select! {
+                    _ = cancel.cancelled() => break Err(Error::Cancelled),
+                    item = stream.next() => item,
+                };
+                let Some(item) = item else {
+                    break match image_id.take() {
+                        Some(id) => Ok((id, steps, cached)),
+                        None => Err(Error::Engine(
+                            "the build ended without producing an image".into(),
+                        )),
+                    };
+                };
+                let info = match item {
+                    Ok(i) => i,
+                    Err(bollard::errors::Error::DockerStreamError { error }) => {
+                        on_event(BuildEvent::Error {
+                            message: error.clone(),
+                        });
+                        break Err(Error::Engine(format!("build failed: {error}")));
+                    }
+                    Err(e) => break Err(engine_err(e)),
+                };
+                if let Some(id) = info.aux.and_then(|a| a.id) {
+                    image_id = Some(id);
+                }
+                if let Some(text) = info.stream {
+                    let p = parse_output(&text, step, &mut cached_step);
+                    created.containers.extend(p.container);
+                    created.images.extend(p.image);
+                    for ev in p.events {
+                        match &ev {
+                            BuildEvent::Step { n, total, .. } => {
+                                step = *n;
+                                steps = *total;
+                            }
+                            BuildEvent::Cached { .. } => cached += 1,
+                            _ => {}
+                        }
+                        on_event(ev);
+                    }
+                }
+                if let Some(status) = info.status {
+                    on_event(BuildEvent::Output { line: status });
+                }
+            }
+        };
+        match outcome {
+            Ok((image_id, steps, cached_steps)) => {
+                let size = self
+                    .docker()
+                    .inspect_image(&image_id)
+                    .await
+                    .map_err(engine_err)?
+                    .size
+                    .unwrap_or(0);
+                let size_bytes = u64::try_from(size).unwrap_or(0);
+                let duration = started.elapsed();
+                on_event(BuildEvent::Built {
+                    image_id: image_id.clone(),
+                });
+                Ok(BuildReport {
+                    image_id,
+                    tag: req.tag.clone(),
+                    size_bytes,
+                    duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+                    steps,
+                    cached_steps,
+                    builder: "classic".into(),
+                    targets: check_targets(size_bytes, duration),
+                })
+            }
+            Err(e) => {
+                self.clean_up_build(&created).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Remove what an unfinished build made: intermediate containers first, then the images
+    /// it committed (newest first; each is a parent of the next).
+    async fn clean_up_build(&self, created: &Created) {
+        // The daemon notices the closed connection asynchronously; give it a moment to
+        // stop the running step before removing its container.
+        for id in &created.containers {
+            let opts = RemoveContainerOptions {
+                force: true,
+                v: true,
+                link: false,
+            };
+            for _ in 0..20 {
+                match self.docker().remove_container(id, Some(opts.clone())).await {
+                    Ok(()) => break,
+                    Err(e) if super::is_not_found(&e) => break,
+                    Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+                }
+            }
+        }
+        for id in created.images.iter().rev() {
+            let opts = RemoveImageOptions {
+                force: false,
+                noprune: false,
+                platforms: None,
+            };
+            let _ = self.docker().remove_image(id, Some(opts), None).await;
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_classic_builder_output() {
+        let mut cached = false;
+        let p = parse_output("Step 2/5 : COPY busybox /bin/busybox\n", 1, &mut cached);
+        assert_eq!(
+            p.events,
+            vec![BuildEvent::Step {
+                n: 2,
+                total: 5,
+                instruction: "COPY busybox /bin/busybox".into()
+            }]
+        );
+        let p = parse_output(" ---> Using cache\n ---> 3f2a1b\n", 2, &mut cached);
+        assert_eq!(p.events, vec![BuildEvent::Cached { n: 2 }]);
+        assert_eq!(p.image, None, "a cached layer is not new");
+        let p = parse_output("Step 3/5 : RUN echo hi\n", 2, &mut cached);
+        assert!(!cached);
+        assert_eq!(p.events.len(), 1);
+        let p = parse_output(" ---> Running in 9c8d7e6f\n", 3, &mut cached);
+        assert_eq!(p.container.as_deref(), Some("9c8d7e6f"));
+        assert!(p.events.is_empty());
+        let p = parse_output(
+            "hi\nRemoving intermediate container 9c8d7e6f\n ---> abc123\n",
+            3,
+            &mut cached,
+        );
+        assert_eq!(p.events, vec![BuildEvent::Output { line: "hi".into() }]);
+        assert_eq!(p.image.as_deref(), Some("abc123"));
+    }
+
+    #[test]
+    fn targets_met_and_missed() {
+        let t = check_targets(5_000_000, Duration::from_secs(3));
+        assert!(t.iter().all(|t| t.met && t.hint.is_none()));
+        assert_eq!(t[0].actual, "5.0 MB");
+        let t = check_targets(250_000_000, Duration::from_secs(400));
+        assert!(t.iter().all(|t| !t.met && t.hint.is_some()));
+    }
+}
