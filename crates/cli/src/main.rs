@@ -6,9 +6,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod output;
+mod stats;
 
 #[derive(Parser)]
-#[command(name = "berth", version, about = "Take a project folder and get it running in a container")]
+#[command(
+    name = "berth",
+    version,
+    about = "Take a project folder and get it running in a container"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -22,13 +27,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Live CPU, memory, network and disk use of running containers (like `docker stats`)
+    Stats(stats::StatsArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Detect { path, json } => berth_core::detect::detect(&path)
-            .map(|d| output::print(&d, json, || format!("{d:#?}"))),
+        Command::Detect { path, json } => {
+            berth_core::detect::detect(&path).map(|d| output::print(&d, json, || format!("{d:#?}")))
+        }
+        Command::Stats(args) => stats::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
