@@ -9,7 +9,10 @@
 pub mod build;
 pub mod context;
 pub mod discovery;
+pub mod health;
 pub mod lifecycle;
+pub mod logs;
+pub mod run;
 
 use crate::{Error, Result};
 use bollard::Docker;
@@ -19,6 +22,8 @@ use std::time::Duration;
 use ts_rs::TS;
 
 pub use discovery::{EndpointSource, Product};
+/// Cancels a build or a follow; re-exported so callers need not depend on tokio-util.
+pub use tokio_util::sync::CancellationToken;
 
 /// Label on every container and image Berth creates: the project's absolute folder.
 pub const LABEL_PROJECT: &str = "dev.berth.project";

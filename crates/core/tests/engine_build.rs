@@ -1,0 +1,245 @@
+//! Builds on a real engine: progress events, cache reuse, labels, in-memory Dockerfiles,
+//! and cancellation that leaves nothing behind.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod engine_support;
+
+use berth_core::engine::build::{BuildEvent, BuildRequest};
+use berth_core::engine::CancellationToken;
+use berth_core::ErrorKind;
+use engine_support::{engine, TestProject, DOCKER};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+const DOCKERFILE: &str = "FROM scratch\nCOPY busybox /bin/busybox\n\
+RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+RUN echo building-step-output && mkdir -p /data\nUSER 65534\nCMD [\"/bin/busybox\", \"true\"]\n";
+
+#[tokio::test]
+async fn build_reports_progress_then_reuses_the_cache() {
+    let e = engine().await;
+    let p = TestProject::new(DOCKERFILE);
+    std::fs::write(p.path().join(".dockerignore"), "secret.txt\n").unwrap();
+    std::fs::write(p.path().join("secret.txt"), "do not send").unwrap();
+    let tag = format!("{}:test", p.name("img"));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let ev = events.clone();
+    let req = BuildRequest::new(p.path(), &tag);
+    let report = e
+        .build(
+            &req,
+            move |x| ev.lock().unwrap().push(x),
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    let evs = events.lock().unwrap().clone();
+    let steps: Vec<_> = evs
+        .iter()
+        .filter_map(|x| match x {
+            BuildEvent::Step { n, total, .. } => Some((*n, *total)),
+            _ => None,
+        })
+        .collect();
+    // The six Dockerfile steps, then the classic builder's two LABEL steps (Berth's labels).
+    assert_eq!(steps, (1..=8).map(|n| (n, 8)).collect::<Vec<_>>());
+    assert!(evs.iter().any(|x| matches!(x, BuildEvent::Step { n: 8, instruction, .. } if instruction.contains("dev.berth"))), "{evs:?}");
+    assert!(
+        evs.iter().any(
+            |x| matches!(x, BuildEvent::Output { line } if line.contains("building-step-output"))
+        ),
+        "{evs:?}"
+    );
+    assert!(
+        matches!(evs.first(), Some(BuildEvent::Context { files, .. }) if *files == 3),
+        "{evs:?}"
+    );
+    assert!(matches!(evs.last(), Some(BuildEvent::Built { .. })));
+    assert_eq!(report.steps, 8);
+    assert!(
+        report.size_bytes > 500_000 && report.size_bytes < 5_000_000,
+        "{}",
+        report.size_bytes
+    );
+    assert!(report.targets.iter().all(|t| t.met), "{:?}", report.targets);
+
+    // Labels on the image.
+    let out = Command::new(DOCKER)
+        .args([
+            "image",
+            "inspect",
+            "-f",
+            "{{index .Config.Labels \"dev.berth.project\"}}",
+            &tag,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        p.path().display().to_string()
+    );
+
+    // Second build: every step that can be cached is.
+    let events2 = Arc::new(Mutex::new(Vec::new()));
+    let ev2 = events2.clone();
+    let again = e
+        .build(
+            &req,
+            move |x| ev2.lock().unwrap().push(x),
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        again.image_id,
+        report.image_id,
+        "{:?}",
+        events2.lock().unwrap()
+    );
+    assert!(again.cached_steps >= 6, "{again:?}");
+    assert!(events2
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|x| matches!(x, BuildEvent::Cached { .. })));
+}
+
+#[tokio::test]
+async fn an_in_memory_dockerfile_is_built_without_writing_it() {
+    let e = engine().await;
+    let p = TestProject::new("this file is not used\n");
+    std::fs::remove_file(p.path().join("Dockerfile")).unwrap();
+    let tag = format!("{}:mem", p.name("img"));
+    let mut req = BuildRequest::new(p.path(), &tag);
+    req.dockerfile_contents = Some("FROM scratch\nCOPY busybox /bin/busybox\n".into());
+    let r = e
+        .build(&req, |_| {}, CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.steps, 2 + 2); // + the label steps
+    assert!(!p.path().join(".berth.Dockerfile").exists());
+    assert!(!p.path().join("Dockerfile").exists());
+}
+
+#[tokio::test]
+async fn a_failing_step_is_an_error_event() {
+    let e = engine().await;
+    let p = TestProject::new(
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"false\"]\n",
+    );
+    let tag = format!("{}:fail", p.name("img"));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let ev = events.clone();
+    let err = e
+        .build(
+            &BuildRequest::new(p.path(), &tag),
+            move |x| ev.lock().unwrap().push(x),
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Engine);
+    assert!(err.to_string().contains("non-zero code"), "{err}");
+    assert!(events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|x| matches!(x, BuildEvent::Error { .. })));
+}
+
+/// Ids of images (including intermediate ones) whose build command mentions `token`.
+fn images_mentioning(token: &str) -> Vec<String> {
+    let out = Command::new(DOCKER)
+        .args(["images", "-aq", "--no-trunc"])
+        .output()
+        .unwrap();
+    let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    ids.into_iter()
+        .filter(|id| {
+            let o = Command::new(DOCKER)
+                .args([
+                    "image",
+                    "inspect",
+                    "-f",
+                    "{{json .ContainerConfig.Cmd}} {{json .Config.Cmd}}",
+                    id,
+                ])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&o.stdout).contains(token)
+        })
+        .collect()
+}
+
+/// Containers (any state) whose command mentions `token`.
+fn containers_mentioning(token: &str) -> Vec<String> {
+    let out = Command::new(DOCKER)
+        .args(["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains(token))
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn cancelling_a_build_leaves_nothing_half_made() {
+    let e = engine().await;
+    let p = TestProject::new("");
+    let token = p.name("tok");
+    // A first RUN unique to this test (so its layer is new, not from a cache), then a long step.
+    std::fs::write(
+        p.path().join("Dockerfile"),
+        format!(
+            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+             RUN echo {token} > /token\nRUN sleep 60 && echo {token}\n"
+        ),
+    )
+    .unwrap();
+    let tag = format!("{}:cancel", p.name("img"));
+    let cancel = CancellationToken::new();
+    let c2 = cancel.clone();
+    let reached = Arc::new(Mutex::new(false));
+    let r2 = reached.clone();
+    let req = BuildRequest::new(p.path(), &tag);
+    let err = e
+        .build(
+            &req,
+            move |x| {
+                if let BuildEvent::Step { n: 5, .. } = x {
+                    *r2.lock().unwrap() = true;
+                    // Let the engine start the RUN container, then cancel.
+                    let c3 = c2.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                        c3.cancel();
+                    });
+                }
+            },
+            cancel,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Cancelled);
+    assert!(*reached.lock().unwrap());
+    assert_eq!(
+        containers_mentioning(&token),
+        Vec::<String>::new(),
+        "intermediate containers left"
+    );
+    assert_eq!(
+        images_mentioning(&token),
+        Vec::<String>::new(),
+        "intermediate images left"
+    );
+    let out = Command::new(DOCKER)
+        .args(["image", "inspect", &tag])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the tag must not exist");
+}

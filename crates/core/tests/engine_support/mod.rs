@@ -1,0 +1,129 @@
+//! Shared helpers for the engine tests: a real engine (never skipped), busybox-based test
+//! projects (no registry needed), and a guard that removes every container and image a test
+//! created (by the project label) even when the test fails.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use berth_core::engine::Engine;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const DOCKER: &str = "/usr/bin/docker";
+
+/// Connect to the engine or fail the test with how to start one.
+pub async fn engine() -> Engine {
+    match Engine::connect().await {
+        Ok(e) => e,
+        Err(e) => panic!(
+            "engine tests need a running engine: run `bash scripts/start-dockerd.sh` first.\n{e}"
+        ),
+    }
+}
+
+/// A temporary project folder; dropping it removes the containers and images labelled
+/// with its path, then the folder.
+pub struct TestProject {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl TestProject {
+    /// A folder with busybox and the given Dockerfile.
+    pub fn new(dockerfile: &str) -> TestProject {
+        let dir = tempfile::Builder::new()
+            .prefix("berth-eng-")
+            .tempdir()
+            .unwrap();
+        let path = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::copy("/bin/busybox", path.join("busybox"))
+            .expect("busybox-static at /bin/busybox");
+        std::fs::write(path.join("Dockerfile"), dockerfile).unwrap();
+        TestProject { dir, path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A unique, lowercase name usable as container name and image repository.
+    pub fn name(&self, what: &str) -> String {
+        let base = self
+            .path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_lowercase();
+        format!("{base}-{what}").replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-")
+    }
+}
+
+/// Remove every container and image labelled with `project`.
+pub fn clean_label(project: &Path) {
+    let filter = format!("label=dev.berth.project={}", project.display());
+    let ids = |args: &[&str]| -> Vec<String> {
+        let out = Command::new(DOCKER).args(args).output();
+        out.map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let cs = ids(&["ps", "-aq", "--filter", &filter]);
+    if !cs.is_empty() {
+        let _ = Command::new(DOCKER).arg("rm").arg("-f").args(&cs).output();
+    }
+    let is = ids(&["images", "-q", "--filter", &filter]);
+    if !is.is_empty() {
+        let _ = Command::new(DOCKER).arg("rmi").arg("-f").args(&is).output();
+    }
+}
+
+impl Drop for TestProject {
+    fn drop(&mut self) {
+        clean_label(&self.path);
+    }
+}
+
+/// Removes a container by name on drop (for containers made outside Berth in a test).
+pub struct ContainerGuard(pub String);
+
+impl Drop for ContainerGuard {
+    fn drop(&mut self) {
+        let _ = Command::new(DOCKER).args(["rm", "-f", &self.0]).output();
+    }
+}
+
+/// A busybox httpd serving /www on 8080 with a HEALTHCHECK on /health.
+pub fn httpd_dockerfile(healthcheck: bool, health_file: bool) -> String {
+    let mut s = String::from(
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
+    );
+    s.push_str("RUN mkdir -p /www && echo hello > /www/index.html\n");
+    if health_file {
+        s.push_str("RUN echo ok > /www/health\n");
+    }
+    s.push_str("USER 65534\nEXPOSE 8080\n");
+    if healthcheck {
+        s.push_str(
+            "HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD [\"/bin/busybox\", \"wget\", \"-q\", \"-O\", \"-\", \"http://127.0.0.1:8080/health\"]\n",
+        );
+    }
+    s.push_str(
+        "CMD [\"/bin/busybox\", \"sh\", \"-c\", \"echo starting httpd; exec /bin/busybox httpd -f -v -p 8080 -h /www\"]\n",
+    );
+    s
+}
+
+/// Build the project's Dockerfile and return the tag.
+pub async fn build(
+    engine: &Engine,
+    p: &TestProject,
+    tag: &str,
+) -> berth_core::engine::build::BuildReport {
+    let req = berth_core::engine::build::BuildRequest::new(p.path(), tag);
+    engine
+        .build(&req, |_| {}, berth_core::engine::CancellationToken::new())
+        .await
+        .expect("build")
+}
