@@ -1,0 +1,259 @@
+//! Rendering: Plan + templates -> Dockerfile, compose.yaml, .dockerignore. Pure: no I/O
+//! (templates are loaded beforehand by [`Templates::load`]).
+//!
+//! Safety does not depend on [`Plan::validate`] having been called: every value that lands
+//! in an output goes through a filter (see [`filters`]) that keeps it a single JSON/YAML
+//! string, or fails the render when it cannot be made safe (paths, users, images).
+
+pub mod filters;
+mod templates;
+
+pub use templates::{Templates, EMBEDDED};
+
+use crate::detect::{hint_keys, Service};
+use crate::plan::{is_valid_image_ref, Plan, BUSYBOX_IMAGE};
+use crate::{Error, Result};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+/// The three generated files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct RenderedFiles {
+    pub dockerfile: String,
+    pub compose: String,
+    pub dockerignore: String,
+}
+
+impl RenderedFiles {
+    /// `(file name, content)` in the order they are shown and written.
+    pub fn files(&self) -> [(&'static str, &str); 3] {
+        [
+            ("Dockerfile", &self.dockerfile),
+            ("compose.yaml", &self.compose),
+            (".dockerignore", &self.dockerignore),
+        ]
+    }
+}
+
+#[derive(Serialize)]
+struct Images {
+    builder: Option<String>,
+    runtime: String,
+    busybox: String,
+}
+
+#[derive(Serialize)]
+struct Health {
+    argv: Vec<String>,
+    interval: u32,
+    timeout: u32,
+    start_period: u32,
+    retries: u32,
+}
+
+#[derive(Serialize)]
+struct ServiceCtx {
+    name: &'static str,
+    image: String,
+    health: Vec<&'static str>,
+    environment: BTreeMap<&'static str, &'static str>,
+    volume: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    plan: &'a Plan,
+    /// `plan.hints` with every key of `hint_keys` present (`""` when not set).
+    hints: BTreeMap<String, String>,
+    images: Images,
+    health: Option<Health>,
+    needs_busybox: bool,
+    services: Vec<ServiceCtx>,
+}
+
+/// Render the three files for `plan` with `templates`.
+pub fn render(plan: &Plan, templates: &Templates) -> Result<RenderedFiles> {
+    let ctx = context(plan)?;
+    let env = environment(templates);
+    let stack = serde_json::to_value(plan.stack)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let one = |name: &str| -> Result<String> {
+        let tmpl = env
+            .get_template(name)
+            .map_err(|e| template_error(name, &e))?;
+        let mut out = tmpl.render(&ctx).map_err(|e| template_error(name, &e))?;
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        Ok(out)
+    };
+    Ok(RenderedFiles {
+        dockerfile: one(&format!("{stack}/Dockerfile.j2"))?,
+        compose: one("compose.yaml.j2")?,
+        dockerignore: one("dockerignore.j2")?,
+    })
+}
+
+fn template_error(name: &str, e: &minijinja::Error) -> Error {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    Error::Template {
+        name: name.to_string(),
+        message,
+    }
+}
+
+fn environment(templates: &Templates) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    filters::register(&mut env);
+    let sources = templates.clone();
+    env.set_loader(move |name| Ok(sources.get(name).map(str::to_string)));
+    env
+}
+
+const ALL_HINT_KEYS: &[&str] = &[
+    hint_keys::BUILD_SCRIPT,
+    hint_keys::OUTPUT_DIR,
+    hint_keys::NEXT_STANDALONE,
+    hint_keys::MAIN_PACKAGE,
+    hint_keys::BIN_NAME,
+    hint_keys::WRAPPER,
+    hint_keys::DOCUMENT_ROOT,
+    hint_keys::PROJECT_FILE,
+    hint_keys::ASSEMBLY_NAME,
+    hint_keys::APP_MODULE,
+];
+
+fn image(plan: &Plan, raw: &str) -> Result<String> {
+    let full = plan.image_ref(raw);
+    if is_valid_image_ref(&full) {
+        Ok(full)
+    } else {
+        Err(Error::InvalidPlan(format!(
+            "image {full:?} is not a pinned image reference (name:tag, never latest)"
+        )))
+    }
+}
+
+fn context(plan: &Plan) -> Result<Context<'_>> {
+    let images = Images {
+        builder: plan
+            .builder_image
+            .as_deref()
+            .map(|b| image(plan, b))
+            .transpose()?,
+        runtime: image(plan, &plan.runtime_image)?,
+        busybox: image(plan, BUSYBOX_IMAGE)?,
+    };
+    let health = match (plan.health_argv(), &plan.healthcheck) {
+        (Some(argv), Some(h)) if !argv.is_empty() => Some(Health {
+            argv,
+            interval: h.interval_seconds.max(1),
+            timeout: h.timeout_seconds.max(1),
+            start_period: h.start_period_seconds,
+            retries: h.retries.max(1),
+        }),
+        _ => None,
+    };
+    let services = plan
+        .services
+        .iter()
+        .map(|s| {
+            Ok(ServiceCtx {
+                name: service_name(s.kind),
+                image: image(plan, &s.image)?,
+                health: service_health(s.kind),
+                environment: service_env(s.kind),
+                volume: service_volume(s.kind),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut hints: BTreeMap<String, String> = ALL_HINT_KEYS
+        .iter()
+        .map(|k| (k.to_string(), String::new()))
+        .collect();
+    hints.extend(plan.hints.clone());
+    Ok(Context {
+        plan,
+        hints,
+        images,
+        health,
+        needs_busybox: plan.needs_busybox(),
+        services,
+    })
+}
+
+/// The compose service name (and host name) of a backing service.
+pub fn service_name(s: Service) -> &'static str {
+    match s {
+        Service::Redis => "redis",
+        Service::Postgres => "postgres",
+        Service::Mysql => "mysql",
+        Service::Mongodb => "mongodb",
+        Service::Rabbitmq => "rabbitmq",
+        Service::Memcached => "memcached",
+    }
+}
+
+fn service_health(s: Service) -> Vec<&'static str> {
+    match s {
+        Service::Redis => vec!["CMD", "redis-cli", "ping"],
+        Service::Postgres => vec!["CMD", "pg_isready", "-U", "app", "-d", "app"],
+        Service::Mysql => vec!["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent"],
+        Service::Mongodb => vec![
+            "CMD",
+            "mongosh",
+            "--quiet",
+            "--eval",
+            "db.adminCommand('ping').ok",
+        ],
+        Service::Rabbitmq => vec!["CMD", "rabbitmq-diagnostics", "-q", "ping"],
+        Service::Memcached => vec![
+            "CMD-SHELL",
+            "echo version | nc -w 1 127.0.0.1 11211 | grep -q VERSION",
+        ],
+    }
+}
+
+fn service_env(s: Service) -> BTreeMap<&'static str, &'static str> {
+    let pairs: &[(&str, &str)] = match s {
+        Service::Postgres => &[
+            ("POSTGRES_USER", "app"),
+            ("POSTGRES_PASSWORD", "app"),
+            ("POSTGRES_DB", "app"),
+        ],
+        Service::Mysql => &[
+            ("MYSQL_ROOT_PASSWORD", "app"),
+            ("MYSQL_USER", "app"),
+            ("MYSQL_PASSWORD", "app"),
+            ("MYSQL_DATABASE", "app"),
+        ],
+        Service::Mongodb => &[("MONGO_INITDB_DATABASE", "app")],
+        _ => &[],
+    };
+    pairs.iter().copied().collect()
+}
+
+fn service_volume(s: Service) -> Option<&'static str> {
+    match s {
+        Service::Redis => Some("/data"),
+        Service::Postgres => Some("/var/lib/postgresql/data"),
+        Service::Mysql => Some("/var/lib/mysql"),
+        Service::Mongodb => Some("/data/db"),
+        Service::Rabbitmq => Some("/var/lib/rabbitmq"),
+        Service::Memcached => None,
+    }
+}
