@@ -4,6 +4,20 @@
 //! [`detect`]. Detectors read through a [`Project`] view (which honours .gitignore and
 //! .dockerignore) and never touch `std::fs` themselves.
 
+mod common;
+mod django;
+mod dotnet;
+mod go;
+mod java;
+mod node;
+mod php;
+mod python;
+mod ruby;
+mod rust;
+mod spa;
+mod static_site;
+mod xml;
+
 use crate::project::Project;
 use crate::Result;
 use serde::{Deserialize, Serialize};
@@ -96,6 +110,14 @@ pub mod hint_keys {
     pub const ASSEMBLY_NAME: &str = "assembly_name";
     /// python: the WSGI/ASGI application (`app:app`, `mysite.wsgi:application`).
     pub const APP_MODULE: &str = "app_module";
+    /// node: package.json `name`, verbatim (untrusted user data: may hold anything).
+    pub const PACKAGE_NAME: &str = "package_name";
+    /// node: package.json `scripts.start`, verbatim (untrusted user data: may hold anything).
+    pub const START_SCRIPT: &str = "start_script";
+    /// Environment the container needs so the app binds 0.0.0.0 on `port`: newline-separated
+    /// `KEY=value` lines (node `PORT`, next `HOSTNAME`, rocket `ROCKET_ADDRESS`/`ROCKET_PORT`,
+    /// dotnet `ASPNETCORE_HTTP_PORTS`).
+    pub const RUNTIME_ENV: &str = "runtime_env";
 }
 
 /// One stack's detector. Returns `Ok(None)` when the folder is not this stack.
@@ -123,7 +145,19 @@ pub fn detect_project(project: &Project) -> Result<Detection> {
     })
 }
 
-/// All detectors in priority order.
+/// All detectors in priority order. Stacks whose projects often carry a `package.json` for
+/// front-end assets (Rails, Laravel, Django, Spring, Go, ...) come before Node; static sites
+/// (an `index.html` and nothing else) come last.
 pub fn registry() -> &'static [&'static dyn Detector] {
-    &[]
+    &[
+        &dotnet::Dotnet,
+        &java::Java,
+        &go::Go,
+        &rust::Rust,
+        &php::Php,
+        &ruby::Ruby,
+        &python::Python,
+        &node::Node,
+        &static_site::Static,
+    ]
 }

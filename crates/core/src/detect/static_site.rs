@@ -1,0 +1,60 @@
+//! Static sites: an `index.html` at the root (or in `public/`) and no manifest of another
+//! stack (this detector runs last). Served like single-page apps (see [`super::spa`]).
+
+use super::common::Out;
+use super::{hint_keys, spa, Detection, Detector, Stack};
+use crate::project::Project;
+use crate::Result;
+
+pub struct Static;
+
+impl Detector for Static {
+    fn name(&self) -> &'static str {
+        "static"
+    }
+
+    fn detect(&self, project: &Project) -> Result<Option<Detection>> {
+        let Some(index) = project.first_of(&["index.html", "index.htm", "public/index.html"])
+        else {
+            return Ok(None);
+        };
+        let mut out = Out::new(
+            Stack::Static,
+            index,
+            None,
+            format!("{index} and no manifest of another stack"),
+        );
+        let root = index.rsplit_once('/').map(|(d, _)| d).unwrap_or(".");
+        out.hint(hint_keys::DOCUMENT_ROOT, root);
+        spa::serve_static(&mut out, index);
+        let has_health = [
+            "health",
+            "healthz",
+            "health.html",
+            "healthz/index.html",
+            "health/index.html",
+        ]
+        .into_iter()
+        .find(|f| {
+            project.has(&format!(
+                "{}{f}",
+                if root == "." {
+                    String::new()
+                } else {
+                    format!("{root}/")
+                }
+            ))
+        });
+        if let Some(f) = has_health {
+            let path = format!("/{}", f.trim_end_matches("/index.html"));
+            out.d.health_path = Some(path.clone());
+            out.ev(
+                "health_path",
+                f,
+                None,
+                format!("static file served at {path}"),
+            );
+        }
+        Ok(Some(out.finish(project)))
+    }
+}

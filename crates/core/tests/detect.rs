@@ -1,0 +1,179 @@
+//! Detection over every fixture folder under tests/fixtures, snapshotted with insta.
+//! No skip list: a fixture either detects, or is named `bad-*` and its error is snapshotted.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use berth_core::detect::{detect, Detection};
+use berth_core::error::ErrorPayload;
+use std::path::{Path, PathBuf};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+fn fixtures() -> Vec<(String, PathBuf)> {
+    let mut v: Vec<(String, PathBuf)> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| (e.file_name().into_string().unwrap(), e.path()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_fixture_is_snapshotted() {
+    let all = fixtures();
+    let good = all.iter().filter(|(n, _)| !n.starts_with("bad-")).count();
+    assert!(good >= 25, "only {good} good fixtures");
+    let mut failures = Vec::new();
+    for (name, path) in &all {
+        match detect(path) {
+            Ok(d) => {
+                if name.starts_with("bad-") {
+                    failures.push(format!("{name}: expected an error, got {:?}", d.stack));
+                    continue;
+                }
+                check_evidence(name, path, &d, &mut failures);
+                insta::assert_json_snapshot!(name.as_str(), d);
+            }
+            Err(e) => {
+                if !name.starts_with("bad-") {
+                    failures.push(format!("{name}: unexpected error {e}"));
+                    continue;
+                }
+                let mut p = ErrorPayload::from(&e);
+                let abs = fixtures_dir().canonicalize().unwrap();
+                p.message = p
+                    .message
+                    .replace(
+                        &path.display().to_string(),
+                        &format!("tests/fixtures/{name}"),
+                    )
+                    .replace(&abs.display().to_string(), "tests/fixtures");
+                assert!(!p.message.contains('\n'), "{name}: multi-line message");
+                insta::assert_json_snapshot!(name.as_str(), p);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Every conclusion has evidence whose file exists in the fixture and whose line is in range.
+fn check_evidence(name: &str, root: &Path, d: &Detection, failures: &mut Vec<String>) {
+    let mut need = vec!["stack"];
+    if d.framework.is_some() {
+        need.push("framework");
+    }
+    if d.package_manager.is_some() {
+        need.push("package_manager");
+    }
+    if d.language_version.is_some() {
+        need.push("language_version");
+    }
+    if !d.start_command.is_empty() {
+        need.push("start_command");
+    }
+    if d.port.is_some() {
+        need.push("port");
+    }
+    if d.health_path.is_some() {
+        need.push("health_path");
+    }
+    if !d.services.is_empty() {
+        need.push("services");
+    }
+    for field in need {
+        if !d.evidence.iter().any(|e| e.field == field) {
+            failures.push(format!("{name}: no evidence for {field}"));
+        }
+    }
+    for e in &d.evidence {
+        let f = root.join(&e.file);
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            failures.push(format!("{name}: evidence file {} missing", e.file));
+            continue;
+        };
+        if let Some(l) = e.line {
+            if l == 0 || l as usize > text.lines().count() {
+                failures.push(format!("{name}: {}:{l} out of range", e.file));
+            }
+        }
+    }
+    for m in &d.manifests {
+        if !root.join(m).is_file() {
+            failures.push(format!("{name}: manifest {m} missing"));
+        }
+    }
+}
+
+#[test]
+fn gitignored_decoy_is_not_seen() {
+    let d = detect(&fixtures_dir().join("static-site")).unwrap();
+    assert_eq!(d.stack, berth_core::detect::Stack::Static);
+    assert!(d.evidence.iter().all(|e| e.file != "package.json"));
+}
+
+#[test]
+fn hostile_values_are_carried_verbatim() {
+    let d = detect(&fixtures_dir().join("injection-node")).unwrap();
+    let pkg: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures_dir().join("injection-node/package.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(d.hints["package_name"], pkg["name"].as_str().unwrap());
+    assert_eq!(
+        d.hints["start_script"],
+        pkg["scripts"]["start"].as_str().unwrap()
+    );
+    // A start script that needs a shell is never split into argv: it runs through npm.
+    assert_eq!(d.start_command, ["npm", "run", "start"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_non_utf8_names_do_not_break_detection() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    std::fs::write(r.join("index.html"), "<html></html>").unwrap();
+    std::os::unix::fs::symlink(".", r.join("again")).unwrap();
+    std::os::unix::fs::symlink("loop", r.join("loop")).unwrap();
+    std::fs::write(r.join(std::ffi::OsStr::from_bytes(b"caf\xe9.html")), "").unwrap();
+    let d = detect(r).unwrap();
+    assert_eq!(d.stack, berth_core::detect::Stack::Static);
+    let skipped: Vec<_> = d.evidence.iter().filter(|e| e.field == "skipped").collect();
+    assert_eq!(skipped.len(), 3, "{skipped:#?}");
+    assert!(skipped
+        .iter()
+        .any(|e| e.file == "loop" && e.detail == "symbolic link loop"));
+}
+
+#[test]
+fn bad_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let kind = |p: &Path| detect(p).unwrap_err().kind();
+    use berth_core::ErrorKind::*;
+    assert_eq!(kind(&dir.path().join("missing")), NotFound);
+    std::fs::write(dir.path().join("file.txt"), "").unwrap();
+    assert_eq!(kind(&dir.path().join("file.txt")), NotADirectory);
+    assert_eq!(kind(dir.path()), NotAProject);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_manifest_is_an_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("package.json");
+    std::fs::write(&pkg, "{}").unwrap();
+    std::fs::set_permissions(&pkg, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&pkg).is_ok() {
+        // Running as root: permissions do not apply, nothing to test here.
+        return;
+    }
+    assert_eq!(
+        detect(dir.path()).unwrap_err().kind(),
+        berth_core::ErrorKind::Unreadable
+    );
+}
