@@ -1,3 +1,15 @@
+//! Tauri's build step. `AppManifest::commands` generates an `allow-<command>` permission for
+//! each app command, so a command is callable only when capabilities/default.json grants it.
+
+/// Every `#[tauri::command]` registered in `main.rs` (keep in sync with `commands::handler`).
+const COMMANDS: &[&str] = &["open_project", "preview_files", "write_files"];
+
 fn main() {
-    tauri_build::build()
+    println!("cargo:rerun-if-changed=permissions");
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        println!("cargo:warning=tauri-build failed: {e:#}");
+        std::process::exit(1);
+    }
 }

@@ -1,0 +1,107 @@
+//! Thin `#[tauri::command]`s: take state and arguments, call berth-core (through `ops`) on
+//! a blocking thread, map the error to `{ kind, message }`.
+
+use crate::ops;
+use crate::payload::{OpenedProject, PlanEdits, ProjectPreview};
+use berth_core::detect::Detection;
+use berth_core::error::ErrorPayload;
+use berth_core::render::Templates;
+use berth_core::write::WriteReport;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tauri::State;
+
+type CmdResult<T> = Result<T, ErrorPayload>;
+
+/// The app's state: the templates (embedded + the user's overrides, loaded once; a broken
+/// override file is reported by every render instead of being ignored) and the detection of
+/// every folder opened in this session. Previews and writes name a folder by its root and
+/// only folders the user opened are accepted, so the webview cannot aim a write elsewhere
+/// or hand the renderer a detection of its own.
+pub struct AppState {
+    templates: Result<Arc<Templates>, ErrorPayload>,
+    opened: Mutex<HashMap<PathBuf, Detection>>,
+}
+
+impl AppState {
+    pub fn load() -> Self {
+        AppState {
+            templates: Templates::load_user()
+                .map(Arc::new)
+                .map_err(|e| ErrorPayload::from(&e)),
+            opened: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn templates(&self) -> CmdResult<Arc<Templates>> {
+        self.templates.clone()
+    }
+
+    fn remember(&self, root: PathBuf, detection: Detection) {
+        // A poisoned lock only means another command panicked mid-insert; the map is intact.
+        let mut map = self.opened.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(root, detection);
+    }
+
+    fn detection(&self, root: &str) -> CmdResult<Detection> {
+        let map = self.opened.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&ops::path_arg(root)).cloned().ok_or_else(|| ErrorPayload {
+            kind: berth_core::ErrorKind::NotFound,
+            message: format!("{root} is not open in Berth: open the folder first"),
+        })
+    }
+}
+
+pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![open_project, preview_files, write_files]
+}
+
+/// Run a blocking core call off the async runtime and map its error for IPC.
+async fn blocking<T, F>(f: F) -> CmdResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> berth_core::Result<T> + Send + 'static,
+{
+    match tauri::async_runtime::spawn_blocking(f).await {
+        Ok(result) => result.map_err(|e| ErrorPayload::from(&e)),
+        Err(join) => Err(ErrorPayload {
+            kind: berth_core::ErrorKind::Io,
+            message: format!("internal error: {join}"),
+        }),
+    }
+}
+
+#[tauri::command]
+pub async fn open_project(state: State<'_, AppState>, path: String) -> CmdResult<OpenedProject> {
+    let opened = blocking(move || ops::open_project(&ops::path_arg(&path))).await?;
+    state.remember(ops::path_arg(&opened.root), opened.detection.clone());
+    Ok(opened)
+}
+
+#[tauri::command]
+pub async fn preview_files(
+    state: State<'_, AppState>,
+    root: String,
+    edits: PlanEdits,
+) -> CmdResult<ProjectPreview> {
+    let templates = state.templates()?;
+    let detection = state.detection(&root)?;
+    blocking(move || ops::preview_files(&ops::path_arg(&root), &detection, &edits, &templates))
+        .await
+}
+
+#[tauri::command]
+pub async fn write_files(
+    state: State<'_, AppState>,
+    root: String,
+    edits: PlanEdits,
+    force: bool,
+) -> CmdResult<WriteReport> {
+    let templates = state.templates()?;
+    let detection = state.detection(&root)?;
+    blocking(move || {
+        ops::write_files(&ops::path_arg(&root), &detection, &edits, &templates, force)
+    })
+    .await
+}

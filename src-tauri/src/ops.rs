@@ -1,0 +1,96 @@
+//! What each command does, as plain functions over berth-core with no Tauri around them,
+//! so they are tested directly (tests below) and the commands stay adapters.
+
+use crate::payload::{OpenedProject, PlanEdits, ProjectPreview};
+use berth_core::detect::Detection;
+use berth_core::plan::Plan;
+use berth_core::render::{render, RenderedFiles, Templates};
+use berth_core::write::{self, WriteReport};
+use berth_core::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// Detect the folder at `path` (as typed, picked or dropped) and make its default plan.
+pub fn open_project(path: &Path) -> Result<OpenedProject> {
+    let detection = berth_core::detect::detect(path)?;
+    let root = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+    let plan = default_plan(&detection, &root);
+    Ok(OpenedProject {
+        root: root.to_string_lossy().into_owned(),
+        edits: PlanEdits::of(&plan),
+        detection,
+        plan,
+    })
+}
+
+/// The plan for `detection` with the user's `edits` applied, validated.
+pub fn plan_with(detection: &Detection, root: &Path, edits: &PlanEdits) -> Result<Plan> {
+    let mut d = detection.clone();
+    d.port = Some(edits.port);
+    d.services = edits.services.clone();
+    d.start_command = edits.start_command.clone();
+    let mut plan = default_plan(&d, root);
+    if !plan.serve_static {
+        plan.port = edits.port;
+        plan.start_command = edits.start_command.clone();
+    }
+    plan.runtime_image = edits.runtime_image.trim().to_string();
+    if plan.builder_image.is_some() {
+        plan.builder_image = edits.builder_image.as_ref().map(|s| s.trim().to_string());
+    }
+    plan.validate()?;
+    Ok(plan)
+}
+
+/// Render the edited plan and compare it with the files in the project.
+pub fn preview_files(
+    root: &Path,
+    detection: &Detection,
+    edits: &PlanEdits,
+    templates: &Templates,
+) -> Result<ProjectPreview> {
+    let (plan, files) = rendered(root, detection, edits, templates)?;
+    let files = write::preview(root, &files)?;
+    Ok(ProjectPreview { plan, files })
+}
+
+/// Write the edited plan's files into the project (`force`: replace differing files,
+/// keeping backups; without it nothing is written when one would be replaced).
+pub fn write_files(
+    root: &Path,
+    detection: &Detection,
+    edits: &PlanEdits,
+    templates: &Templates,
+    force: bool,
+) -> Result<WriteReport> {
+    let (_, files) = rendered(root, detection, edits, templates)?;
+    write::write(root, &files, force)
+}
+
+fn rendered(
+    root: &Path,
+    detection: &Detection,
+    edits: &PlanEdits,
+    templates: &Templates,
+) -> Result<(Plan, RenderedFiles)> {
+    let plan = plan_with(detection, root, edits)?;
+    let files = render(&plan, templates)?;
+    Ok((plan, files))
+}
+
+fn default_plan(detection: &Detection, root: &Path) -> Plan {
+    let folder = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Plan::from_detection(detection).named(&folder)
+}
+
+/// A path received over IPC.
+pub fn path_arg(raw: &str) -> PathBuf {
+    PathBuf::from(raw)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+#[path = "ops_tests.rs"]
+mod tests;

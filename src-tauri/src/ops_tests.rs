@@ -1,0 +1,108 @@
+//! The command bodies, run without a desktop: a real Flask project in a temp folder,
+//! real detection, rendering and writing.
+
+use super::*;
+use berth_core::detect::{Service, Stack};
+use berth_core::write::FileStatus;
+use berth_core::ErrorKind;
+
+fn flask_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "flask==3.0.3\nredis==5.0.8\ngunicorn==22.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        "from flask import Flask\nimport redis\n\napp = Flask(__name__)\n\n@app.get('/health')\ndef health():\n    return 'ok'\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn templates() -> Templates {
+    Templates::embedded()
+}
+
+fn dockerfile(p: &ProjectPreview) -> &str {
+    &p.files.iter().find(|f| f.name == "Dockerfile").unwrap().content
+}
+
+fn compose(p: &ProjectPreview) -> &str {
+    &p.files.iter().find(|f| f.name == "compose.yaml").unwrap().content
+}
+
+#[test]
+fn open_project_detects_and_offers_the_default_plan_as_edits() {
+    let dir = flask_project();
+    let opened = open_project(dir.path()).unwrap();
+    assert_eq!(opened.detection.stack, Stack::Python);
+    assert_eq!(opened.edits, PlanEdits::of(&opened.plan));
+    assert!(opened.edits.services.contains(&Service::Redis));
+    assert!(Path::new(&opened.root).is_absolute());
+}
+
+#[test]
+fn open_project_reports_a_missing_folder_with_its_kind() {
+    let err = open_project(Path::new("/definitely/not/here")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn edits_flow_into_the_rendered_files() {
+    let dir = flask_project();
+    let opened = open_project(dir.path()).unwrap();
+    let root = PathBuf::from(&opened.root);
+    let before = preview_files(&root, &opened.detection, &opened.edits, &templates()).unwrap();
+    assert!(before.files.iter().all(|f| f.status == FileStatus::New));
+    assert!(compose(&before).contains("redis"));
+
+    let mut edits = opened.edits.clone();
+    edits.port = 9123;
+    edits.services.clear();
+    let after = preview_files(&root, &opened.detection, &edits, &templates()).unwrap();
+    assert_eq!(after.plan.port, 9123);
+    assert!(dockerfile(&after).contains("9123"), "{}", dockerfile(&after));
+    assert!(!compose(&after).contains("redis"), "{}", compose(&after));
+    assert!(!after.plan.env.contains_key("REDIS_URL"));
+}
+
+#[test]
+fn invalid_edits_are_rejected_as_invalid_plan() {
+    let dir = flask_project();
+    let opened = open_project(dir.path()).unwrap();
+    let mut edits = opened.edits.clone();
+    edits.runtime_image = "python:3.12\nUSER root".into();
+    let err =
+        preview_files(dir.path(), &opened.detection, &edits, &templates()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidPlan);
+}
+
+#[test]
+fn write_refuses_to_replace_without_force_and_keeps_a_backup_with_it() {
+    let dir = flask_project();
+    let opened = open_project(dir.path()).unwrap();
+    let root = PathBuf::from(&opened.root);
+    std::fs::write(root.join("Dockerfile"), "FROM scratch\n").unwrap();
+
+    let err = write_files(&root, &opened.detection, &opened.edits, &templates(), false)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WouldOverwrite);
+    assert_eq!(
+        std::fs::read_to_string(root.join("Dockerfile")).unwrap(),
+        "FROM scratch\n"
+    );
+    assert!(!root.join("compose.yaml").exists(), "nothing is written");
+
+    let report =
+        write_files(&root, &opened.detection, &opened.edits, &templates(), true).unwrap();
+    let docker = report.files.iter().find(|f| f.name == "Dockerfile").unwrap();
+    let backup = docker.backup.as_ref().expect("a backup of the replaced Dockerfile");
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), "FROM scratch\n");
+    let written = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    assert!(written.contains("USER"), "{written}");
+
+    let again = preview_files(&root, &opened.detection, &opened.edits, &templates()).unwrap();
+    assert!(again.files.iter().all(|f| f.status == FileStatus::Unchanged));
+}

@@ -1,0 +1,55 @@
+// The only module that talks to Tauri. Everything else gets an `Api` (or the event
+// adapters below) so it can be tested without a webview.
+import { invoke } from '@tauri-apps/api/core';
+import { getCurrentWebview } from '@tauri-apps/api/webview';
+import { open } from '@tauri-apps/plugin-dialog';
+import type { ErrorPayload } from './bindings/ErrorPayload';
+import type { OpenedProject } from './bindings/OpenedProject';
+import type { PlanEdits } from './bindings/PlanEdits';
+import type { ProjectPreview } from './bindings/ProjectPreview';
+import type { WriteReport } from './bindings/WriteReport';
+
+/** The app's commands, typed by the Rust bindings in ./bindings. */
+export interface Api {
+  openProject(path: string): Promise<OpenedProject>;
+  previewFiles(root: string, edits: PlanEdits): Promise<ProjectPreview>;
+  writeFiles(root: string, edits: PlanEdits, force: boolean): Promise<WriteReport>;
+  chooseFolder(): Promise<string | null>;
+}
+
+/** Any rejection from a command, normalized to `{ kind, message }`. */
+export function toErrorPayload(e: unknown): ErrorPayload {
+  if (typeof e === 'object' && e !== null && 'kind' in e && 'message' in e) {
+    return e as ErrorPayload;
+  }
+  return { kind: 'io', message: e instanceof Error ? e.message : String(e) };
+}
+
+async function call<T>(cmd: string, args: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toErrorPayload(e);
+  }
+}
+
+export const tauriApi: Api = {
+  openProject: (path) => call('open_project', { path }),
+  previewFiles: (root, edits) => call('preview_files', { root, edits }),
+  writeFiles: (root, edits, force) => call('write_files', { root, edits, force }),
+  async chooseFolder() {
+    const picked = await open({ directory: true, multiple: false, title: 'Choose a project folder' });
+    return typeof picked === 'string' ? picked : null;
+  },
+};
+
+/** Calls `onPaths` with the paths of every drop on the window; also reports hovering. */
+export async function subscribeToDrops(
+  onPaths: (paths: string[]) => void,
+  onHover: (hovering: boolean) => void,
+): Promise<() => void> {
+  return getCurrentWebview().onDragDropEvent(({ payload }) => {
+    if (payload.type === 'drop') onPaths(payload.paths);
+    onHover(payload.type === 'enter' || payload.type === 'over');
+  });
+}
