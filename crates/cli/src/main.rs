@@ -5,6 +5,8 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod containerize;
+mod detect;
 mod output;
 mod stats;
 
@@ -27,6 +29,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a Dockerfile, compose.yaml and .dockerignore for a project folder
+    Containerize(containerize::ContainerizeArgs),
     /// Live CPU, memory, network and disk use of running containers (like `docker stats`)
     Stats(stats::StatsArgs),
 }
@@ -34,10 +38,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Detect { path, json } => {
-            berth_core::detect::detect(&path).map(|d| output::print(&d, json, || format!("{d:#?}")))
-        }
+        Command::Detect { path, json } => detect::run(&path, json),
         Command::Stats(args) => stats::run(args),
+        Command::Containerize(args) => containerize::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
