@@ -143,6 +143,16 @@ impl Engine {
     /// Create and start a container for `spec`, resolving the host port and retrying on
     /// the "already allocated" race. A container of the same name is replaced.
     pub async fn run(&self, spec: &RunSpec) -> Result<RunOutcome> {
+        self.run_with(spec, ports::is_free).await
+    }
+
+    /// [`Engine::run`] with an injected "is this host port free?" check, so the window
+    /// between the check and the engine's start can be exercised in tests.
+    pub async fn run_with(
+        &self,
+        spec: &RunSpec,
+        is_free: impl Fn(u16) -> bool + Send + Sync,
+    ) -> Result<RunOutcome> {
         let image = self
             .docker()
             .inspect_image(&spec.image)
@@ -176,7 +186,14 @@ impl Engine {
             let host_port = match spec.container_port {
                 None => None,
                 Some(_) => {
-                    let choice = ports::resolve(preferred, spec.policy, &raced)?;
+                    let choice = ports::resolve_with(preferred, spec.policy, &raced, &is_free)
+                        .ok_or_else(|| Error::PortInUse {
+                            port: preferred.unwrap_or(spec.policy.fallback),
+                            owner: Some(format!(
+                                "and every port in {}-{} is taken too",
+                                spec.policy.range.0, spec.policy.range.1
+                            )),
+                        })?;
                     if Some(choice.port) != preferred {
                         let requested = preferred.unwrap_or(choice.port);
                         let check = match &conflict {

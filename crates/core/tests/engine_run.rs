@@ -1,0 +1,295 @@
+//! Running containers on a real engine: hardened run, health wait (success, timeout with
+//! logs), port conflicts with a real listener and the "already allocated" race, logs, and
+//! the lifecycle (stop/start/restart/remove/down).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod engine_support;
+
+use berth_core::engine::health::{HealthVia, HttpProbe};
+use berth_core::engine::run::RunSpec;
+use berth_core::ports::{KnownOwner, PortPolicy};
+use engine_support::{build, engine, httpd_dockerfile, ContainerGuard, TestProject, DOCKER};
+use futures_util::StreamExt;
+use std::io::{Read, Write};
+use std::process::Command;
+use std::time::Duration;
+
+fn free_port() -> u16 {
+    portpicker::pick_unused_port().expect("a free port")
+}
+
+fn policy_with(fallback: u16) -> PortPolicy {
+    PortPolicy {
+        fallback,
+        range: (fallback, fallback),
+    }
+}
+
+fn http_get(port: u16, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+fn inspect(name: &str, fmt: &str) -> String {
+    let o = Command::new(DOCKER)
+        .args(["inspect", "-f", fmt, name])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+#[tokio::test]
+async fn run_hardened_wait_healthy_logs_and_lifecycle() {
+    let e = engine().await;
+    let p = TestProject::new(&httpd_dockerfile(true, true));
+    let tag = format!("{}:run", p.name("img"));
+    build(&e, &p, &tag).await;
+    let name = p.name("web");
+    let port = free_port();
+    let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
+    spec.host_port = Some(port);
+    spec.policy = policy_with(free_port());
+    let out = e.run(&spec).await.unwrap();
+    assert_eq!(out.host_port, Some(port));
+    assert!(out.port_conflict.is_none());
+    assert_eq!(
+        out.url.as_deref(),
+        Some(format!("http://localhost:{port}").as_str())
+    );
+    assert_eq!(out.user, "65534");
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+
+    // Hardened settings as the engine sees them.
+    assert_eq!(inspect(&name, "{{.HostConfig.CapDrop}}"), "[ALL]");
+    assert_eq!(
+        inspect(&name, "{{.HostConfig.SecurityOpt}}"),
+        "[no-new-privileges:true]"
+    );
+    assert_eq!(inspect(&name, "{{.HostConfig.ReadonlyRootfs}}"), "true");
+    assert_eq!(
+        inspect(&name, "{{.HostConfig.RestartPolicy.Name}}"),
+        "unless-stopped"
+    );
+    assert_eq!(
+        inspect(&name, "{{.HostConfig.Memory}}"),
+        (512 * 1024 * 1024).to_string()
+    );
+    assert_eq!(
+        inspect(&name, "{{index .Config.Labels \"dev.berth.managed\"}}"),
+        "true"
+    );
+
+    let h = e
+        .wait_healthy(&name, None, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(h.healthy, "{h:?}");
+    assert_eq!(h.via, HealthVia::Healthcheck);
+    assert!(http_get(port, "/").contains("hello"));
+
+    // ps lists it with its port and project.
+    let ps = e.ps().await.unwrap();
+    let mine = ps.iter().find(|c| c.name == name).expect("in ps");
+    assert_eq!(mine.state, "running");
+    assert_eq!(mine.project.as_deref(), Some(p.path().to_str().unwrap()));
+    assert!(mine
+        .ports
+        .iter()
+        .any(|pp| pp.host_port == port && pp.container_port == 8080));
+
+    // A port published by a container is explained as such.
+    let check = berth_core::ports::check(port, Some(&e)).await;
+    assert!(!check.free);
+    assert_eq!(check.known, Some(KnownOwner::Container));
+    assert_eq!(
+        check.owner.as_ref().unwrap().container.as_deref(),
+        Some(name.as_str())
+    );
+
+    // Logs, with timestamps.
+    let logs = e.last_logs(&name, 50).await.unwrap();
+    assert!(
+        logs.iter().any(|l| l.text.contains("starting httpd")),
+        "{logs:?}"
+    );
+    assert!(logs.iter().all(|l| l.timestamp.is_some()));
+    // Follow sees a new line.
+    let mut follow = Box::pin(e.logs(&name, true, Some(0)));
+    // The request is made while the follow is open (repeated, in case it lands before the
+    // engine has attached the stream).
+    let poker = tokio::task::spawn_blocking(move || {
+        for _ in 0..20 {
+            std::thread::sleep(Duration::from_millis(500));
+            let _ = http_get(port, "/followed-request");
+        }
+    });
+    let line = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let l = follow.next().await.unwrap().unwrap();
+            if l.text.contains("response:404") {
+                return l;
+            }
+        }
+    })
+    .await
+    .expect("followed line");
+    assert!(line.timestamp.is_some());
+    drop(follow);
+    poker.await.unwrap();
+
+    // Lifecycle.
+    e.stop(&name).await.unwrap();
+    assert_eq!(inspect(&name, "{{.State.Status}}"), "exited");
+    e.stop(&name).await.unwrap(); // stopping a stopped container is fine
+    e.start(&name).await.unwrap();
+    assert_eq!(inspect(&name, "{{.State.Status}}"), "running");
+    e.restart(&name).await.unwrap();
+    assert_eq!(inspect(&name, "{{.State.Status}}"), "running");
+    let removed = e.down(p.path()).await.unwrap();
+    assert_eq!(removed, vec![name.clone()]);
+    assert!(e.project_containers(p.path()).await.unwrap().is_empty());
+    let err = e.stop(&name).await.unwrap_err();
+    assert_eq!(err.kind(), berth_core::ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn health_timeout_returns_the_last_log_lines() {
+    let e = engine().await;
+    // Healthcheck on /health, but no /health file: never healthy.
+    let p = TestProject::new(&httpd_dockerfile(true, false));
+    let tag = format!("{}:sick", p.name("img"));
+    build(&e, &p, &tag).await;
+    let name = p.name("sick");
+    let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
+    spec.host_port = Some(free_port());
+    e.run(&spec).await.unwrap();
+    let h = e
+        .wait_healthy(&name, None, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(!h.healthy);
+    assert!(h.message.contains("not healthy within 5 s"), "{h:?}");
+    assert!(
+        h.last_logs.iter().any(|l| l.contains("starting httpd")),
+        "{h:?}"
+    );
+}
+
+#[tokio::test]
+async fn http_probe_without_healthcheck() {
+    let e = engine().await;
+    let p = TestProject::new(&httpd_dockerfile(false, true));
+    let tag = format!("{}:probe", p.name("img"));
+    build(&e, &p, &tag).await;
+    let name = p.name("probe");
+    let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
+    spec.host_port = Some(free_port());
+    let out = e.run(&spec).await.unwrap();
+    let probe = HttpProbe {
+        port: out.host_port.unwrap(),
+        path: "/health".into(),
+    };
+    let h = e
+        .wait_healthy(&name, Some(probe), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(h.healthy, "{h:?}");
+    assert_eq!(h.via, HealthVia::Http);
+    // A path that 404s never becomes healthy; the report says what it got.
+    let probe = HttpProbe {
+        port: out.host_port.unwrap(),
+        path: "/missing".into(),
+    };
+    let h = e
+        .wait_healthy(&name, Some(probe), Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert!(!h.healthy);
+    assert!(h.message.contains("last answer 404"), "{h:?}");
+}
+
+#[tokio::test]
+async fn a_real_listener_on_the_preferred_port_is_named_and_skipped() {
+    let e = engine().await;
+    let p = TestProject::new(&httpd_dockerfile(false, true));
+    let tag = format!("{}:conflict", p.name("img"));
+    build(&e, &p, &tag).await;
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let taken = listener.local_addr().unwrap().port();
+    let fallback = free_port();
+    let name = p.name("conflict");
+    let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
+    spec.host_port = Some(taken);
+    spec.policy = policy_with(fallback);
+    let out = e.run(&spec).await.unwrap();
+    assert_eq!(out.host_port, Some(fallback));
+    let c = out.port_conflict.expect("a conflict");
+    assert_eq!(c.requested, taken);
+    assert_eq!(c.chosen, fallback);
+    assert!(c.raced.is_empty());
+    let check = c.check.expect("checked");
+    let owner = check.owner.expect("owner");
+    assert_eq!(owner.pid, Some(std::process::id()));
+    assert_eq!(check.known, Some(KnownOwner::ThisProcess));
+    assert!(
+        c.reason.contains(&format!("{taken} is in use")),
+        "{}",
+        c.reason
+    );
+    drop(listener);
+}
+
+#[tokio::test]
+async fn the_already_allocated_race_moves_to_the_next_port() {
+    let e = engine().await;
+    let p = TestProject::new(&httpd_dockerfile(false, true));
+    let tag = format!("{}:race", p.name("img"));
+    build(&e, &p, &tag).await;
+    // Another container publishes the port first (made outside Berth).
+    let racer = p.name("racer");
+    let taken = free_port();
+    let _guard = ContainerGuard(racer.clone());
+    let st = Command::new(DOCKER)
+        .args([
+            "run",
+            "-d",
+            "--name",
+            &racer,
+            "-p",
+            &format!("{taken}:8080"),
+            &tag,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let fallback = free_port();
+    let name = p.name("late");
+    let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
+    spec.host_port = Some(taken);
+    spec.policy = policy_with(fallback);
+    // The check happened before the other container took the port: it looked free.
+    let out = e.run_with(&spec, |_| true).await.unwrap();
+    assert_eq!(out.host_port, Some(fallback));
+    let c = out.port_conflict.expect("conflict recorded");
+    assert_eq!(c.raced, vec![taken]);
+    assert!(
+        c.reason.contains("taken at container start"),
+        "{}",
+        c.reason
+    );
+    assert_eq!(inspect(&name, "{{.State.Status}}"), "running");
+    // Only one container of that name exists (the failed attempt was removed).
+    let o = Command::new(DOCKER)
+        .args(["ps", "-aq", "--filter", &format!("name=^/{name}$")])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1);
+}
