@@ -9,10 +9,12 @@
 pub mod build;
 pub mod context;
 pub mod discovery;
+pub mod events;
 pub mod health;
 pub mod lifecycle;
 pub mod logs;
 pub mod run;
+pub mod stats;
 
 use crate::{Error, Result};
 use bollard::Docker;
