@@ -21,6 +21,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 /// How often the table is redrawn.
 const REFRESH: Duration = Duration::from_secs(1);
+/// Widest name column.
+const MAX_NAME: usize = 40;
 /// How long `--once` waits for every running container's first sample.
 const ONCE_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -166,11 +168,11 @@ async fn live(hub: &StatsHub, json: bool) -> Result<()> {
                 .filter(|s| printed.get(&s.id).is_none_or(|&t| t < s.ts_ms))
                 .collect();
             if plain_width.is_none() && !fresh.is_empty() {
-                let w = name_width(&samples).max(20);
+                let w = name_width(&samples).max(24);
                 buf.extend_from_slice(header(w).as_bytes());
                 plain_width = Some(w);
             }
-            let w = plain_width.unwrap_or(20);
+            let w = plain_width.unwrap_or(24);
             for s in fresh {
                 buf.extend_from_slice(row(s, w).as_bytes());
                 printed.insert(s.id.clone(), s.ts_ms);
@@ -193,7 +195,7 @@ fn name_width(samples: &[StatsSample]) -> usize {
         .map(|s| s.name.chars().count())
         .max()
         .unwrap_or(0)
-        .clamp(4, 40)
+        .clamp(4, MAX_NAME)
 }
 
 fn header(w: usize) -> String {
@@ -210,7 +212,8 @@ fn header(w: usize) -> String {
 }
 
 fn row(s: &StatsSample, w: usize) -> String {
-    let name: String = s.name.chars().take(w).collect();
+    // Pad to the column; only very long names are cut (plain output never cuts them).
+    let name: String = s.name.chars().take(w.max(MAX_NAME)).collect();
     format!(
         "{:<w$}  {:>6.2}%  {:>21}  {:>5.2}%  {:>21}  {:>21}  {:>5}\n",
         name,

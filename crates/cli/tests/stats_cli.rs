@@ -1,0 +1,122 @@
+//! `berth stats` against a real engine (`bash scripts/start-dockerd.sh`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../core/tests/stats_support/mod.rs"]
+mod stats_support;
+
+use stats_support::{Cli, Container, Image};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const BERTH: &str = env!("CARGO_BIN_EXE_berth");
+
+#[test]
+fn json_once_prints_each_running_container_with_exactly_the_documented_fields() {
+    let cli = Cli::default_engine();
+    let image = Image::busybox(&cli);
+    let spin = Container::run(
+        &cli,
+        "clispin",
+        &[],
+        &image,
+        &["sh", "-c", "while :; do :; done"],
+    );
+    let idle = Container::run(&cli, "cliidle", &[], &image, &["sleep", "3600"]);
+    let out = Command::new(BERTH)
+        .args(["stats", "--json", "--once"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "berth stats failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let find = |id: &str| {
+        rows.iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing from {rows:#?}"))
+    };
+    for c in [&spin, &idle] {
+        let r = find(&c.id);
+        let mut keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "blk_read_bps",
+                "blk_write_bps",
+                "cpu_percent",
+                "id",
+                "mem_bytes",
+                "mem_limit_bytes",
+                "mem_percent",
+                "name",
+                "net_rx_bps",
+                "net_tx_bps",
+                "pids"
+            ]
+        );
+        assert_eq!(r["name"], c.name.as_str());
+        assert!(r["mem_bytes"].as_u64().unwrap() > 0);
+        assert!(r["mem_limit_bytes"].as_u64().unwrap() > 0);
+        assert!(r["pids"].as_u64().unwrap() >= 1);
+    }
+    // A real two-read CPU figure, not the zero of a single read.
+    let busy = find(&spin.id)["cpu_percent"].as_f64().unwrap();
+    assert!(busy > 10.0, "spinner reads {busy}%");
+    let quiet = find(&idle.id)["cpu_percent"].as_f64().unwrap();
+    assert!(quiet < 5.0, "sleeper reads {quiet}%");
+}
+
+#[test]
+fn plain_output_appends_lines_without_escape_codes_when_not_a_terminal() {
+    let cli = Cli::default_engine();
+    let image = Image::busybox(&cli);
+    let c = Container::run(&cli, "cliplain", &[], &image, &["sleep", "3600"]);
+    let mut child = Command::new(BERTH)
+        .arg("stats")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(5));
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains('\x1b'),
+        "escape codes in piped output: {text:?}"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.first().is_some_and(|l| l.starts_with("NAME")
+            && l.contains("CPU %")
+            && l.contains("MEM USAGE / LIMIT")
+            && l.contains("PIDS")),
+        "{text}"
+    );
+    assert_eq!(lines.iter().filter(|l| l.starts_with("NAME")).count(), 1);
+    assert!(
+        lines.iter().filter(|l| l.starts_with(&c.name)).count() >= 2,
+        "expected a line per refresh for {}: {text}",
+        c.name
+    );
+}
+
+#[test]
+fn an_unreachable_engine_is_a_clear_error_and_exit_1() {
+    let out = Command::new(BERTH)
+        .args(["stats", "--json", "--once"])
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("berth: ") && err.contains("/nonexistent/docker.sock"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
