@@ -193,3 +193,6 @@ pub fn apply_prefix(prefix: Option<&str>, image: &str) -> String {
         format!("{prefix}/{image}")
     }
 }
+
+#[cfg(test)]
+mod tests;

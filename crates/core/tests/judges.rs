@@ -73,3 +73,23 @@ fn compose_files_validate_against_the_compose_spec() {
         failures.join("\n")
     );
 }
+
+/// The judges themselves can fail: known-bad inputs produce findings.
+#[test]
+fn judges_reject_known_bad_files() {
+    let bad_dockerfile =
+        "FROM python:latest\nRUN cd /app && pip install flask\nCMD python app.py\n";
+    let findings = hadolint(bad_dockerfile);
+    for code in ["DL3007", "DL3003", "DL3013"] {
+        assert!(
+            findings.iter().any(|f| f.contains(code)),
+            "hadolint missed {code}: {findings:?}"
+        );
+    }
+    let bad_compose =
+        "services:\n  app:\n    image: x\n    privileged: \"sometimes\"\n    bogus_key: 1\n";
+    assert!(
+        compose_schema(bad_compose).is_err(),
+        "schema accepted a bad compose file"
+    );
+}

@@ -561,10 +561,10 @@ pub(super) fn http_probe(plan: &Plan, url: String) -> Vec<String> {
 
 /// Whether the final image needs the static busybox for its health probe.
 pub fn needs_busybox(plan: &Plan) -> bool {
-    plan.healthcheck
-        .as_ref()
-        .is_some_and(|h| h.command.is_none() && h.path.is_some())
-        && !plan.serve_static
+    plan.healthcheck.as_ref().is_some_and(|h| match &h.command {
+        Some(cmd) => cmd.first().map(String::as_str) == Some(BUSYBOX_PATH),
+        None => h.path.is_some(),
+    }) && !plan.serve_static
         && matches!(
             plan.stack,
             Stack::Go | Stack::Rust | Stack::Java | Stack::Dotnet
