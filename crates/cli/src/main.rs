@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod containerize;
+mod containers;
 mod detect;
 mod output;
 mod stats;
@@ -33,6 +34,8 @@ enum Command {
     Containerize(containerize::ContainerizeArgs),
     /// Live CPU, memory, network and disk use of running containers (like `docker stats`)
     Stats(stats::StatsArgs),
+    #[command(flatten)]
+    Containers(containers::Command),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Detect { path, json } => detect::run(&path, json),
         Command::Stats(args) => stats::run(args),
+        Command::Containers(c) => containers::run(c),
         Command::Containerize(args) => containerize::run(args),
     };
     match result {

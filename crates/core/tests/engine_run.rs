@@ -192,6 +192,7 @@ async fn http_probe_without_healthcheck() {
     let probe = HttpProbe {
         port: out.host_port.unwrap(),
         path: "/health".into(),
+        any_status: false,
     };
     let h = e
         .wait_healthy(&name, Some(probe), Duration::from_secs(30))
@@ -203,6 +204,7 @@ async fn http_probe_without_healthcheck() {
     let probe = HttpProbe {
         port: out.host_port.unwrap(),
         path: "/missing".into(),
+        any_status: false,
     };
     let h = e
         .wait_healthy(&name, Some(probe), Duration::from_secs(2))

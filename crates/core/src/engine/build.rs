@@ -60,6 +60,8 @@ pub struct BuildRequest {
     pub dockerfile: String,
     /// A Dockerfile to build with, held in memory (rendered from a plan, not written).
     pub dockerfile_contents: Option<String>,
+    /// .dockerignore rules used when the folder has no .dockerignore (rendered from a plan).
+    pub dockerignore_contents: Option<String>,
     pub no_cache: bool,
 }
 
@@ -70,6 +72,7 @@ impl BuildRequest {
             tag: tag.to_string(),
             dockerfile: "Dockerfile".into(),
             dockerfile_contents: None,
+            dockerignore_contents: None,
             no_cache: false,
         }
     }
@@ -233,9 +236,12 @@ impl Engine {
         };
         let ctx_root = root.clone();
         let df = dockerfile.clone();
-        let ctx = tokio::task::spawn_blocking(move || tar_context(&ctx_root, &df, &extra))
-            .await
-            .map_err(|e| Error::Engine(format!("context task failed: {e}")))??;
+        let ignore = req.dockerignore_contents.clone();
+        let ctx = tokio::task::spawn_blocking(move || {
+            tar_context(&ctx_root, &df, &extra, ignore.as_deref())
+        })
+        .await
+        .map_err(|e| Error::Engine(format!("context task failed: {e}")))??;
         on_event(BuildEvent::Context {
             files: u32::try_from(ctx.files).unwrap_or(u32::MAX),
             bytes: ctx.tar.len() as u64,

@@ -172,15 +172,20 @@ pub struct BuildContext {
     pub files: usize,
 }
 
-/// Tar `root` filtered by its .dockerignore. `dockerfile` is the Dockerfile's path relative
-/// to the root (always included); `extra` files (name, contents) are added in memory, e.g. a
-/// rendered Dockerfile that is not written to disk.
+/// Tar `root` filtered by its .dockerignore (or, when the folder has none, by
+/// `default_ignore`). `dockerfile` is the Dockerfile's path relative to the root (always
+/// included); `extra` files (name, contents) are added in memory, e.g. a rendered
+/// Dockerfile that is not written to disk.
 pub fn tar_context(
     root: &Path,
     dockerfile: &str,
     extra: &[(String, Vec<u8>)],
+    default_ignore: Option<&str>,
 ) -> Result<BuildContext> {
-    let ignore = DockerIgnore::load(root)?;
+    let ignore = match default_ignore {
+        Some(text) if !root.join(".dockerignore").exists() => DockerIgnore::parse(text),
+        _ => DockerIgnore::load(root)?,
+    };
     let mut builder = tar::Builder::new(Vec::new());
     builder.follow_symlinks(false);
     builder.mode(tar::HeaderMode::Deterministic);
@@ -300,6 +305,7 @@ mod tests {
             root,
             "Dockerfile",
             &[(".berth.Dockerfile".into(), b"FROM scratch\n".to_vec())],
+            Some("a.txt\n"), // ignored: the folder has its own .dockerignore
         )
         .unwrap();
         let mut ar = tar::Archive::new(ctx.tar.as_slice());

@@ -50,6 +50,8 @@ pub struct HealthReport {
 pub struct HttpProbe {
     pub port: u16,
     pub path: String,
+    /// Any HTTP answer counts (the path is a guess, e.g. `/` of an API).
+    pub any_status: bool,
 }
 
 /// Parse the status code of an HTTP response's first line (pure).
@@ -175,7 +177,8 @@ impl Engine {
                     .await
                     .ok()
                     .flatten();
-                if let Some(c) = code.filter(|c| (200..400).contains(c)) {
+                let ok = |c: &u16| (200..400).contains(c) || (p.any_status && *c < 500);
+                if let Some(c) = code.filter(ok) {
                     break done(true, format!("GET {} answered {c}", p.path));
                 }
                 let (running, _, exit, _) = state(self, container).await?;

@@ -15,6 +15,8 @@ pub mod lifecycle;
 pub mod logs;
 pub mod run;
 pub mod stats;
+pub mod up;
+pub mod watch;
 
 use crate::{Error, Result};
 use bollard::Docker;

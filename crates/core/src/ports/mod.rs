@@ -5,6 +5,7 @@
 //! [`resolve_with`] over an `is_free` predicate; [`check`] and [`resolve`] wire them to the
 //! real system (and optionally the engine, to name containers).
 
+pub mod compose;
 pub mod explain;
 
 use crate::engine::Engine;
@@ -56,7 +57,11 @@ pub fn process_owner(port: u16) -> Option<PortOwner> {
 fn owner_from_process(pid: u32, name: String, path: String) -> PortOwner {
     let spid = sysinfo::Pid::from_u32(pid);
     let command = sysinfo::System::new().ok().and_then(|mut sys| {
-        sys.refresh_processes(sysinfo::ProcessesToUpdate::Some(&[spid]), true);
+        sys.refresh_processes_specifics(
+            sysinfo::ProcessesToUpdate::Some(&[spid]),
+            true,
+            sysinfo::ProcessRefreshKind::nothing().with_cmd(sysinfo::UpdateKind::Always),
+        );
         sys.process(spid).map(|p| {
             p.cmd()
                 .iter()
@@ -320,6 +325,8 @@ mod tests {
         let o = c.owner.expect("owner visible to the same user");
         assert_eq!(o.pid, Some(std::process::id()));
         assert_eq!(c.known, Some(KnownOwner::ThisProcess));
+        let cmd = o.command.expect("command line");
+        assert!(cmd.contains("berth_core"), "{cmd}");
         drop(l);
         assert!(is_free(port));
         assert!(check(port, None).await.free);

@@ -1,0 +1,138 @@
+//! `berth up PATH [--port N] [--json] [--watch] [--write-port]`.
+
+use crate::output;
+use berth_core::engine::up::{UpReport, UpRequest};
+use berth_core::engine::Engine;
+use berth_core::ports::PortPolicy;
+use berth_core::Result;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct UpArgs {
+    /// The project folder
+    path: PathBuf,
+    /// Preferred host port (default: the app's port; then 8080, then the next free one)
+    #[arg(long)]
+    port: Option<u16>,
+    /// Search range for a free port when the preferred ones are taken, `FROM-TO`
+    #[arg(long, default_value = "8081-8999")]
+    port_range: String,
+    /// Seconds to wait for healthy
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    #[arg(long)]
+    no_cache: bool,
+    /// Rebuild and restart when files change (files listed in .dockerignore are ignored)
+    #[arg(long)]
+    watch: bool,
+    /// Write the chosen host port into the folder's compose.yaml (atomic, with a backup)
+    #[arg(long)]
+    write_port: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(a: UpArgs) -> Result<()> {
+    let e = super::connect().await?;
+    let (from, to) = super::ports::parse_range(&a.port_range)?;
+    let mut req = UpRequest::new(&a.path);
+    req.host_port = a.port;
+    req.policy = PortPolicy {
+        fallback: berth_core::ports::FALLBACK_PORT,
+        range: (from, to),
+    };
+    req.health_timeout = Duration::from_secs(a.timeout);
+    req.no_cache = a.no_cache;
+    let report = up_once(&e, &req, &a).await?;
+    if a.watch {
+        return watch(&e, req, &a, report).await;
+    }
+    if report.healthy {
+        Ok(())
+    } else {
+        Err(berth_core::Error::Engine(format!(
+            "{} is not healthy: {}",
+            report.container, report.health.message
+        )))
+    }
+}
+
+async fn up_once(e: &Engine, req: &UpRequest, a: &UpArgs) -> Result<UpReport> {
+    let report = e
+        .up(req, |ev| super::print_event(&ev), super::ctrl_c_token())
+        .await?;
+    if a.write_port {
+        if let Some(port) = report.host_port {
+            let compose = std::path::Path::new(&report.project).join("compose.yaml");
+            match berth_core::ports::compose::write_host_port(&compose, port)? {
+                Some(w) => eprintln!(
+                    "compose.yaml: host port set to {port} (backup: {})",
+                    w.backup.display()
+                ),
+                None => eprintln!("compose.yaml already publishes {port}"),
+            }
+        }
+    }
+    output::print(&report, a.json, || text(&report));
+    Ok(report)
+}
+
+fn text(r: &UpReport) -> String {
+    let mut s = format!(
+        "{}\n{} ({}) from {} Dockerfile",
+        super::build::summary(&r.build),
+        r.container,
+        r.image,
+        match r.dockerfile {
+            berth_core::engine::up::DockerfileSource::Project => "the project's",
+            berth_core::engine::up::DockerfileSource::Generated => "Berth's generated (in memory)",
+        }
+    );
+    if let Some(c) = &r.port_conflict {
+        s.push_str(&format!("\nport {}: {}", c.requested, c.reason));
+        if let Some(chk) = &c.check {
+            if let Some(x) = &chk.explanation {
+                s.push_str(&format!("\n  {x}"));
+            }
+            if let Some(x) = &chk.suggestion {
+                s.push_str(&format!("\n  fix: {x}"));
+            }
+        }
+    }
+    if let Some(u) = &r.url {
+        s.push_str(&format!("\nurl: {u}"));
+    }
+    s.push_str(&format!(
+        "\nhealthy: {} ({}, {} ms)",
+        r.healthy, r.health.message, r.health.waited_ms
+    ));
+    for l in &r.health.last_logs {
+        s.push_str(&format!("\n  | {l}"));
+    }
+    for w in &r.warnings {
+        s.push_str(&format!("\nwarning: {w}"));
+    }
+    s
+}
+
+async fn watch(e: &Engine, mut req: UpRequest, a: &UpArgs, first: UpReport) -> Result<()> {
+    // Keep the port we got, so the URL stays the same across rebuilds.
+    req.host_port = first.host_port.or(req.host_port);
+    let root = PathBuf::from(&first.project);
+    let mut changes = berth_core::engine::watch::watch(&root)?;
+    eprintln!("watching {} (Ctrl-C to stop)", root.display());
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+            batch = changes.next_batch() => {
+                let Some(paths) = batch else { return Ok(()) };
+                eprintln!("changed: {}", paths.iter().take(3).map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+                match up_once(e, &req, a).await {
+                    Ok(_) => {}
+                    Err(err) => eprintln!("berth: {err}"),
+                }
+            }
+        }
+    }
+}
