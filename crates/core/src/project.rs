@@ -238,7 +238,7 @@ impl Project {
             .map(String::as_str)
             .filter(|f| exts.iter().any(|e| f.ends_with(e)))
             .collect();
-        v.sort_by_key(|f| (f.matches('/').count(), *f));
+        v.sort_by_cached_key(|f| (f.matches('/').count(), *f));
         v.truncate(limit);
         v
     }

@@ -177,3 +177,39 @@ fn unreadable_manifest_is_an_error() {
         berth_core::ErrorKind::Unreadable
     );
 }
+
+/// Port order: Dockerfile EXPOSE > stack config > .env PORT > source > framework default.
+#[test]
+fn port_precedence() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    let pkg = r#"{"name":"p","scripts":{"start":"node server.js"},"dependencies":{"express":"4"}}"#;
+    std::fs::write(r.join("package.json"), pkg).unwrap();
+    std::fs::write(r.join("server.js"), "app.get('/');\n").unwrap();
+    let port = || {
+        let d = detect(r).unwrap();
+        let ev = d
+            .evidence
+            .iter()
+            .find(|e| e.field == "port")
+            .unwrap()
+            .clone();
+        (d.port.unwrap(), ev.file, ev.line)
+    };
+    assert_eq!(
+        port(),
+        (3000, "package.json".into(), None),
+        "express default"
+    );
+    std::fs::write(r.join("server.js"), "app.get('/');\napp.listen(4000);\n").unwrap();
+    assert_eq!(port(), (4000, "server.js".into(), Some(2)));
+    std::fs::write(r.join(".gitignore"), ".env\n").unwrap();
+    std::fs::write(r.join(".env"), "# local\nPORT=5000\n").unwrap();
+    assert_eq!(
+        port(),
+        (5000, ".env".into(), Some(2)),
+        ".env beats source even when ignored"
+    );
+    std::fs::write(r.join("Dockerfile"), "FROM node\nEXPOSE 6000\n").unwrap();
+    assert_eq!(port(), (6000, "Dockerfile".into(), Some(2)));
+}
