@@ -6,14 +6,16 @@
 //! the renderer never trusts them: see `render::filters`.
 
 mod defaults;
+mod health;
 mod validate;
+mod wiring;
 
 use crate::detect::{Detection, Service, Stack};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use ts_rs::TS;
 
-pub use defaults::{BUSYBOX_IMAGE, BUSYBOX_PATH, COMPOSER_IMAGE, NGINX_IMAGE};
+pub use defaults::{BUN_IMAGE, BUSYBOX_IMAGE, BUSYBOX_PATH, COMPOSER_IMAGE, NGINX_IMAGE};
 pub use validate::{is_safe_health_path, is_safe_name, is_safe_relative_path, is_valid_image_ref};
 
 /// Everything the templates need to write a Dockerfile, compose.yaml and .dockerignore.
@@ -136,7 +138,7 @@ impl Plan {
     /// Whether the final image gets a static busybox for its HTTP health probe (the
     /// distroless and slim runtimes of compiled stacks have no HTTP client).
     pub fn needs_busybox(&self) -> bool {
-        defaults::needs_busybox(self)
+        health::needs_busybox(self)
     }
 
     /// `image` with the registry prefix applied when it is a Docker Hub image.
@@ -154,7 +156,7 @@ impl Plan {
         }
         let path = hc.path.as_deref()?;
         let url = format!("http://127.0.0.1:{}{}", self.port, path);
-        Some(defaults::http_probe(self, url))
+        Some(health::http_probe(self, url))
     }
 }
 

@@ -1,8 +1,9 @@
 //! Per-stack defaults: images, ports, steps, users, services and their wiring.
 
 use super::validate::{is_safe_health_path, is_safe_name, is_safe_relative_path};
+use super::wiring::{service_image, wiring};
 use super::{BuildStep, Healthcheck, Limits, Plan, ServicePlan};
-use crate::detect::{hint_keys as hk, Detection, Service, Stack};
+use crate::detect::{hint_keys as hk, Detection, Stack};
 use std::collections::BTreeMap;
 
 /// Static busybox copied into distroless/slim runtimes that have no HTTP client, so the
@@ -14,6 +15,8 @@ pub const BUSYBOX_PATH: &str = "/usr/local/bin/busybox";
 pub const NGINX_IMAGE: &str = "nginxinc/nginx-unprivileged:1.27-alpine";
 /// Composer stage for PHP dependencies.
 pub const COMPOSER_IMAGE: &str = "composer:2.8";
+/// Builds and runs Bun projects.
+pub const BUN_IMAGE: &str = "oven/bun:1.1-slim";
 const NGINX_PORT: u16 = 8080;
 
 pub(super) fn plan_for(d: &Detection) -> Plan {
@@ -232,6 +235,24 @@ fn stack_defaults(plan: &mut Plan, v: &str) {
                         &[pip_cache],
                     ),
                 ],
+                "pdm" => vec![
+                    BuildStep::new(&["pip", "install", "pdm==2.22.3"], &[pip_cache]),
+                    BuildStep::new(
+                        &[
+                            "pdm",
+                            "export",
+                            "--prod",
+                            "--without-hashes",
+                            "--output",
+                            "/tmp/requirements.txt",
+                        ],
+                        &[],
+                    ),
+                    BuildStep::new(
+                        &["pip", "install", "-r", "/tmp/requirements.txt"],
+                        &[pip_cache],
+                    ),
+                ],
                 "pipenv" => vec![
                     BuildStep::new(&["pip", "install", "pipenv==2024.4.0"], &[pip_cache]),
                     BuildStep::new(&["pipenv", "sync"], &["/root/.cache/pipenv"]),
@@ -247,6 +268,10 @@ fn stack_defaults(plan: &mut Plan, v: &str) {
             }
         }
         Stack::Node => {
+            if pm == "bun" {
+                bun_defaults(plan);
+                return;
+            }
             let image = format!("node:{v}-bookworm-slim");
             plan.builder_image = Some(image.clone());
             plan.runtime_image = image;
@@ -447,126 +472,33 @@ fn stack_defaults(plan: &mut Plan, v: &str) {
     }
 }
 
+/// Bun projects build and run on the official Bun image (its `bun` user is uid 1000).
+fn bun_defaults(plan: &mut Plan) {
+    let image = BUN_IMAGE.to_string();
+    plan.builder_image = Some(image.clone());
+    plan.runtime_image = image;
+    plan.user = "bun".into();
+    let cache = "/root/.bun/install/cache";
+    let frozen = has_manifest(plan, "bun.lock") || has_manifest(plan, "bun.lockb");
+    let mut install = vec!["bun", "install"];
+    if frozen {
+        install.push("--frozen-lockfile");
+    }
+    plan.install_steps = vec![BuildStep::new(&install, &[cache])];
+    if let Some(script) = hint(plan, hk::BUILD_SCRIPT).map(str::to_string) {
+        plan.build_steps = vec![BuildStep::new(&["bun", "run", &script], &[])];
+    }
+    if !plan.serve_static {
+        // Drop dev dependencies from the image: reinstall production ones only.
+        let mut prod = install.clone();
+        prod.push("--production");
+        plan.build_steps.push(BuildStep::new(&prod, &[cache]));
+    }
+}
+
 fn assembly_from_project(path: &str) -> Option<String> {
     let file = path.rsplit('/').next()?;
     file.strip_suffix(".csproj")
         .or_else(|| file.strip_suffix(".fsproj"))
         .map(str::to_string)
-}
-
-pub(super) fn service_image(s: Service) -> &'static str {
-    match s {
-        Service::Redis => "redis:7-alpine",
-        Service::Postgres => "postgres:16-alpine",
-        Service::Mysql => "mysql:8.4",
-        Service::Mongodb => "mongo:7",
-        Service::Rabbitmq => "rabbitmq:3-management-alpine",
-        Service::Memcached => "memcached:1.6-alpine",
-    }
-}
-
-/// Environment the app gets so it finds its services (development credentials).
-fn wiring(plan: &Plan) -> BTreeMap<String, String> {
-    let mut env = BTreeMap::new();
-    let mut set = |k: &str, v: &str| {
-        env.entry(k.to_string()).or_insert_with(|| v.to_string());
-    };
-    set("PORT", &plan.port.to_string());
-    for s in &plan.services {
-        match s.kind {
-            Service::Redis => {
-                set("REDIS_HOST", "redis");
-                set("REDIS_PORT", "6379");
-                set("REDIS_URL", "redis://redis:6379/0");
-            }
-            Service::Postgres => {
-                set("DATABASE_URL", "postgres://app:app@postgres:5432/app");
-                set("POSTGRES_HOST", "postgres");
-                set("POSTGRES_PORT", "5432");
-                set("POSTGRES_USER", "app");
-                set("POSTGRES_PASSWORD", "app");
-                set("POSTGRES_DB", "app");
-                if plan.stack == Stack::Java {
-                    set(
-                        "SPRING_DATASOURCE_URL",
-                        "jdbc:postgresql://postgres:5432/app",
-                    );
-                    set("SPRING_DATASOURCE_USERNAME", "app");
-                    set("SPRING_DATASOURCE_PASSWORD", "app");
-                }
-            }
-            Service::Mysql => {
-                set("DATABASE_URL", "mysql://app:app@mysql:3306/app");
-                set("MYSQL_HOST", "mysql");
-                set("MYSQL_PORT", "3306");
-                set("MYSQL_USER", "app");
-                set("MYSQL_PASSWORD", "app");
-                set("MYSQL_DATABASE", "app");
-                if plan.stack == Stack::Java {
-                    set("SPRING_DATASOURCE_URL", "jdbc:mysql://mysql:3306/app");
-                    set("SPRING_DATASOURCE_USERNAME", "app");
-                    set("SPRING_DATASOURCE_PASSWORD", "app");
-                }
-            }
-            Service::Mongodb => {
-                set("MONGO_URL", "mongodb://mongodb:27017/app");
-                set("MONGODB_URI", "mongodb://mongodb:27017/app");
-            }
-            Service::Rabbitmq => {
-                set("AMQP_URL", "amqp://guest:guest@rabbitmq:5672/");
-                set("RABBITMQ_URL", "amqp://guest:guest@rabbitmq:5672/");
-            }
-            Service::Memcached => {
-                set("MEMCACHED_HOST", "memcached");
-                set("MEMCACHED_SERVERS", "memcached:11211");
-            }
-        }
-    }
-    env
-}
-
-/// HTTP probe argv for the final image of `plan` (see [`Plan::health_argv`]).
-pub(super) fn http_probe(plan: &Plan, url: String) -> Vec<String> {
-    let head: Vec<&str> = if plan.serve_static {
-        vec!["wget", "-q", "-O", "/dev/null"]
-    } else {
-        match plan.stack {
-            Stack::Python => vec![
-                "python",
-                "-c",
-                "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=4)",
-            ],
-            Stack::Node => vec![
-                "node",
-                "-e",
-                "fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
-            ],
-            Stack::Ruby => vec![
-                "ruby",
-                "-rnet/http",
-                "-e",
-                "exit(Net::HTTP.get_response(URI(ARGV[0])).is_a?(Net::HTTPSuccess) ? 0 : 1)",
-            ],
-            Stack::Php => vec!["curl", "-fsS", "-o", "/dev/null"],
-            Stack::Static => vec!["wget", "-q", "-O", "/dev/null"],
-            Stack::Go | Stack::Rust | Stack::Java | Stack::Dotnet => {
-                vec![BUSYBOX_PATH, "wget", "-q", "-O", "/dev/null"]
-            }
-        }
-    };
-    let mut argv: Vec<String> = head.into_iter().map(String::from).collect();
-    argv.push(url);
-    argv
-}
-
-/// Whether the final image needs the static busybox for its health probe.
-pub fn needs_busybox(plan: &Plan) -> bool {
-    plan.healthcheck.as_ref().is_some_and(|h| match &h.command {
-        Some(cmd) => cmd.first().map(String::as_str) == Some(BUSYBOX_PATH),
-        None => h.path.is_some(),
-    }) && !plan.serve_static
-        && matches!(
-            plan.stack,
-            Stack::Go | Stack::Rust | Stack::Java | Stack::Dotnet
-        )
 }
