@@ -159,7 +159,7 @@ pub fn parse_output(chunk: &str, current_step: u32, cached_step: &mut bool) -> P
                 continue;
             }
         }
-        if s.starts_with("Removing intermediate container ") {
+        if s == "--->" || s.starts_with("Removing intermediate container ") {
             continue;
         }
         p.events.push(BuildEvent::Output {
@@ -167,6 +167,21 @@ pub fn parse_output(chunk: &str, current_step: u32, cached_step: &mut bool) -> P
         });
     }
     p
+}
+
+/// A hint for base-image pull failures (pure).
+pub fn pull_hint(error: &str) -> &'static str {
+    let e = error.to_ascii_lowercase();
+    if e.contains("pull access denied")
+        || e.contains("registry-1.docker.io")
+        || e.contains("manifest unknown")
+        || (e.contains("dial tcp") && e.contains("lookup"))
+    {
+        " (the base image could not be pulled: check the network, log in to the registry, or \
+         set a registry mirror prefix in the plan)"
+    } else {
+        ""
+    }
 }
 
 /// Compare a build with the targets (pure).
@@ -285,7 +300,10 @@ impl Engine {
                         on_event(BuildEvent::Error {
                             message: error.clone(),
                         });
-                        break Err(Error::Engine(format!("build failed: {error}")));
+                        break Err(Error::Engine(format!(
+                            "build failed: {error}{}",
+                            pull_hint(&error)
+                        )));
                     }
                     Err(e) => break Err(engine_err(e)),
                 };
@@ -408,6 +426,18 @@ mod tests {
         );
         assert_eq!(p.events, vec![BuildEvent::Output { line: "hi".into() }]);
         assert_eq!(p.image.as_deref(), Some("abc123"));
+    }
+
+    #[test]
+    fn pull_failures_get_a_hint() {
+        assert!(
+            pull_hint("Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup x")
+                .contains("mirror")
+        );
+        assert_eq!(
+            pull_hint("The command '/bin/sh -c false' returned a non-zero code: 1"),
+            ""
+        );
     }
 
     #[test]

@@ -189,7 +189,7 @@ impl Engine {
     pub async fn up(
         &self,
         req: &UpRequest,
-        on_event: impl FnMut(BuildEvent) + Send,
+        mut on_event: impl FnMut(BuildEvent) + Send,
         cancel: CancellationToken,
     ) -> Result<UpReport> {
         let root =
@@ -198,6 +198,15 @@ impl Engine {
             return Err(Error::NotADirectory(root));
         }
         let recipe = recipe(&root)?;
+        on_event(BuildEvent::Output {
+            line: match recipe.source {
+                DockerfileSource::Project => "building the project's own Dockerfile".into(),
+                DockerfileSource::Generated => {
+                    "no Dockerfile: building the one Berth generates (in memory, nothing written)"
+                        .into()
+                }
+            },
+        });
         let (image, container) = project_names(&root);
         let mut breq = BuildRequest::new(&root, &image);
         breq.dockerfile_contents = recipe.dockerfile_contents.clone();

@@ -1,0 +1,269 @@
+//! `berth engine|ports|build|up|ps|logs|stop|start|restart|rm|down` end to end: the real
+//! binary against the real engine. Needs `bash scripts/start-dockerd.sh` (fails, not skips,
+//! without an engine).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const DOCKER: &str = "/usr/bin/docker";
+
+fn berth(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", "/nonexistent-berth-config")
+        .output()
+        .unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// A project folder removed (with everything labelled with it) on drop.
+struct Project {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Project {
+    fn new(dockerfile: Option<&str>) -> Project {
+        let dir = tempfile::Builder::new()
+            .prefix("berth-cli-")
+            .tempdir()
+            .unwrap();
+        let path = std::fs::canonicalize(dir.path()).unwrap();
+        if let Some(df) = dockerfile {
+            std::fs::copy("/bin/busybox", path.join("busybox")).unwrap();
+            std::fs::write(path.join("Dockerfile"), df).unwrap();
+        }
+        Project { _dir: dir, path }
+    }
+    fn p(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let filter = format!("label=dev.berth.project={}", self.path.display());
+        for (list, rm) in [
+            (["ps", "-aq"], ["rm", "-f"]),
+            (["images", "-q"], ["rmi", "-f"]),
+        ] {
+            let o = Command::new(DOCKER)
+                .args(list)
+                .args(["--filter", &filter])
+                .output()
+                .unwrap();
+            let ids: Vec<String> = String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            if !ids.is_empty() {
+                let _ = Command::new(DOCKER).args(rm).args(&ids).output();
+            }
+        }
+    }
+}
+
+const HTTPD: &str = "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+RUN mkdir -p /www && echo hello > /www/index.html && echo ok > /www/health\nUSER 65534\nEXPOSE 8080\n\
+HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD [\"/bin/busybox\", \"wget\", \"-q\", \"-O\", \"-\", \"http://127.0.0.1:8080/health\"]\n\
+CMD [\"/bin/busybox\", \"sh\", \"-c\", \"echo cli-httpd-up; exec httpd -f -v -p 8080 -h /www\"]\n";
+
+fn need_engine() {
+    let o = berth(&["engine"]);
+    assert!(
+        o.status.success(),
+        "these tests need a running engine: run `bash scripts/start-dockerd.sh`\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn engine_json_reports_endpoint_source_versions_and_buildkit() {
+    need_engine();
+    let v = json(&berth(&["engine", "--json"]));
+    assert!(v["endpoint"].as_str().unwrap().starts_with("unix://"));
+    assert!(v["source"]["kind"].is_string());
+    assert!(!v["version"].as_str().unwrap().is_empty());
+    assert!(!v["api_version"].as_str().unwrap().is_empty());
+    assert_eq!(v["os"], "linux");
+    assert!(v["buildkit_available"].is_boolean());
+}
+
+#[test]
+fn no_engine_is_a_clear_error_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("dead.sock");
+    drop(std::os::unix::net::UnixListener::bind(&sock).unwrap());
+    let host = format!("unix://{}", sock.display());
+    let o = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["engine"])
+        .env("DOCKER_HOST", &host)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no container engine reachable"), "{err}");
+    assert!(err.contains(&host), "{err}");
+    assert!(err.contains("environment variable DOCKER_HOST"), "{err}");
+    assert!(err.contains("colima start"), "{err}");
+}
+
+#[test]
+fn ports_check_names_the_listener() {
+    let l = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = l.local_addr().unwrap().port().to_string();
+    let v = json(&berth(&["ports", "check", &port, "--json"]));
+    assert_eq!(v["free"], false);
+    assert_eq!(v["owner"]["pid"], std::process::id());
+    assert!(v["explanation"].as_str().unwrap().contains("in use by"));
+    assert!(v["suggestion"].is_string());
+    // scan lists it too
+    let list = json(&berth(&[
+        "ports",
+        "scan",
+        &format!("{port}-{port}"),
+        "--json",
+    ]));
+    let rows = list.as_array().unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r["port"].to_string() == port && r["owner"]["pid"] == std::process::id()),
+        "{list}"
+    );
+    drop(l);
+    let v = json(&berth(&["ports", "check", &port, "--json"]));
+    assert_eq!(v["free"], true);
+    assert!(v["owner"].is_null());
+    // bad input: exit 2, one line
+    let o = berth(&["ports", "scan", "9-1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1);
+}
+
+#[test]
+fn up_ps_logs_lifecycle_down() {
+    need_engine();
+    let p = Project::new(Some(HTTPD));
+    let l = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let taken = l.local_addr().unwrap().port();
+    let fallback = portpicker_free();
+    let range = format!("{fallback}-{fallback}");
+    let v = json(&berth(&[
+        "up",
+        p.p(),
+        "--port",
+        &taken.to_string(),
+        "--port-range",
+        &range,
+        "--json",
+    ]));
+    let name = v["container"].as_str().unwrap().to_string();
+    assert_eq!(v["healthy"], true, "{v}");
+    // 8080 (the fallback) may be busy on this machine; either way it is not the taken port.
+    let host_port = v["host_port"].as_u64().unwrap() as u16;
+    assert_ne!(host_port, taken);
+    assert_eq!(v["port_conflict"]["requested"], taken);
+    assert_eq!(
+        v["port_conflict"]["check"]["owner"]["pid"],
+        std::process::id()
+    );
+    assert_eq!(v["url"], format!("http://localhost:{host_port}"));
+    assert_eq!(v["dockerfile"], "project");
+    drop(l);
+
+    let ps = json(&berth(&["ps", "--json"]));
+    let me = ps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name.as_str())
+        .expect("listed")
+        .clone();
+    assert_eq!(me["state"], "running");
+    assert_eq!(me["project"], p.p());
+
+    let o = berth(&["logs", &name]);
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    let line = out
+        .lines()
+        .find(|l| l.contains("cli-httpd-up"))
+        .expect("log line");
+    assert!(line.starts_with("20"), "timestamped: {line}");
+
+    for cmd in ["stop", "start", "restart"] {
+        let o = berth(&[cmd, &name]);
+        assert!(
+            o.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = berth(&["down", p.p()]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains(&name));
+    let o = berth(&["rm", &name]);
+    assert_eq!(o.status.code(), Some(2), "already gone: not found");
+}
+
+#[test]
+fn build_prints_progress_and_targets() {
+    need_engine();
+    let p = Project::new(Some("FROM scratch\nCOPY busybox /bin/busybox\n"));
+    let o = berth(&["build", p.p()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("[2/4] COPY busybox /bin/busybox"), "{err}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("image size: 2.0 MB (target < 100.0 MB) met"),
+        "{out}"
+    );
+    assert!(out.contains("build time:"), "{out}");
+}
+
+#[test]
+fn up_without_a_dockerfile_builds_the_generated_one_in_memory() {
+    need_engine();
+    // A detected project with no Dockerfile: Berth renders one in memory. No registry is
+    // reachable here, so the build stops at pulling the base image; what matters is that
+    // the generated Dockerfile was used and nothing was written into the folder.
+    let p = Project::new(None);
+    std::fs::write(p.path.join("index.html"), "<h1>hi</h1>\n").unwrap();
+    let before: Vec<_> = std::fs::read_dir(&p.path)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    let o = berth(&["up", p.p()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("[1/"), "{err}");
+    assert!(err.contains("FROM "), "{err}");
+    let after: Vec<_> = std::fs::read_dir(&p.path)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(before, after);
+    if !o.status.success() {
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(
+            err.lines().filter(|l| l.starts_with("berth:")).count(),
+            1,
+            "{err}"
+        );
+    }
+}
+
+fn portpicker_free() -> u16 {
+    let l = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    l.local_addr().unwrap().port()
+}
