@@ -163,8 +163,34 @@ impl Out {
         }
     }
 
-    /// Finish: attach what the walk skipped, so nothing is dropped silently.
+    /// Finish: add services named by connection URLs in `.env` files, and attach what the
+    /// walk skipped, so nothing is dropped silently.
     pub fn finish(mut self, project: &Project) -> Detection {
+        for f in [".env", ".env.example", ".env.sample"] {
+            let Ok(Some(text)) = project.read_opt(f) else {
+                continue;
+            };
+            for c in ENV_URL.captures_iter(&text) {
+                let (Some(var), Some(scheme)) = (c.get(1), c.get(2)) else {
+                    continue;
+                };
+                let svc = match scheme.as_str() {
+                    "postgres" | "postgresql" => Service::Postgres,
+                    "mysql" | "mariadb" => Service::Mysql,
+                    "redis" | "rediss" => Service::Redis,
+                    "mongodb" | "mongodb+srv" => Service::Mongodb,
+                    "amqp" | "amqps" => Service::Rabbitmq,
+                    _ => Service::Memcached,
+                };
+                let line = Some(line_of(&text, var.start()));
+                self.service(
+                    svc,
+                    f,
+                    line,
+                    format!("{} is a {} URL", var.as_str(), scheme.as_str()),
+                );
+            }
+        }
         for s in project.skipped().iter().take(20) {
             self.ev("skipped", &s.path, None, s.reason.clone());
         }
@@ -215,12 +241,14 @@ pub struct PortFound {
     pub detail: String,
 }
 
-static EXPOSE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?mi)^\s*EXPOSE\s+(\d{1,5})").unwrap_or_else(|_| unreachable!()));
-static ENV_PORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?m)^\s*(?:export\s+)?PORT\s*=\s*["']?(\d{1,5})"#)
-        .unwrap_or_else(|_| unreachable!())
+static ENV_URL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?m)^\s*(?:export\s+)?([A-Z][A-Z0-9_]*)\s*=\s*["']?(postgres|postgresql|mysql|mariadb|redis|rediss|mongodb\+srv|mongodb|amqps?|memcached?)://"#,
+    )
 });
+static EXPOSE: LazyLock<Regex> = LazyLock::new(|| re(r"(?mi)^\s*EXPOSE\s+(\d{1,5})"));
+static ENV_PORT: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?m)^\s*(?:export\s+)?PORT\s*=\s*["']?(\d{1,5})"#));
 
 pub fn re(pattern: &str) -> Regex {
     // Patterns are literals in this crate and covered by tests.
@@ -342,10 +370,8 @@ pub const HEALTH_PATHS: &[&str] = &[
     "/ready",
 ];
 
-static HEALTH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"["'`](/(?:api/)?(?:healthz?|livez|readyz?|healthcheck))/?["'`]"#)
-        .unwrap_or_else(|_| unreachable!())
-});
+static HEALTH: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"["'`](/(?:api/)?(?:healthz?|livez|readyz?|healthcheck))/?["'`]"#));
 
 /// Look for a health route string literal in `sources`.
 pub fn scan_health(out: &mut Out, project: &Project, sources: &[&str]) {

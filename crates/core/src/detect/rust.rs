@@ -89,21 +89,35 @@ impl Detector for Rust {
             );
         }
 
+        let mut bin = bin_target(project, &doc, &text, "");
+        let mut member = None;
+        if bin.is_none() {
+            if let Some((b, path, mtext, mdoc)) = workspace_bin(&mut out, project, &doc)? {
+                bin = Some(b);
+                member = Some((path, mtext, mdoc));
+            }
+        }
         let mut deps = Vec::new();
         let mut sqlx_features = Vec::new();
-        if let Some(t) = doc.get("dependencies").and_then(|d| d.as_table()) {
+        let manifests = std::iter::once(("Cargo.toml".to_string(), &text, &doc))
+            .chain(member.iter().map(|(p, t, d)| (p.clone(), t, d)));
+        for (file, text, doc) in manifests {
+            let Some(t) = doc.get("dependencies").and_then(|d| d.as_table()) else {
+                continue;
+            };
             for (name, spec) in t {
-                deps.push(Dep::new(name, "Cargo.toml", toml_key_line(&text, name)));
+                deps.push(Dep::new(name, &file, toml_key_line(text, name)));
                 if name == "sqlx" || name == "diesel" || name == "sea-orm" {
                     let feats = spec.get("features").and_then(|f| f.as_array());
                     for f in feats.into_iter().flatten().filter_map(|f| f.as_str()) {
-                        sqlx_features.push((name.clone(), f.to_string()));
+                        let line = toml_key_line(text, name);
+                        sqlx_features.push((name.clone(), f.to_string(), file.clone(), line));
                     }
                 }
             }
         }
         services_from(&mut out, &deps, SERVICES);
-        for (crate_name, feat) in &sqlx_features {
+        for (crate_name, feat, file, line) in &sqlx_features {
             let svc = if feat.contains("postgres") {
                 Some(Service::Postgres)
             } else if feat.contains("mysql") {
@@ -112,12 +126,7 @@ impl Detector for Rust {
                 None
             };
             if let Some(s) = svc {
-                out.service(
-                    s,
-                    "Cargo.toml",
-                    toml_key_line(&text, crate_name),
-                    format!("{crate_name} feature {feat}"),
-                );
+                out.service(s, file, *line, format!("{crate_name} feature {feat}"));
             }
         }
 
@@ -129,10 +138,9 @@ impl Detector for Rust {
         .into_iter()
         .find_map(|(dep, fw)| deps.iter().find(|d| d.name == dep).map(|d| (d.clone(), fw)));
         if let Some((d, fw)) = &fw {
-            out.framework(fw, "Cargo.toml", d.line, format!("dependency {}", d.name));
+            out.framework(fw, &d.file, d.line, format!("dependency {}", d.name));
         }
 
-        let bin = bin_target(project, &doc, &text);
         let mut sources = Vec::new();
         match &bin {
             Some((name, file, line, why)) => {
@@ -146,8 +154,8 @@ impl Detector for Rust {
                 "no binary target (library crate)",
             ),
         }
-        if project.has("src/main.rs") {
-            sources.push("src/main.rs");
+        if let Some((_, file, _, _)) = bin.as_ref().filter(|b| b.1.ends_with(".rs")) {
+            sources.push(file.as_str());
         }
         for s in project.sources(&[".rs"], SOURCE_BUDGET) {
             if !sources.contains(&s) {
@@ -193,11 +201,41 @@ impl Detector for Rust {
     }
 }
 
-fn bin_target(
+type Bin = (String, String, Option<u32>, String);
+
+/// A workspace without a root package: the first member (in `members` order, globs skipped)
+/// with a binary target. Member manifests are recorded so the dependency layer can be built.
+fn workspace_bin(
+    out: &mut Out,
     project: &Project,
     doc: &toml::Table,
-    text: &str,
-) -> Option<(String, String, Option<u32>, String)> {
+) -> Result<Option<(Bin, String, String, toml::Table)>> {
+    let members = doc
+        .get("workspace")
+        .and_then(|w| w.get("members"))
+        .and_then(|m| m.as_array());
+    let mut found = None;
+    for m in members.into_iter().flatten().filter_map(|m| m.as_str()) {
+        let m = m.trim_end_matches('/');
+        let manifest = format!("{m}/Cargo.toml");
+        if m.contains('*') || !project.has(&manifest) {
+            continue;
+        }
+        out.manifests(project, &[manifest.as_str()]);
+        let text = project.read(&manifest)?;
+        let member: toml::Table =
+            toml::from_str(&text).map_err(|e| toml_error(&manifest, &text, &e))?;
+        if found.is_none() {
+            if let Some(b) = bin_target(project, &member, &text, &format!("{m}/")) {
+                found = Some((b, manifest, text, member));
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn bin_target(project: &Project, doc: &toml::Table, text: &str, dir: &str) -> Option<Bin> {
+    let manifest = format!("{dir}Cargo.toml");
     let bins = doc.get("bin").and_then(|b| b.as_array());
     if let Some(name) = bins
         .and_then(|b| b.first())
@@ -206,7 +244,7 @@ fn bin_target(
     {
         return Some((
             name.into(),
-            "Cargo.toml".into(),
+            manifest,
             find_line(text, "[[bin]]"),
             format!("[[bin]] target {name}"),
         ));
@@ -215,19 +253,17 @@ fn bin_target(
         .get("package")
         .and_then(|p| p.get("name"))
         .and_then(|n| n.as_str());
-    if let (Some(name), true) = (pkg_name, project.has("src/main.rs")) {
-        return Some((
-            name.into(),
-            "src/main.rs".into(),
-            None,
-            format!("src/main.rs builds binary {name}"),
-        ));
+    let main = format!("{dir}src/main.rs");
+    if let (Some(name), true) = (pkg_name, project.has(&main)) {
+        let why = format!("{main} builds binary {name}");
+        return Some((name.into(), main, None, why));
     }
-    let extra = project
-        .files()
-        .iter()
-        .find(|f| f.starts_with("src/bin/") && f.ends_with(".rs") && f.matches('/').count() == 2)?;
-    let name = extra.trim_start_matches("src/bin/").trim_end_matches(".rs");
+    let bin_dir = format!("{dir}src/bin/");
+    let extra = project.files().iter().find(|f| {
+        f.strip_prefix(&bin_dir)
+            .is_some_and(|rest| rest.ends_with(".rs") && !rest.contains('/'))
+    })?;
+    let name = extra[bin_dir.len()..].trim_end_matches(".rs");
     Some((
         name.into(),
         extra.clone(),
