@@ -138,7 +138,8 @@ fn ports_check_names_the_listener() {
     let rows = list.as_array().unwrap();
     assert!(
         rows.iter()
-            .any(|r| r["port"].to_string() == port && r["owner"]["pid"] == std::process::id()),
+            .any(|r| r["port"].as_u64() == port.parse::<u64>().ok()
+                && r["owner"]["pid"] == std::process::id()),
         "{list}"
     );
     drop(l);
