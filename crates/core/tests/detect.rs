@@ -213,3 +213,85 @@ fn port_precedence() {
     std::fs::write(r.join("Dockerfile"), "FROM node\nEXPOSE 6000\n").unwrap();
     assert_eq!(port(), (6000, "Dockerfile".into(), Some(2)));
 }
+
+/// Variants not worth a fixture folder each: (files, expected port, expected hint).
+#[test]
+fn small_variants() {
+    type Case = (
+        &'static [(&'static str, &'static str)],
+        Option<u16>,
+        Option<(&'static str, &'static str)>,
+    );
+    let cases: &[Case] = &[
+        (
+            &[
+                (
+                    "Api.csproj",
+                    r#"<Project Sdk="Microsoft.NET.Sdk.Web"><PropertyGroup><TargetFramework>net9.0</TargetFramework></PropertyGroup></Project>"#,
+                ),
+                (
+                    "Program.cs",
+                    "var app = WebApplication.Create(args);\napp.Run(\"http://0.0.0.0:5050\");\n",
+                ),
+            ],
+            Some(5050),
+            Some(("assembly_name", "Api")),
+        ),
+        (
+            &[
+                (
+                    "package.json",
+                    r#"{"devDependencies":{"vite":"5"},"scripts":{"build":"vite build"}}"#,
+                ),
+                (
+                    "vite.config.js",
+                    "export default { build: { outDir: 'public/app' } }\n",
+                ),
+            ],
+            Some(8080),
+            Some(("output_dir", "public/app")),
+        ),
+        (
+            &[
+                ("package.json", r#"{"dependencies":{"@angular/core":"18"}}"#),
+                (
+                    "angular.json",
+                    r#"{"projects":{"web":{"architect":{"build":{"builder":"@angular-devkit/build-angular:application","options":{"outputPath":{"base":"out/web","browser":""}}}}}}}"#,
+                ),
+            ],
+            Some(8080),
+            Some(("output_dir", "out/web")),
+        ),
+        (
+            &[
+                ("requirements.txt", "flask\ngunicorn\n"),
+                ("gunicorn.conf.py", "bind = \"0.0.0.0:9000\"\n"),
+                (
+                    "wsgi.py",
+                    "from flask import Flask\napp = Flask(__name__)\n",
+                ),
+            ],
+            Some(9000),
+            Some(("app_module", "wsgi:app")),
+        ),
+        (
+            &[
+                ("go.mod", "module x\n\ngo 1.23\n"),
+                ("main.go", "package main\n\nfunc main() {}\n"),
+            ],
+            Some(8080),
+            Some(("main_package", ".")),
+        ),
+    ];
+    for (files, port, hint) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body) in *files {
+            std::fs::write(dir.path().join(name), body).unwrap();
+        }
+        let d = detect(dir.path()).unwrap();
+        assert_eq!(d.port, *port, "{files:?}");
+        if let Some((k, v)) = hint {
+            assert_eq!(d.hints.get(*k).map(String::as_str), Some(*v), "{files:?}");
+        }
+    }
+}

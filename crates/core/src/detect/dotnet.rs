@@ -31,6 +31,12 @@ const SERVICES: &[(&str, Service)] = &[
 
 static KESTREL_URL: LazyLock<Regex> =
     LazyLock::new(|| re(r#""Url"\s*:\s*"https?://[^"]*:(\d{2,5})""#));
+static URL_RES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        re(r#"UseUrls\(\s*"https?://[^"]*:(\d{2,5})"#),
+        re(r#"\.Run\(\s*"https?://[^"]*:(\d{2,5})"#),
+    ]
+});
 static FW_NUM: LazyLock<Regex> = LazyLock::new(|| re(r"^net(?:coreapp)?(\d+\.\d+)"));
 
 impl Detector for Dotnet {
@@ -153,12 +159,18 @@ impl Detector for Dotnet {
             None => None,
         };
         let sources = project.sources(&[".cs", ".fs"], SOURCE_BUDGET);
+        let res: Vec<&Regex> = URL_RES.iter().collect();
+        let cs: Vec<&str> = sources
+            .iter()
+            .copied()
+            .filter(|f| f.ends_with("Program.cs"))
+            .collect();
         resolve_port(
             &mut out,
             project,
             config,
-            &[],
-            &[],
+            &cs,
+            &res,
             Some((8080, "ASP.NET Core container images listen on 8080")),
         )?;
         let port = out.d.port.unwrap_or(8080);
