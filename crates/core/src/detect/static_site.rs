@@ -27,30 +27,28 @@ impl Detector for Static {
         let root = index.rsplit_once('/').map(|(d, _)| d).unwrap_or(".");
         out.hint(hint_keys::DOCUMENT_ROOT, root);
         spa::serve_static(&mut out, index);
-        let has_health = [
-            "health",
+        let prefix = if root == "." {
+            String::new()
+        } else {
+            format!("{root}/")
+        };
+        let candidates = [
             "healthz",
-            "health.html",
+            "health",
             "healthz/index.html",
             "health/index.html",
-        ]
-        .into_iter()
-        .find(|f| {
-            project.has(&format!(
-                "{}{f}",
-                if root == "." {
-                    String::new()
-                } else {
-                    format!("{root}/")
-                }
-            ))
-        });
-        if let Some(f) = has_health {
+            "health.html",
+        ];
+        let found = candidates
+            .into_iter()
+            .map(|f| (f, format!("{prefix}{f}")))
+            .find(|(_, full)| project.has(full));
+        if let Some((f, full)) = found {
             let path = format!("/{}", f.trim_end_matches("/index.html"));
             out.d.health_path = Some(path.clone());
             out.ev(
                 "health_path",
-                f,
+                &full,
                 None,
                 format!("static file served at {path}"),
             );
