@@ -353,6 +353,32 @@ mod tests {
         assert!(p.read("generated/package.json").is_err());
     }
 
+    /// Pruned folders are not even descended into: a symlink loop and a non-UTF-8 name placed
+    /// inside them would otherwise show up in `skipped`.
+    #[cfg(unix)]
+    #[test]
+    fn pruned_folders_are_not_descended_into() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        touch(r, ".gitignore", "ignored/\n");
+        touch(r, ".dockerignore", "docker-only/\n");
+        for d in [
+            "node_modules/pkg",
+            "ignored",
+            "docker-only",
+            ".venv",
+            "target",
+        ] {
+            fs::create_dir_all(r.join(d)).unwrap();
+            std::os::unix::fs::symlink("loop", r.join(d).join("loop")).unwrap();
+            fs::write(r.join(d).join(std::ffi::OsStr::from_bytes(b"x\xff")), "").unwrap();
+        }
+        let p = Project::open(r).unwrap();
+        assert_eq!(p.skipped(), &[]);
+        assert_eq!(p.files(), &[".dockerignore", ".gitignore"]);
+    }
+
     #[test]
     fn dotenv_at_root_is_listed_even_when_ignored() {
         let dir = tempfile::tempdir().unwrap();
