@@ -16,7 +16,10 @@ use std::collections::BTreeMap;
 use ts_rs::TS;
 
 pub use defaults::{BUN_IMAGE, BUSYBOX_IMAGE, BUSYBOX_PATH, COMPOSER_IMAGE, NGINX_IMAGE};
-pub use validate::{is_safe_health_path, is_safe_name, is_safe_relative_path, is_valid_image_ref};
+pub use validate::{
+    is_env_key, is_env_value, is_safe_health_path, is_safe_name, is_safe_relative_path,
+    is_valid_image_ref,
+};
 
 /// Everything the templates need to write a Dockerfile, compose.yaml and .dockerignore.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -60,7 +63,16 @@ pub struct Plan {
     pub limits: Limits,
     /// Environment of the app service in compose.yaml (service wiring, PORT).
     pub env: BTreeMap<String, String>,
+    /// Environment baked into the final image (`ENV`) so the app listens on 0.0.0.0:port
+    /// (`PORT`, `HOSTNAME`, `ROCKET_ADDRESS`, `ASPNETCORE_HTTP_PORTS`...). The values of
+    /// [`PORT_KEYS`] are rendered as `port`, so editing the port keeps them in step.
+    /// Values are restricted to `[A-Za-z0-9._:/@+,-]`.
+    pub image_env: BTreeMap<String, String>,
 }
+
+/// Environment keys whose value is the app's port (kept equal to [`Plan::port`] when
+/// rendering, in `image_env` and in `env`).
+pub const PORT_KEYS: &[&str] = &["PORT", "ROCKET_PORT", "ASPNETCORE_HTTP_PORTS"];
 
 /// One RUN instruction, rendered in exec form with optional BuildKit cache mounts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -30,48 +30,62 @@ fn all_cases() -> Vec<Case> {
         name: name.to_string(),
         plan: Plan::from_detection(&d).named(name),
     }));
+    // The variants the app can switch: no BuildKit cache mounts (classic builder) and a
+    // registry mirror prefix.
+    let variants: Vec<Case> = cases
+        .iter()
+        .map(|c| {
+            let mut plan = c.plan.clone();
+            plan.cache_mounts = false;
+            plan.registry_prefix = Some("mirror.example.com:5000/hub".into());
+            Case {
+                name: format!("{} (no cache mounts, mirror)", c.name),
+                plan,
+            }
+        })
+        .collect();
+    cases.extend(variants);
     cases
 }
 
 #[test]
 fn hadolint_finds_nothing_at_warning_level() {
-    let mut failures = Vec::new();
-    for case in all_cases() {
-        let files = render_plan(&case.plan);
-        let findings = hadolint(&files.dockerfile);
-        if !findings.is_empty() {
-            failures.push(format!(
-                "{}:\n  {}\n--- Dockerfile ---\n{}",
-                case.name,
-                findings.join("\n  "),
-                files.dockerfile
-            ));
-        }
-    }
+    let dockerfiles: Vec<(String, String)> = all_cases()
+        .iter()
+        .map(|c| (c.name.clone(), render_plan(&c.plan).dockerfile))
+        .collect();
     assert!(
-        failures.is_empty(),
+        dockerfiles.len() > 40,
+        "fixtures missing? {} cases",
+        dockerfiles.len()
+    );
+    let failures = hadolint_many(&dockerfiles);
+    let report: Vec<String> = failures
+        .iter()
+        .map(|(name, findings)| {
+            let text = &dockerfiles.iter().find(|(n, _)| n == name).unwrap().1;
+            format!(
+                "{name}:\n  {}\n--- Dockerfile ---\n{text}",
+                findings.join("\n  ")
+            )
+        })
+        .collect();
+    assert!(
+        report.is_empty(),
         "hadolint findings:\n{}",
-        failures.join("\n")
+        report.join("\n")
     );
 }
 
 #[test]
 fn compose_files_validate_against_the_compose_spec() {
-    let mut failures = Vec::new();
-    for case in all_cases() {
-        let files = render_plan(&case.plan);
-        if let Err(out) = compose_schema(&files.compose) {
-            failures.push(format!(
-                "{}:\n{out}\n--- compose.yaml ---\n{}",
-                case.name, files.compose
-            ));
-        }
+    let composes: Vec<(String, String)> = all_cases()
+        .iter()
+        .map(|c| (c.name.clone(), render_plan(&c.plan).compose))
+        .collect();
+    if let Err(report) = compose_schema_many(&composes) {
+        panic!("compose schema failures:\n{report}");
     }
-    assert!(
-        failures.is_empty(),
-        "compose schema failures:\n{}",
-        failures.join("\n")
-    );
 }
 
 /// The judges themselves can fail: known-bad inputs produce findings.
@@ -91,5 +105,33 @@ fn judges_reject_known_bad_files() {
     assert!(
         compose_schema(bad_compose).is_err(),
         "schema accepted a bad compose file"
+    );
+}
+
+/// The batch runs attribute findings to the right case.
+#[test]
+fn batch_judges_name_the_failing_case() {
+    let good = render_plan(&all_cases()[0].plan);
+    let dockerfiles = vec![
+        ("good".to_string(), good.dockerfile.clone()),
+        (
+            "bad".to_string(),
+            "FROM python:latest\nCMD python app.py\n".to_string(),
+        ),
+    ];
+    let failures = hadolint_many(&dockerfiles);
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].0, "bad");
+    let composes = vec![
+        ("good".to_string(), good.compose),
+        (
+            "bad".to_string(),
+            "services:\n  app:\n    bogus_key: 1\n".to_string(),
+        ),
+    ];
+    let report = compose_schema_many(&composes).unwrap_err();
+    assert!(
+        report.contains("is bad ---") && !report.contains("is good ---"),
+        "{report}"
     );
 }

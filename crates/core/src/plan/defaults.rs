@@ -1,6 +1,8 @@
 //! Per-stack defaults: images, ports, steps, users, services and their wiring.
 
-use super::validate::{is_safe_health_path, is_safe_name, is_safe_relative_path};
+use super::validate::{
+    is_env_key, is_env_value, is_safe_health_path, is_safe_name, is_safe_relative_path,
+};
 use super::wiring::{service_image, wiring};
 use super::{BuildStep, Healthcheck, Limits, Plan, ServicePlan};
 use crate::detect::{hint_keys as hk, Detection, Stack};
@@ -60,6 +62,7 @@ pub(super) fn plan_for(d: &Detection) -> Plan {
             cpus: "1.0".into(),
         },
         env: BTreeMap::new(),
+        image_env: BTreeMap::new(),
     };
     stack_defaults(&mut plan, &version);
     if plan.serve_static {
@@ -95,7 +98,37 @@ pub(super) fn plan_for(d: &Detection) -> Plan {
         })
         .collect();
     plan.env = wiring(&plan);
+    plan.image_env = image_env(&plan, d.hints.get(hk::RUNTIME_ENV).map(String::as_str));
     plan
+}
+
+/// `ENV` of the final image: the detector's `runtime_env` lines (`KEY=value`, safe values
+/// only) plus what the stack needs to listen on 0.0.0.0:port.
+fn image_env(plan: &Plan, runtime_env: Option<&str>) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    if plan.serve_static {
+        return env;
+    }
+    for line in runtime_env.unwrap_or_default().lines() {
+        if let Some((k, v)) = line.split_once('=') {
+            if is_env_key(k) && is_env_value(v) {
+                env.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+    let port = plan.port.to_string();
+    env.insert("PORT".into(), port.clone());
+    match plan.stack {
+        Stack::Dotnet => {
+            env.insert("ASPNETCORE_HTTP_PORTS".into(), port);
+        }
+        Stack::Rust if plan.framework.as_deref() == Some("rocket") => {
+            env.insert("ROCKET_ADDRESS".into(), "0.0.0.0".into());
+            env.insert("ROCKET_PORT".into(), port);
+        }
+        _ => {}
+    }
+    env
 }
 
 /// Keep only hint values that are safe where templates put them.
@@ -343,18 +376,17 @@ fn stack_defaults(plan: &mut Plan, v: &str) {
             plan.builder_image = Some(format!("rust:{v}-slim-bookworm"));
             plan.runtime_image = "debian:bookworm-slim".into();
             let bin = hint(plan, hk::BIN_NAME).unwrap_or("app").to_string();
-            let mut argv = vec!["cargo", "install"];
+            // `cargo build --bin` works for single packages and workspaces alike. The
+            // target folder stays in the image layer (not a cache mount) so the binary can
+            // be copied out without a shell; the registry and git checkouts are cached.
+            let mut argv = vec!["cargo", "build", "--release"];
             if has_manifest(plan, "Cargo.lock") {
                 argv.push("--locked");
             }
-            argv.extend(["--path", ".", "--root", "/out", "--bin", &bin]);
+            argv.extend(["--bin", &bin]);
             plan.build_steps = vec![BuildStep::new(
                 &argv,
-                &[
-                    "/usr/local/cargo/registry",
-                    "/usr/local/cargo/git",
-                    "/app/target",
-                ],
+                &["/usr/local/cargo/registry", "/usr/local/cargo/git"],
             )];
             plan.start_command = vec![format!("/app/{bin}")];
         }

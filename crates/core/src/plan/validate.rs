@@ -76,6 +76,21 @@ pub fn is_safe_health_path(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "/._~-?=&%+,:@".contains(c))
 }
 
+/// An environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn is_env_key(k: &str) -> bool {
+    k.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A value safe unquoted in a Dockerfile `ENV` (no `$`, quotes, spaces or backslashes).
+pub fn is_env_value(v: &str) -> bool {
+    v.len() <= 200
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._:/@+,-".contains(c))
+}
+
 fn has_control(s: &str) -> bool {
     s.chars().any(|c| c.is_control())
 }
@@ -199,14 +214,16 @@ pub(super) fn validate(p: &Plan) -> Result<()> {
         ));
     }
     for k in p.env.keys() {
-        let ok = k
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !ok {
+        if !is_env_key(k) {
             return bad(format!(
                 "environment variable name {k:?} must be [A-Za-z_][A-Za-z0-9_]*"
+            ));
+        }
+    }
+    for (k, v) in &p.image_env {
+        if !is_env_key(k) || !is_env_value(v) {
+            return bad(format!(
+                "image environment {k}={v:?}: name must be [A-Za-z_][A-Za-z0-9_]*, value [A-Za-z0-9._:/@+,-]"
             ));
         }
     }

@@ -22,11 +22,6 @@ pub(super) fn wiring(plan: &Plan) -> BTreeMap<String, String> {
         env.entry(k.to_string()).or_insert_with(|| v.to_string());
     };
     set("PORT", &plan.port.to_string());
-    if plan.framework.as_deref() == Some("rocket") {
-        // Rocket listens on 127.0.0.1:8000 unless told otherwise.
-        set("ROCKET_ADDRESS", "0.0.0.0");
-        set("ROCKET_PORT", &plan.port.to_string());
-    }
     for s in &plan.services {
         match s.kind {
             Service::Redis => {

@@ -10,9 +10,11 @@
 //! - `path` / `abspath`: a relative / absolute path made of safe characters, else an error.
 //! - `dest`: the folder a manifest is copied into (`src/Api/` or `./`).
 //! - `name`: sanitized to `[a-z0-9_-]`.
+//! - `envkey` / `envval`: a Dockerfile `ENV` name / unquoted value of safe characters,
+//!   else an error.
 //! - `user`: a user name or uid (`[A-Za-z0-9._-]`, optional `:group`), else an error.
 
-use crate::plan::{is_safe_name, is_safe_relative_path, sanitize_name};
+use crate::plan::{is_env_key, is_env_value, is_safe_name, is_safe_relative_path, sanitize_name};
 use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind};
 
@@ -24,6 +26,8 @@ pub(crate) fn register(env: &mut Environment<'_>) {
     env.add_filter("dest", dest);
     env.add_filter("name", name);
     env.add_filter("user", user);
+    env.add_filter("envkey", envkey);
+    env.add_filter("envval", envval);
 }
 
 fn invalid(msg: String) -> Error {
@@ -123,6 +127,26 @@ fn name(v: Value) -> Result<String, Error> {
     Ok(sanitize_name(&scalar(&v)?))
 }
 
+fn envkey(v: Value) -> Result<String, Error> {
+    let s = scalar(&v)?;
+    if is_env_key(&s) {
+        Ok(s)
+    } else {
+        Err(invalid(format!(
+            "envkey: {s:?} is not an environment variable name"
+        )))
+    }
+}
+
+fn envval(v: Value) -> Result<String, Error> {
+    let s = scalar(&v)?;
+    if is_env_value(&s) {
+        Ok(s)
+    } else {
+        Err(invalid(format!("envval: {s:?} is not a plain value")))
+    }
+}
+
 fn user(v: Value) -> Result<String, Error> {
     let s = scalar(&v)?;
     if !s.is_empty() && s.split(':').all(is_safe_name) && s.split(':').count() <= 2 {
@@ -207,6 +231,19 @@ mod tests {
         );
         assert!(eval("abspath", Value::from("root/.npm")).is_err());
         assert!(eval("abspath", Value::from("/a,target=/b")).is_err());
+    }
+
+    #[test]
+    fn env_filters() {
+        assert_eq!(
+            eval("envkey", Value::from("ROCKET_PORT")).unwrap(),
+            "ROCKET_PORT"
+        );
+        assert_eq!(eval("envval", Value::from("0.0.0.0")).unwrap(), "0.0.0.0");
+        for bad in ["a b", "$HOME", "x\nRUN id", "\"q\""] {
+            assert!(eval("envval", Value::from(bad)).is_err(), "{bad:?}");
+        }
+        assert!(eval("envkey", Value::from("1X")).is_err());
     }
 
     #[test]

