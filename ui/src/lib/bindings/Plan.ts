@@ -69,4 +69,11 @@ read_only: boolean, limits: Limits,
 /**
  * Environment of the app service in compose.yaml (service wiring, PORT).
  */
-env: { [key in string]: string }, };
+env: { [key in string]: string }, 
+/**
+ * Environment baked into the final image (`ENV`) so the app listens on 0.0.0.0:port
+ * (`PORT`, `HOSTNAME`, `ROCKET_ADDRESS`, `ASPNETCORE_HTTP_PORTS`...). The values of
+ * [`PORT_KEYS`] are rendered as `port`, so editing the port keeps them in step.
+ * Values are restricted to `[A-Za-z0-9._:/@+,-]`.
+ */
+image_env: { [key in string]: string }, };

@@ -1,0 +1,130 @@
+// Injected before the app in the fast UI test: answers the app's commands with mockIPC the
+// way the Rust side does for a Flask + Redis project (the real window test, tests/e2e, runs
+// the real backend). Exposes window.__berth for the test to inspect calls and emit events.
+import { mockIPC, mockWindows } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import type { OpenedProject } from '../src/lib/bindings/OpenedProject';
+import type { PlanEdits } from '../src/lib/bindings/PlanEdits';
+import type { ProjectPreview } from '../src/lib/bindings/ProjectPreview';
+import type { FilePreview } from '../src/lib/bindings/FilePreview';
+import type { WriteReport } from '../src/lib/bindings/WriteReport';
+
+const ROOT = '/projects/flask-redis';
+const EXISTING_DOCKERFILE = 'FROM python:3.9\nCOPY . .\nCMD ["python", "app.py"]\n';
+
+const calls: Array<{ cmd: string; args: unknown }> = [];
+let written = false;
+
+function dockerfile(e: PlanEdits): string {
+  return [
+    'FROM python:3.12-slim AS runtime',
+    'WORKDIR /app',
+    'COPY requirements.txt ./',
+    'RUN ["pip", "install", "-r", "requirements.txt"]',
+    'COPY . .',
+    'USER 10001',
+    `EXPOSE ${e.port}`,
+    `CMD ${JSON.stringify(e.start_command)}`,
+    '',
+  ].join('\n').replace('python:3.12-slim', e.runtime_image);
+}
+
+function compose(e: PlanEdits): string {
+  const lines = ['services:', '  app:', '    build: .', '    ports:', `      - "${e.port}:${e.port}"`];
+  for (const s of e.services) lines.push(`  ${s}:`, `    image: ${s}:7-alpine`);
+  return lines.join('\n') + '\n';
+}
+
+function files(e: PlanEdits): FilePreview[] {
+  const make = (name: string, content: string, existing: string | null): FilePreview => ({
+    name,
+    path: `${ROOT}/${name}`,
+    content,
+    existing: written ? content : existing,
+    diff: null,
+    status: written ? 'unchanged' : existing === null ? 'new' : existing === content ? 'unchanged' : 'changed',
+  });
+  return [
+    make('Dockerfile', dockerfile(e), EXISTING_DOCKERFILE),
+    make('compose.yaml', compose(e), null),
+    make('.dockerignore', '.git\n__pycache__/\n.venv/\n', null),
+  ];
+}
+
+const EDITS: PlanEdits = {
+  port: 5000,
+  builder_image: null,
+  runtime_image: 'python:3.12-slim',
+  start_command: ['gunicorn', '--bind', '0.0.0.0:5000', 'app:app'],
+  services: ['redis'],
+};
+
+function opened(): OpenedProject {
+  return {
+    root: ROOT,
+    detection: {
+      stack: 'python',
+      framework: 'flask',
+      package_manager: 'pip',
+      language_version: '3.12',
+      start_command: EDITS.start_command,
+      port: 5000,
+      health_path: '/health',
+      services: ['redis'],
+      manifests: ['requirements.txt'],
+      hints: { app_module: 'app:app' },
+      evidence: [
+        { field: 'stack', file: 'requirements.txt', line: null, detail: 'Python dependency manifest' },
+        { field: 'framework', file: 'requirements.txt', line: 1, detail: 'flask==3.0.3' },
+        { field: 'services', file: 'requirements.txt', line: 2, detail: 'redis client → redis' },
+        { field: 'health_path', file: 'app.py', line: 7, detail: "@app.get('/health')" },
+      ],
+    },
+    plan: { serve_static: false } as OpenedProject['plan'],
+    edits: structuredClone(EDITS),
+  };
+}
+
+mockWindows('main');
+mockIPC(
+  (cmd, args) => {
+    calls.push({ cmd, args });
+    const a = (args ?? {}) as Record<string, unknown>;
+    switch (cmd) {
+      case 'open_project':
+        if (a.path === ROOT || a.path === `${ROOT}/`) return opened();
+        throw { kind: 'not_found', message: `${String(a.path)}: no such file or folder` };
+      case 'preview_files': {
+        const edits = a.edits as PlanEdits;
+        if (!/^[\w./-]+:[\w.-]+$/.test(edits.runtime_image)) {
+          throw { kind: 'invalid_plan', message: `invalid plan: ${edits.runtime_image} is not an image reference` };
+        }
+        return { plan: {} as ProjectPreview['plan'], files: files(edits) } satisfies ProjectPreview;
+      }
+      case 'write_files': {
+        const edits = a.edits as PlanEdits;
+        if (!a.force) throw { kind: 'would_overwrite', message: `${ROOT}/Dockerfile already exists` };
+        written = true;
+        return {
+          out_dir: ROOT,
+          files: files(edits).map((f, i) => ({
+            name: f.name,
+            path: f.path,
+            status: i === 0 ? 'changed' : 'new',
+            backup: i === 0 ? `${ROOT}/Dockerfile.berth-backup-20261127T001500Z` : null,
+          })),
+        } satisfies WriteReport;
+      }
+      case 'plugin:dialog|open':
+        return ROOT;
+      default:
+        throw { kind: 'io', message: `unexpected command ${cmd}` };
+    }
+  },
+  { shouldMockEvents: true },
+);
+
+(window as unknown as { __berth: unknown }).__berth = {
+  calls,
+  emit: (event: string, payload: unknown) => emit(event, payload),
+};

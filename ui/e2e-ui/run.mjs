@@ -1,0 +1,194 @@
+// Fast UI test: the built UI (ui/dist) in headless Debian Chromium, served with the app's
+// CSP, the Tauri backend replaced by mockIPC (mock-backend.ts). Exercises the journey the
+// user sees: open (typed path, drop event, picker), evidence, live preview, diff, write.
+// Needs: npm run build first; chromium at $CHROMIUM (default /usr/bin/chromium).
+import { chromium } from 'playwright-core';
+import { build } from 'esbuild';
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { join, extname, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = resolve(here, '../dist');
+const conf = JSON.parse(await readFile(resolve(here, '../../tauri.conf.json'), 'utf8'));
+const csp = Object.entries(conf.app.security.csp).map(([k, v]) => `${k} ${v}`).join('; ');
+const shots = process.env.BERTH_UI_SHOTS ?? resolve(here, '../../tests/e2e/screenshots');
+
+const mock = await build({
+  entryPoints: [join(here, 'mock-backend.ts')],
+  bundle: true,
+  write: false,
+  format: 'iife',
+  target: 'es2022',
+});
+const mockScript = mock.outputFiles[0].text;
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png' };
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const path = url.pathname === '/' ? '/index.html' : url.pathname;
+  try {
+    const body = await readFile(join(dist, path.replace(/\.\./g, '')));
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'content-security-policy': csp });
+    res.end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}/`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run'],
+  // playwright gives every launch a fresh temporary profile.
+});
+
+let failures = 0;
+async function test(name, fn) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.addInitScript(mockScript);
+  try {
+    await page.goto(base);
+    await fn(page);
+    assert.deepEqual(problems, [], 'console errors / CSP violations');
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failures++;
+    console.log(`FAIL ${name}\n     ${String(e?.message ?? e).split('\n').join('\n     ')}`);
+    await mkdir(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, `fail-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
+  } finally {
+    await context.close();
+  }
+}
+
+const ROOT = '/projects/flask-redis';
+const pathField = (page) => page.getByLabel('Project folder path');
+const code = (page) => page.getByTestId('code');
+const calls = (page, cmd) => page.evaluate((c) => window.__berth.calls.filter((x) => x.cmd === c).map((x) => x.args), cmd);
+
+async function openByTyping(page) {
+  await pathField(page).fill(ROOT);
+  await pathField(page).press('Enter');
+  await page.getByTestId('stack').waitFor();
+}
+
+await test('empty state offers the path field and a focusable Choose folder button', async (page) => {
+  await page.getByRole('heading', { name: 'Drop a project folder here' }).waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Project folder path');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Choose folder…');
+});
+
+await test('typing a path shows the detection, its evidence and the generated Dockerfile', async (page) => {
+  await openByTyping(page);
+  assert.equal(await page.getByTestId('stack').textContent(), 'Python · Flask');
+  const evidence = await page.getByRole('list', { name: 'Evidence' }).textContent();
+  assert.match(evidence, /requirements\.txt:1/);
+  assert.match(evidence, /app\.py:7/);
+  // The Dockerfile exists and differs: diff view first, generated view on request.
+  await page.getByRole('table', { name: /side by side/ }).waitFor();
+  await page.getByRole('button', { name: 'Generated' }).click();
+  const text = await code(page).textContent();
+  assert.match(text, /FROM python:3\.12-slim/);
+  assert.match(text, /USER 10001/);
+  await page.screenshot({ path: join(shots, 'ui-light.png') });
+});
+
+await test('dark theme follows the system', async (page) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await openByTyping(page);
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, 'rgb(15, 19, 24)');
+  await page.screenshot({ path: join(shots, 'ui-dark.png') });
+});
+
+await test('a folder dropped on the window opens it', async (page) => {
+  await page.evaluate((root) => window.__berth.emit('tauri://drag-drop', { paths: [root], position: { x: 10, y: 10 } }), ROOT);
+  await page.getByTestId('stack').waitFor();
+  assert.deepEqual(await calls(page, 'open_project'), [{ path: ROOT }]);
+});
+
+await test('Ctrl+O uses the folder picker', async (page) => {
+  await page.keyboard.press('Control+o');
+  await page.getByTestId('stack').waitFor();
+  assert.equal((await calls(page, 'plugin:dialog|open')).length, 1);
+});
+
+await test('a bad path shows its error inline and keeps the field', async (page) => {
+  await pathField(page).fill('/nope');
+  await pathField(page).press('Enter');
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /\/nope: no such file or folder/);
+  assert.equal(await pathField(page).inputValue(), '/nope');
+});
+
+await test('editing the port re-renders the preview (debounced)', async (page) => {
+  await openByTyping(page);
+  await page.getByRole('tab', { name: /compose\.yaml/ }).click();
+  const port = page.getByLabel('Port', { exact: true });
+  await port.fill('8123');
+  await page.waitForFunction(() => document.querySelector('[data-testid=code]')?.textContent?.includes('8123:8123'));
+  const previews = await calls(page, 'preview_files');
+  assert.equal(previews.at(-1).edits.port, 8123);
+  assert.ok(previews.length <= 3, `debounced: ${previews.length} preview calls`);
+  await port.fill('80x');
+  await page.getByText('A port is a number from 1 to 65535.').waitFor();
+  await page.getByRole('checkbox', { name: 'redis' }).uncheck();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=code]')?.textContent?.includes('redis'));
+  assert.deepEqual((await calls(page, 'preview_files')).at(-1).edits.services, []);
+});
+
+await test('an invalid image shows the error and keeps the edit and the last preview', async (page) => {
+  await openByTyping(page);
+  const image = page.getByLabel('Runtime image');
+  await image.fill('not an image');
+  await page.getByText(/Cannot render with these settings/).waitFor();
+  assert.equal(await image.inputValue(), 'not an image');
+  assert.ok(await page.getByRole('tab', { name: /Dockerfile/ }).isVisible());
+});
+
+await test('Ctrl+S confirms replacing the existing Dockerfile, then reports backups', async (page) => {
+  await openByTyping(page);
+  await page.keyboard.press('Control+s');
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /Dockerfile/);
+  assert.match(await dialog.textContent(), /backup/);
+  assert.equal((await calls(page, 'write_files')).length, 0, 'nothing written before confirming');
+  await page.getByRole('button', { name: 'Replace and keep backups' }).click();
+  const report = page.getByRole('status', { name: 'Write report' });
+  await report.waitFor();
+  assert.match(await report.textContent(), /Wrote 3 files/);
+  assert.match(await report.textContent(), /Dockerfile\.berth-backup-/);
+  assert.deepEqual((await calls(page, 'write_files')).map((a) => a.force), [true]);
+});
+
+await test('Escape cancels the confirmation without writing', async (page) => {
+  await openByTyping(page);
+  await page.getByRole('button', { name: /Write files/ }).click();
+  await page.getByRole('dialog').waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  assert.equal((await calls(page, 'write_files')).length, 0);
+});
+
+await browser.close();
+server.close();
+if (failures) {
+  console.log(`${failures} UI test(s) failed`);
+  process.exit(1);
+}
+console.log('all UI tests passed');
