@@ -295,3 +295,18 @@ fn small_variants() {
         }
     }
 }
+
+#[test]
+fn database_ports_in_the_source_are_not_the_app_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    let pkg = r#"{"main":"index.js","dependencies":{"express":"4","pg":"8"}}"#;
+    std::fs::write(r.join("package.json"), pkg).unwrap();
+    std::fs::write(
+        r.join("index.js"),
+        "const db = { host: 'pg', port: 5432 };\nconst port = process.env.PORT || 8088;\n",
+    )
+    .unwrap();
+    let d = detect(r).unwrap();
+    assert_eq!(d.port, Some(8088));
+}

@@ -255,6 +255,9 @@ pub fn re(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("bad detector regex {pattern}: {e}"))
 }
 
+/// Well-known ports of backing services, never taken as the app's port from the source.
+const BACKING_SERVICE_PORTS: &[&str] = &["5432", "3306", "6379", "27017", "5672", "11211", "9200"];
+
 /// Resolve the port, most explicit first:
 /// 1. `Dockerfile` `EXPOSE`;
 /// 2. stack configuration (`config`, e.g. `server.port`);
@@ -299,18 +302,20 @@ pub fn resolve_port(
         'files: for f in sources {
             let Ok(text) = project.read(f) else { continue };
             for r in source_res {
-                if let Some(c) = r.captures(&text) {
-                    if let Some(m) = c.get(1) {
-                        let call = c.get(0).map(|m| m.as_str().trim()).unwrap_or_default();
-                        found = port_of(
-                            m.as_str(),
-                            f,
-                            Some(line_of(&text, m.start())),
-                            format!("port in the source: `{}`", short(call)),
-                        );
-                        if found.is_some() {
-                            break 'files;
-                        }
+                for c in r.captures_iter(&text) {
+                    let Some(m) = c.get(1) else { continue };
+                    if BACKING_SERVICE_PORTS.contains(&m.as_str()) {
+                        continue; // `port: 5432` in a database config is not the app's port
+                    }
+                    let call = c.get(0).map(|m| m.as_str().trim()).unwrap_or_default();
+                    found = port_of(
+                        m.as_str(),
+                        f,
+                        Some(line_of(&text, m.start())),
+                        format!("port in the source: `{}`", short(call)),
+                    );
+                    if found.is_some() {
+                        break 'files;
                     }
                 }
             }
