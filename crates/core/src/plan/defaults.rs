@@ -46,7 +46,17 @@ pub(super) fn plan_for(d: &Detection) -> Plan {
         runtime_image: String::new(),
         registry_prefix: None,
         port: d.port.filter(|p| *p != 0).unwrap_or(default_port(d.stack)),
-        start_command: d.start_command.clone(),
+        // A detected command with control characters (a hostile script name) is not
+        // kept: the stack's default is used and the user can edit it.
+        start_command: if d
+            .start_command
+            .iter()
+            .any(|a| a.chars().any(char::is_control))
+        {
+            Vec::new()
+        } else {
+            d.start_command.clone()
+        },
         install_steps: Vec::new(),
         build_steps: Vec::new(),
         cache_mounts: true,
