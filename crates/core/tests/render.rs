@@ -26,6 +26,11 @@ fn sample_snapshots() {
 #[test]
 fn fixture_snapshots() {
     let (good, bad) = fixture_folders();
+    assert!(
+        good.len() >= 30,
+        "tests/fixtures missing? {} folders",
+        good.len()
+    );
     // `bad-*` fixtures are invalid inputs: detection refuses them, nothing to render.
     for dir in &bad {
         assert!(
@@ -54,9 +59,9 @@ fn every_output_keeps_the_promises() {
         .collect();
     for dir in fixture_folders().0 {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        if let Ok(d) = berth_core::detect::detect(&dir) {
-            plans.push((name.clone(), Plan::from_detection(&d).named(&name)));
-        }
+        let d = berth_core::detect::detect(&dir)
+            .unwrap_or_else(|e| panic!("fixture {name}: detect failed: {e}"));
+        plans.push((name.clone(), Plan::from_detection(&d).named(&name)));
     }
     for (name, plan) in plans {
         let f = render_plan(&plan);
