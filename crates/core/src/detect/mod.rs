@@ -139,10 +139,51 @@ pub fn detect_project(project: &Project) -> Result<Detection> {
             return Ok(d);
         }
     }
+    let nested = nested_projects(project);
+    let reason = if nested.is_empty() {
+        "no manifest of a known stack was found".to_string()
+    } else {
+        format!(
+            "no manifest at the top; choose one of the projects in {}",
+            nested.join(", ")
+        )
+    };
     Err(crate::Error::NotAProject {
         path: project.root().to_path_buf(),
-        reason: "no manifest of a known stack was found".into(),
+        reason,
     })
+}
+
+/// Manifest file names that mark a project folder (for the not-a-project hint).
+const MARKERS: &[&str] = &[
+    "package.json",
+    "pyproject.toml",
+    "requirements.txt",
+    "Pipfile",
+    "go.mod",
+    "Cargo.toml",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "Gemfile",
+    "composer.json",
+];
+
+/// Folders one or two levels down holding a manifest (a monorepo root), at most five.
+fn nested_projects(project: &Project) -> Vec<String> {
+    let mut dirs: Vec<String> = project
+        .files()
+        .iter()
+        .filter_map(|f| f.rsplit_once('/'))
+        .filter(|(dir, name)| {
+            dir.matches('/').count() <= 1 && (MARKERS.contains(name) || name.ends_with(".csproj"))
+        })
+        .map(|(dir, _)| dir.to_string())
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs.truncate(5);
+    dirs
 }
 
 /// All detectors in priority order. Stacks whose projects often carry a `package.json` for
