@@ -243,3 +243,119 @@ async fn cancelling_a_build_leaves_nothing_half_made() {
         .unwrap();
     assert!(!out.status.success(), "the tag must not exist");
 }
+
+/// A unix-socket proxy in front of the real engine that can be cut, to stand in for the
+/// engine stopping mid-build (stopping the shared dockerd would disturb other tests).
+struct CuttableProxy {
+    path: std::path::PathBuf,
+    conns: Arc<Mutex<Vec<std::os::unix::net::UnixStream>>>,
+    stopped: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl CuttableProxy {
+    fn start(dir: &std::path::Path) -> CuttableProxy {
+        use std::os::unix::net::{UnixListener, UnixStream};
+        let path = dir.join("proxy.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        let conns: Arc<Mutex<Vec<UnixStream>>> = Arc::default();
+        let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (c2, s2) = (conns.clone(), stopped.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if s2.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(client) = client else { return };
+                let Ok(engine) = UnixStream::connect("/var/run/docker.sock") else {
+                    return;
+                };
+                {
+                    let mut v = c2.lock().unwrap();
+                    v.push(client.try_clone().unwrap());
+                    v.push(engine.try_clone().unwrap());
+                }
+                let (mut cr, mut ew) = (client.try_clone().unwrap(), engine.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut cr, &mut ew);
+                    let _ = ew.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut er, mut cw) = (engine, client);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut er, &mut cw);
+                    let _ = cw.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        CuttableProxy {
+            path,
+            conns,
+            stopped,
+        }
+    }
+
+    fn cut(&self) {
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        for s in self.conns.lock().unwrap().iter() {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+        let _ = std::os::unix::net::UnixStream::connect(&self.path); // wake the accept loop
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[tokio::test]
+async fn the_engine_going_away_mid_build_is_a_clear_error() {
+    use berth_core::engine::discovery::{Endpoint, EndpointSource};
+    let p = TestProject::new("");
+    let token = p.name("gone");
+    std::fs::write(
+        p.path().join("Dockerfile"),
+        format!("FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nRUN sleep 60 && echo {token}\n"),
+    )
+    .unwrap();
+    let proxy = Arc::new(CuttableProxy::start(p.path()));
+    let e = berth_core::engine::Engine::connect_to(Endpoint {
+        host: format!("unix://{}", proxy.path.display()),
+        source: EndpointSource::EnvDockerHost,
+    })
+    .await
+    .expect("engine through the proxy (run scripts/start-dockerd.sh)");
+    let px = proxy.clone();
+    let req = BuildRequest::new(p.path(), &format!("{}:gone", p.name("img")));
+    let err = e
+        .build(
+            &req,
+            move |x| {
+                if let BuildEvent::Step { n: 4, .. } = x {
+                    let px = px.clone();
+                    std::thread::spawn(move || {
+                        std::thread::sleep(std::time::Duration::from_secs(2));
+                        px.cut();
+                    });
+                }
+            },
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::EngineUnavailable, "{err}");
+    assert!(
+        err.to_string().contains("engine stopped answering"),
+        "{err}"
+    );
+    // The engine itself (still up behind the proxy) drops the build when its client goes:
+    // the RUN container disappears.
+    let mut left = containers_mentioning(&token);
+    for _ in 0..60 {
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        left = containers_mentioning(&token);
+    }
+    assert!(left.is_empty(), "build container left running: {left:?}");
+    for id in images_mentioning(&token) {
+        let _ = Command::new(DOCKER).args(["rmi", "-f", &id]).output();
+    }
+}

@@ -227,6 +227,10 @@ pub fn tar_context(
             continue;
         }
         let ft = entry.file_type();
+        if ft.is_some_and(|t| !(t.is_dir() || t.is_file() || t.is_symlink())) {
+            // Sockets, FIFOs and devices cannot be archived; docker skips them too.
+            continue;
+        }
         if ft.is_some_and(|t| t.is_dir()) {
             builder
                 .append_dir(rel, path)
@@ -301,6 +305,9 @@ mod tests {
         std::fs::write(root.join("target/debug/big"), "x").unwrap();
         std::fs::create_dir_all(root.join("src")).unwrap();
         std::fs::write(root.join("src/m.rs"), "fn main(){}").unwrap();
+        // A socket in the folder is skipped, not an error.
+        #[cfg(unix)]
+        let _sock = std::os::unix::net::UnixListener::bind(root.join("app.sock")).unwrap();
         let ctx = tar_context(
             root,
             "Dockerfile",
