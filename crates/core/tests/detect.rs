@@ -326,3 +326,26 @@ fn database_ports_in_the_source_are_not_the_app_port() {
     let d = detect(r).unwrap();
     assert_eq!(d.port, Some(8088));
 }
+
+#[test]
+fn included_requirements_are_read_and_kept_as_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    std::fs::create_dir(r.join("requirements")).unwrap();
+    std::fs::write(
+        r.join("requirements.txt"),
+        "-r requirements/base.txt\ngunicorn\n",
+    )
+    .unwrap();
+    std::fs::write(r.join("requirements/base.txt"), "flask\nredis\n").unwrap();
+    std::fs::write(
+        r.join("app.py"),
+        "from flask import Flask\napp = Flask(__name__)\n",
+    )
+    .unwrap();
+    let d = detect(r).unwrap();
+    assert_eq!(d.framework.as_deref(), Some("flask"));
+    assert_eq!(d.manifests, ["requirements.txt", "requirements/base.txt"]);
+    assert_eq!(d.services, [berth_core::detect::Service::Redis]);
+    assert_eq!(d.start_command[0], "gunicorn");
+}

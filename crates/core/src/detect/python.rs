@@ -119,6 +119,14 @@ impl Detector for Python {
         };
         if let Some(text) = project.read_opt("requirements.txt")? {
             requirements_deps(&text, "requirements.txt", &mut deps);
+            // `-r requirements/base.txt`: read included files (one level) and record them as
+            // manifests, since installing requirements.txt needs them in the image.
+            for inc in included_requirements(&text) {
+                if let Some(t) = project.read_opt(&inc)? {
+                    out.manifests(project, &[inc.as_str()]);
+                    requirements_deps(&t, &inc, &mut deps);
+                }
+            }
         }
         let pipfile = match project.read_opt("Pipfile")? {
             Some(text) => {
@@ -238,6 +246,21 @@ fn pyproject_deps(doc: &toml::Table, text: &str, deps: &mut Vec<Dep>) {
             deps.push(Dep::new(name, "pyproject.toml", toml_key_line(text, name)));
         }
     }
+}
+
+/// Files named by `-r FILE` / `--requirement FILE` / `-c FILE` lines, relative to the root.
+fn included_requirements(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.split('#').next().unwrap_or("").trim();
+            ["-r", "--requirement", "-c", "--constraint"]
+                .iter()
+                .find_map(|flag| l.strip_prefix(flag))
+                .map(|rest| rest.trim_start_matches('=').trim())
+                .filter(|f| !f.is_empty() && !f.contains("..") && !f.starts_with('/'))
+                .map(|f| f.trim_start_matches("./").to_string())
+        })
+        .collect()
 }
 
 fn requirements_deps(text: &str, file: &str, deps: &mut Vec<Dep>) {
