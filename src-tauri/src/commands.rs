@@ -46,10 +46,12 @@ impl AppState {
 
     fn detection(&self, root: &str) -> CmdResult<Detection> {
         let map = self.opened.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(&ops::path_arg(root)).cloned().ok_or_else(|| ErrorPayload {
-            kind: berth_core::ErrorKind::NotFound,
-            message: format!("{root} is not open in Berth: open the folder first"),
-        })
+        map.get(&ops::path_arg(root))
+            .cloned()
+            .ok_or_else(|| ErrorPayload {
+                kind: berth_core::ErrorKind::NotFound,
+                message: format!("{root} is not open in Berth: open the folder first"),
+            })
     }
 }
 
@@ -100,8 +102,6 @@ pub async fn write_files(
 ) -> CmdResult<WriteReport> {
     let templates = state.templates()?;
     let detection = state.detection(&root)?;
-    blocking(move || {
-        ops::write_files(&ops::path_arg(&root), &detection, &edits, &templates, force)
-    })
-    .await
+    blocking(move || ops::write_files(&ops::path_arg(&root), &detection, &edits, &templates, force))
+        .await
 }

@@ -26,11 +26,19 @@ fn templates() -> Templates {
 }
 
 fn dockerfile(p: &ProjectPreview) -> &str {
-    &p.files.iter().find(|f| f.name == "Dockerfile").unwrap().content
+    &p.files
+        .iter()
+        .find(|f| f.name == "Dockerfile")
+        .unwrap()
+        .content
 }
 
 fn compose(p: &ProjectPreview) -> &str {
-    &p.files.iter().find(|f| f.name == "compose.yaml").unwrap().content
+    &p.files
+        .iter()
+        .find(|f| f.name == "compose.yaml")
+        .unwrap()
+        .content
 }
 
 #[test]
@@ -63,7 +71,11 @@ fn edits_flow_into_the_rendered_files() {
     edits.services.clear();
     let after = preview_files(&root, &opened.detection, &edits, &templates()).unwrap();
     assert_eq!(after.plan.port, 9123);
-    assert!(dockerfile(&after).contains("9123"), "{}", dockerfile(&after));
+    assert!(
+        dockerfile(&after).contains("9123"),
+        "{}",
+        dockerfile(&after)
+    );
     assert!(!compose(&after).contains("redis"), "{}", compose(&after));
     assert!(!after.plan.env.contains_key("REDIS_URL"));
 }
@@ -74,8 +86,7 @@ fn invalid_edits_are_rejected_as_invalid_plan() {
     let opened = open_project(dir.path()).unwrap();
     let mut edits = opened.edits.clone();
     edits.runtime_image = "python:3.12\nUSER root".into();
-    let err =
-        preview_files(dir.path(), &opened.detection, &edits, &templates()).unwrap_err();
+    let err = preview_files(dir.path(), &opened.detection, &edits, &templates()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidPlan);
 }
 
@@ -86,8 +97,8 @@ fn write_refuses_to_replace_without_force_and_keeps_a_backup_with_it() {
     let root = PathBuf::from(&opened.root);
     std::fs::write(root.join("Dockerfile"), "FROM scratch\n").unwrap();
 
-    let err = write_files(&root, &opened.detection, &opened.edits, &templates(), false)
-        .unwrap_err();
+    let err =
+        write_files(&root, &opened.detection, &opened.edits, &templates(), false).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::WouldOverwrite);
     assert_eq!(
         std::fs::read_to_string(root.join("Dockerfile")).unwrap(),
@@ -95,14 +106,23 @@ fn write_refuses_to_replace_without_force_and_keeps_a_backup_with_it() {
     );
     assert!(!root.join("compose.yaml").exists(), "nothing is written");
 
-    let report =
-        write_files(&root, &opened.detection, &opened.edits, &templates(), true).unwrap();
-    let docker = report.files.iter().find(|f| f.name == "Dockerfile").unwrap();
-    let backup = docker.backup.as_ref().expect("a backup of the replaced Dockerfile");
+    let report = write_files(&root, &opened.detection, &opened.edits, &templates(), true).unwrap();
+    let docker = report
+        .files
+        .iter()
+        .find(|f| f.name == "Dockerfile")
+        .unwrap();
+    let backup = docker
+        .backup
+        .as_ref()
+        .expect("a backup of the replaced Dockerfile");
     assert_eq!(std::fs::read_to_string(backup).unwrap(), "FROM scratch\n");
     let written = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
     assert!(written.contains("USER"), "{written}");
 
     let again = preview_files(&root, &opened.detection, &opened.edits, &templates()).unwrap();
-    assert!(again.files.iter().all(|f| f.status == FileStatus::Unchanged));
+    assert!(again
+        .files
+        .iter()
+        .all(|f| f.status == FileStatus::Unchanged));
 }
