@@ -1,0 +1,162 @@
+//! A rendered Dockerfile on the real engine (Docker 20.10 here): built with BuildKit (cache
+//! mounts) and with the classic builder (`cache_mounts = false`), and the image config the
+//! engine parsed has exactly the plan's CMD, USER and HEALTHCHECK, hostile values included.
+//!
+//! No registry is reachable, so the plan's images are edited to a local busybox image
+//! (FROM scratch + Debian's /bin/busybox) behind a registry prefix, and the go template's
+//! steps are edited to busybox commands: the template's structure (stages, cache mounts,
+//! COPY --from paths, exec forms) is what is under test. Needs a running engine
+//! (`bash scripts/start-dockerd.sh`) and `/usr/bin/docker`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod render_support;
+
+use berth_core::detect::Stack;
+use berth_core::plan::{BuildStep, Plan};
+use berth_core::render::{render, Templates};
+use render_support::detection;
+use std::path::Path;
+use std::process::Command;
+
+const PREFIX: &str = "berth-render-check";
+
+fn docker() -> Command {
+    let bin = if Path::new("/usr/bin/docker").exists() {
+        "/usr/bin/docker"
+    } else {
+        "docker"
+    };
+    Command::new(bin)
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("docker is not runnable ({e}): install docker.io"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}{}\n(is the engine running? bash scripts/start-dockerd.sh)",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `<PREFIX>/busybox:1` and `<PREFIX>/busybox:1.37.0-musl`: a static busybox on scratch.
+fn local_busybox() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy("/bin/busybox", dir.path().join("busybox"))
+        .expect("Debian's busybox-static at /bin/busybox");
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM scratch\nCOPY busybox /bin/busybox\n",
+    )
+    .unwrap();
+    run(docker()
+        .env("DOCKER_BUILDKIT", "0")
+        .args(["build", "-q", "-t"])
+        .arg(format!("{PREFIX}/busybox:1"))
+        .arg("-t")
+        .arg(format!("{PREFIX}/busybox:1.37.0-musl"))
+        .arg(dir.path()));
+}
+
+fn go_plan(cache_mounts: bool) -> Plan {
+    let mut d = detection(Stack::Go);
+    d.manifests = vec!["go.mod".into()];
+    d.health_path = Some("/health".into());
+    let mut plan = Plan::from_detection(&d).named("render-engine");
+    plan.registry_prefix = Some(PREFIX.into());
+    plan.builder_image = Some("busybox:1".into());
+    plan.runtime_image = "busybox:1".into();
+    plan.cache_mounts = cache_mounts;
+    plan.install_steps = vec![BuildStep::new(&["/bin/busybox", "true"], &["/go/pkg/mod"])];
+    plan.build_steps = vec![BuildStep::new(
+        &[
+            "/bin/busybox",
+            "sh",
+            "-c",
+            "/bin/busybox mkdir -p /out && /bin/busybox cp /bin/busybox /out/server",
+        ],
+        &["/go/pkg/mod", "/root/.cache/go-build"],
+    )];
+    // Hostile argument: must reach the image config verbatim, as one argv element.
+    plan.start_command = vec![
+        "/app/server".into(),
+        "echo".into(),
+        "x\nRUN touch /pwned $(id)".into(),
+    ];
+    plan
+}
+
+fn build_and_inspect(plan: &Plan, buildkit: bool, tag: &str) -> serde_json::Value {
+    let files = render(plan, &Templates::embedded()).unwrap();
+    let ctx = tempfile::tempdir().unwrap();
+    std::fs::write(ctx.path().join("go.mod"), "module example.com/x\n").unwrap();
+    std::fs::write(ctx.path().join("main.go"), "package main\n").unwrap();
+    std::fs::write(ctx.path().join("Dockerfile"), &files.dockerfile).unwrap();
+    std::fs::write(ctx.path().join(".dockerignore"), &files.dockerignore).unwrap();
+    run(docker()
+        .env("DOCKER_BUILDKIT", if buildkit { "1" } else { "0" })
+        .args(["build", "-q", "-t", tag])
+        .arg(ctx.path()));
+    let json = run(docker().args(["image", "inspect", tag]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    run(docker().args(["image", "rm", "-f", tag]));
+    v[0]["Config"].clone()
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn go_template_builds_on_the_engine_with_and_without_buildkit() {
+    local_busybox();
+    for (buildkit, cache_mounts) in [(true, true), (false, false)] {
+        let plan = go_plan(cache_mounts);
+        let tag = format!("{PREFIX}/app:bk-{buildkit}");
+        let config = build_and_inspect(&plan, buildkit, &tag);
+        assert_eq!(
+            strings(&config["Cmd"]),
+            plan.start_command,
+            "buildkit={buildkit}"
+        );
+        assert_eq!(config["User"], "nonroot:nonroot");
+        let mut test = vec!["CMD".to_string()];
+        test.extend(plan.health_argv().unwrap());
+        assert_eq!(strings(&config["Healthcheck"]["Test"]), test);
+        assert_eq!(config["Healthcheck"]["Interval"], 30_000_000_000u64);
+        let env = strings(&config["Env"]);
+        assert!(env.contains(&"PORT=8080".to_string()), "{env:?}");
+        assert!(
+            config["ExposedPorts"].get("8080/tcp").is_some(),
+            "{}",
+            config["ExposedPorts"]
+        );
+    }
+}
+
+/// Why `cache_mounts` exists: the classic builder refuses `RUN --mount`, so an engine
+/// without BuildKit must render with `cache_mounts = false`.
+#[test]
+fn classic_builder_rejects_cache_mounts() {
+    local_busybox();
+    let files = render(&go_plan(true), &Templates::embedded()).unwrap();
+    let ctx = tempfile::tempdir().unwrap();
+    std::fs::write(ctx.path().join("go.mod"), "module example.com/x\n").unwrap();
+    std::fs::write(ctx.path().join("Dockerfile"), &files.dockerfile).unwrap();
+    let out = docker()
+        .env("DOCKER_BUILDKIT", "0")
+        .args(["build", "-q", "-t", &format!("{PREFIX}/app:classic-mounts")])
+        .arg(ctx.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--mount"), "{stderr}");
+}
