@@ -92,8 +92,16 @@ fn go_plan(cache_mounts: bool) -> Plan {
 fn build_and_inspect(plan: &Plan, buildkit: bool, tag: &str) -> serde_json::Value {
     let files = render(plan, &Templates::embedded()).unwrap();
     let ctx = tempfile::tempdir().unwrap();
-    std::fs::write(ctx.path().join("go.mod"), "module example.com/x\n").unwrap();
-    std::fs::write(ctx.path().join("main.go"), "package main\n").unwrap();
+    for (name, content) in [
+        ("go.mod", "module example.com/x\n"),
+        ("main.go", "package main\n"),
+        ("package.json", "{}\n"),
+        ("public/index.html", "<h1>hi</h1>\n"),
+    ] {
+        let path = ctx.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
     std::fs::write(ctx.path().join("Dockerfile"), &files.dockerfile).unwrap();
     std::fs::write(ctx.path().join(".dockerignore"), &files.dockerignore).unwrap();
     run(docker()
@@ -159,4 +167,36 @@ fn classic_builder_rejects_cache_mounts() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--mount"), "{stderr}");
+}
+
+/// Static sites and built SPAs: the nginx stage's COPY paths, USER and probe.
+#[test]
+fn static_and_spa_templates_build_on_the_engine() {
+    local_busybox();
+    let mut d = detection(Stack::Static);
+    d.hints.insert("document_root".into(), "public".into());
+    let mut site = Plan::from_detection(&d).named("render-static");
+    let mut d = detection(Stack::Node);
+    d.manifests = vec!["package.json".into()];
+    d.hints.insert("output_dir".into(), "dist".into());
+    d.hints.insert("build_script".into(), "build".into());
+    let mut spa = Plan::from_detection(&d).named("render-spa");
+    assert!(spa.serve_static);
+    spa.builder_image = Some("busybox:1".into());
+    spa.install_steps = vec![BuildStep::new(&["/bin/busybox", "true"], &["/root/.npm"])];
+    spa.build_steps = vec![BuildStep::new(
+        &["/bin/busybox", "cp", "-r", "/app/public", "/app/dist"],
+        &[],
+    )];
+    for plan in [&mut site, &mut spa] {
+        plan.registry_prefix = Some(PREFIX.into());
+        plan.runtime_image = "busybox:1".into();
+        let tag = format!("{PREFIX}/{}:1", plan.name);
+        let config = build_and_inspect(plan, true, &tag);
+        assert_eq!(strings(&config["Cmd"]), ["nginx", "-g", "daemon off;"]);
+        assert_eq!(config["User"], "101", "{}", plan.name);
+        let probe = strings(&config["Healthcheck"]["Test"]);
+        assert_eq!(probe[1..], plan.health_argv().unwrap()[..], "{}", plan.name);
+        assert!(probe.last().unwrap().ends_with(":8080/"));
+    }
 }
