@@ -1,7 +1,7 @@
 // Fast UI test: the built UI (ui/dist) in headless Debian Chromium, served with the app's
 // CSP, the Tauri backend replaced by mockIPC (mock-backend.ts). Exercises the journey the
 // user sees: open (typed path, drop event, picker), evidence, live preview, diff, write.
-// Needs: npm run build first; chromium at $CHROMIUM (default /usr/bin/chromium).
+// `npm run e2e-ui` builds ui/dist first. Needs chromium at $CHROMIUM (default /usr/bin/chromium).
 import { chromium } from 'playwright-core';
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
@@ -84,6 +84,7 @@ async function openByTyping(page) {
 
 await test('empty state offers the path field and a focusable Choose folder button', async (page) => {
   await page.getByRole('heading', { name: 'Drop a project folder here' }).waitFor();
+  await page.screenshot({ path: join(shots, 'ui-empty.png') });
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Project folder path');
   await page.keyboard.press('Tab');
