@@ -268,3 +268,88 @@ fn portpicker_free() -> u16 {
     let l = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+#[test]
+fn a_compose_project_runs_through_the_compose_tool() {
+    need_engine();
+    let tool_ok = Command::new("docker-compose")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        tool_ok,
+        "this test needs docker-compose: apt-get install -y docker-compose"
+    );
+    let p = Project::new(Some(
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+         RUN mkdir -p /www && echo hello > /www/index.html\nUSER 65534\n\
+         CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n",
+    ));
+    let l = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let taken = l.local_addr().unwrap().port();
+    std::fs::write(
+        p.path.join("compose.yaml"),
+        format!("services:\n  app:\n    build: .\n    ports:\n      - \"${{HOST_PORT:-{taken}}}:8080\"\n"),
+    )
+    .unwrap();
+    let name = p.path.file_name().unwrap().to_string_lossy().to_lowercase();
+    let _cleanup = ComposeCleanup(name.clone());
+    let v = json(&berth(&["up", p.p(), "--json"]));
+    assert_eq!(v["runner"], "compose");
+    assert_eq!(v["healthy"], true, "{v}");
+    let port = v["host_port"].as_u64().unwrap() as u16;
+    assert_ne!(
+        port, taken,
+        "the compose file's default port is held by this test"
+    );
+    assert!(
+        v["port_conflict"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{taken} is in use")),
+        "{v}"
+    );
+    drop(l);
+    let o = berth(&["down", p.p()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new(DOCKER)
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=com.docker.compose.project={name}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty());
+}
+
+/// Removes a compose project's containers and its built image.
+struct ComposeCleanup(String);
+
+impl Drop for ComposeCleanup {
+    fn drop(&mut self) {
+        let o = Command::new(DOCKER)
+            .args([
+                "ps",
+                "-aq",
+                "--filter",
+                &format!("label=com.docker.compose.project={}", self.0),
+            ])
+            .output()
+            .unwrap();
+        let ids: Vec<String> = String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        if !ids.is_empty() {
+            let _ = Command::new(DOCKER).args(["rm", "-f"]).args(&ids).output();
+        }
+        let _ = Command::new(DOCKER)
+            .args(["rmi", "-f", &format!("{}_app", self.0)])
+            .output();
+        let _ = Command::new(DOCKER)
+            .args(["network", "rm", &format!("{}_default", self.0)])
+            .output();
+    }
+}

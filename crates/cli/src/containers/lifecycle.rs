@@ -8,6 +8,12 @@ use std::path::PathBuf;
 pub async fn down(path: PathBuf) -> Result<()> {
     let root = std::fs::canonicalize(&path).map_err(|_| Error::NotFound(path.clone()))?;
     let e = super::connect().await?;
+    if let (Some(file), Some(tool)) = (
+        berth_core::engine::compose::compose_file(&root),
+        berth_core::engine::compose::find_tool(),
+    ) {
+        super::compose::down(&tool, &root, &file)?;
+    }
     let removed = e.down(&root).await?;
     if removed.is_empty() {
         println!("nothing to remove for {}", root.display());

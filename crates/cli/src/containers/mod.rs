@@ -3,6 +3,7 @@
 //! `berth_core::ports`.
 
 mod build;
+mod compose;
 mod engine;
 mod lifecycle;
 mod ports;

@@ -44,6 +44,45 @@ pub async fn run(a: UpArgs) -> Result<()> {
     };
     req.health_timeout = Duration::from_secs(a.timeout);
     req.no_cache = a.no_cache;
+    let root =
+        std::fs::canonicalize(&a.path).map_err(|_| berth_core::Error::NotFound(a.path.clone()))?;
+    if let Some(file) = berth_core::engine::compose::compose_file(&root) {
+        match berth_core::engine::compose::find_tool() {
+            Some(tool) if !a.watch => {
+                let r = super::compose::up(
+                    &e,
+                    &tool,
+                    &root,
+                    &file,
+                    a.port,
+                    req.policy,
+                    req.health_timeout,
+                )
+                .await?;
+                output::print(&r, a.json, || {
+                    format!(
+                        "{} ({}) via {}
+url: {}
+healthy: {} ({})",
+                        r.container, r.image, r.tool, r.url, r.healthy, r.health.message
+                    )
+                });
+                return if r.healthy {
+                    Ok(())
+                } else {
+                    Err(berth_core::Error::Engine(format!(
+                        "{} is not healthy: {}",
+                        r.container, r.health.message
+                    )))
+                };
+            }
+            Some(_) => eprintln!("--watch runs through the Engine API (not compose)"),
+            None => eprintln!(
+                "{} found but no compose tool is installed: running the app through the Engine API",
+                file.display()
+            ),
+        }
+    }
     let report = up_once(&e, &req, &a).await?;
     if a.watch {
         return watch(&e, req, &a, report).await;

@@ -124,6 +124,15 @@ impl Engine {
         .await
     }
 
+    /// Containers (any state) carrying a label `key=value` (e.g. a compose project's).
+    pub async fn containers_labelled(&self, label: &str) -> Result<Vec<ContainerInfo>> {
+        self.list(HashMap::from([(
+            "label".to_string(),
+            vec![label.to_string()],
+        )]))
+        .await
+    }
+
     /// The container (any, not only Berth's) publishing `port` on the host, and whether Berth
     /// made it.
     pub async fn container_publishing(&self, port: u16) -> Result<Option<(String, bool)>> {

@@ -7,6 +7,7 @@
 //!   [`LABEL_PROJECT`] / [`LABEL_MANAGED`].
 
 pub mod build;
+pub mod compose;
 pub mod context;
 pub mod discovery;
 pub mod events;

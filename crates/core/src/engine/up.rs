@@ -249,6 +249,14 @@ impl Engine {
             .wait_healthy(&run.container, probe, req.health_timeout)
             .await?;
         let mut warnings = run.warnings.clone();
+        if let Some(f) = super::compose::compose_file(&root) {
+            warnings.push(format!(
+                "{} found, but it was not used: the app was run through the Engine API from \
+                 its Dockerfile; other services in it were not started (install the docker \
+                 compose plugin to run them all)",
+                f.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+            ));
+        }
         if recipe.source == DockerfileSource::Project && spec.read_only {
             warnings.push("root filesystem is read-only".into());
         }
