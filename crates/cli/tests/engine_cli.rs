@@ -353,3 +353,62 @@ impl Drop for ComposeCleanup {
             .output();
     }
 }
+
+#[test]
+fn up_watch_rebuilds_and_restarts_on_a_change() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    need_engine();
+    let p = Project::new(Some(
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+         COPY www /www\nUSER 65534\nEXPOSE 8080\n\
+         CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n",
+    ));
+    std::fs::create_dir(p.path.join("www")).unwrap();
+    std::fs::write(p.path.join("www/index.html"), "version-one\n").unwrap();
+    std::fs::write(p.path.join(".dockerignore"), "*.log\n").unwrap();
+    let port = portpicker_free();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["up", p.p(), "--watch", "--port", &port.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            let _ = tx.send(line);
+        }
+    });
+    let wait_healthy = |what: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(l) if l.starts_with("healthy: true") => return,
+                Ok(_) => {}
+                Err(_) => panic!("no healthy {what} in time"),
+            }
+        }
+    };
+    let get = || {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(s, "GET / HTTP/1.0\r\n\r\n").unwrap();
+        let mut body = String::new();
+        s.read_to_string(&mut body).unwrap();
+        body
+    };
+    wait_healthy("first start");
+    assert!(get().contains("version-one"));
+    // A source file change rebuilds and restarts on the same port (that .dockerignored files
+    // do not trigger a rebuild is covered by the engine::watch unit tests).
+    std::fs::write(p.path.join("debug.log"), "noise\n").unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    std::fs::write(p.path.join("www/index.html"), "version-two\n").unwrap();
+    wait_healthy("restart after the change");
+    let body = get();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(body.contains("version-two"), "{body}");
+}
