@@ -192,11 +192,13 @@ async fn cancelling_a_build_leaves_nothing_half_made() {
     let e = engine().await;
     let p = TestProject::new("");
     let token = p.name("tok");
-    // A first RUN unique to this test (so its layer is new, not from a cache), then a long step.
+    // A unique first layer, so no layer of this build is shared with a concurrent test's
+    // (its cleanup must not race theirs), then a long step.
+    std::fs::write(p.path().join("unique.txt"), &token).unwrap();
     std::fs::write(
         p.path().join("Dockerfile"),
         format!(
-            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+            "FROM scratch\nCOPY unique.txt /unique.txt\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
              RUN echo {token} > /token\nRUN sleep 60 && echo {token}\n"
         ),
     )
@@ -211,7 +213,7 @@ async fn cancelling_a_build_leaves_nothing_half_made() {
         .build(
             &req,
             move |x| {
-                if let BuildEvent::Step { n: 5, .. } = x {
+                if let BuildEvent::Step { n: 6, .. } = x {
                     *r2.lock().unwrap() = true;
                     // Let the engine start the RUN container, then cancel.
                     let c3 = c2.clone();
@@ -311,9 +313,10 @@ async fn the_engine_going_away_mid_build_is_a_clear_error() {
     let token = p.name("gone");
     std::fs::write(
         p.path().join("Dockerfile"),
-        format!("FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nRUN sleep 60 && echo {token}\n"),
+        format!("FROM scratch\nCOPY unique.txt /unique.txt\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nRUN sleep 60 && echo {token}\n"),
     )
     .unwrap();
+    std::fs::write(p.path().join("unique.txt"), &token).unwrap();
     let proxy = Arc::new(CuttableProxy::start(p.path()));
     let e = berth_core::engine::Engine::connect_to(Endpoint {
         host: format!("unix://{}", proxy.path.display()),
@@ -327,7 +330,7 @@ async fn the_engine_going_away_mid_build_is_a_clear_error() {
         .build(
             &req,
             move |x| {
-                if let BuildEvent::Step { n: 4, .. } = x {
+                if let BuildEvent::Step { n: 5, .. } = x {
                     let px = px.clone();
                     std::thread::spawn(move || {
                         std::thread::sleep(std::time::Duration::from_secs(2));
