@@ -1,6 +1,7 @@
 //! `berth engine|ports|build|up|ps|logs|stop|start|restart|rm|down` end to end: the real
 //! binary against the real engine. Needs `bash scripts/start-dockerd.sh` (fails, not skips,
 //! without an engine).
+#![cfg(unix)] // the engine tests run against a Linux engine over its unix socket
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! Builds on a real engine: progress events, cache reuse, labels, in-memory Dockerfiles,
 //! and cancellation that leaves nothing behind.
+#![cfg(unix)] // the engine tests run against a Linux engine over its unix socket
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod engine_support;

@@ -1,4 +1,5 @@
 //! Connecting to a real engine, and failing fast and clearly when there is none.
+#![cfg(unix)] // the engine tests run against a Linux engine over its unix socket
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod engine_support;

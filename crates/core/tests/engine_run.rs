@@ -1,6 +1,7 @@
 //! Running containers on a real engine: hardened run, health wait (success, timeout with
 //! logs), port conflicts with a real listener and the "already allocated" race, logs, and
 //! the lifecycle (stop/start/restart/remove/down).
+#![cfg(unix)] // the engine tests run against a Linux engine over its unix socket
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod engine_support;

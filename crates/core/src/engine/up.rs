@@ -254,7 +254,9 @@ impl Engine {
                 "{} found, but it was not used: the app was run through the Engine API from \
                  its Dockerfile; other services in it were not started (install the docker \
                  compose plugin to run them all)",
-                f.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+                f.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
             ));
         }
         if recipe.source == DockerfileSource::Project && spec.read_only {
