@@ -363,3 +363,55 @@ async fn the_engine_going_away_mid_build_is_a_clear_error() {
         let _ = Command::new(DOCKER).args(["rmi", "-f", &id]).output();
     }
 }
+
+#[tokio::test]
+async fn dropping_a_build_midway_cleans_up_too() {
+    let e = engine().await;
+    let p = TestProject::new("");
+    let token = p.name("drop");
+    std::fs::write(p.path().join("unique.txt"), &token).unwrap();
+    std::fs::write(
+        p.path().join("Dockerfile"),
+        format!(
+            "FROM scratch\nCOPY unique.txt /unique.txt\nCOPY busybox /bin/busybox\n\
+             RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nRUN echo {token} > /token\n\
+             RUN sleep 60 && echo {token}\n"
+        ),
+    )
+    .unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let mut tx = Some(tx);
+    let req = BuildRequest::new(p.path(), &format!("{}:drop", p.name("img")));
+    let build = e.build(
+        &req,
+        move |x| {
+            if let BuildEvent::Step { n: 6, .. } = x {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(());
+                }
+            }
+        },
+        CancellationToken::new(),
+    );
+    tokio::select! {
+        r = build => panic!("the build finished before it was dropped: {r:?}"),
+        _ = async {
+            rx.await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        } => {}
+    }
+    // The build future is dropped here; its cleanup runs as a task on this runtime.
+    let mut left = (containers_mentioning(&token), images_mentioning(&token));
+    for _ in 0..60 {
+        if left.0.is_empty() && left.1.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        left = (containers_mentioning(&token), images_mentioning(&token));
+    }
+    assert_eq!(
+        left,
+        (Vec::new(), Vec::new()),
+        "left behind (containers, images)"
+    );
+}

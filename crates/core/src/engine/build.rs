@@ -4,7 +4,8 @@
 //!
 //! Cancelling (the token, or dropping the future) closes the connection, which makes the
 //! daemon stop the build; Berth then removes the intermediate containers and the images
-//! this build created, so nothing half-made is left.
+//! this build created, so nothing half-made is left (after a drop the removal runs as a
+//! task on the current runtime).
 
 use super::context::tar_context;
 use super::lifecycle::berth_labels;
@@ -222,6 +223,35 @@ struct Created {
     images: Vec<String>,
 }
 
+/// Holds what a build has created so far; if the build future is dropped before it
+/// finishes, the cleanup is spawned on the current runtime (a runtime that is shutting
+/// down may not run it).
+struct CleanupOnDrop {
+    engine: Engine,
+    created: Created,
+    armed: bool,
+}
+
+impl CleanupOnDrop {
+    fn disarm(&mut self) -> Created {
+        self.armed = false;
+        std::mem::take(&mut self.created)
+    }
+}
+
+impl Drop for CleanupOnDrop {
+    fn drop(&mut self) {
+        if !self.armed || (self.created.containers.is_empty() && self.created.images.is_empty()) {
+            return;
+        }
+        if let Ok(h) = tokio::runtime::Handle::try_current() {
+            let engine = self.engine.clone();
+            let created = std::mem::take(&mut self.created);
+            h.spawn(async move { engine.clean_up_build(&created).await });
+        }
+    }
+}
+
 impl Engine {
     /// Build an image, reporting progress through `on_event`. Cancelling `cancel` stops the
     /// build and removes what it created; the result is then [`Error::Cancelled`].
@@ -270,7 +300,11 @@ impl Engine {
             labels: Some(berth_labels(&root)),
             ..Default::default()
         };
-        let mut created = Created::default();
+        let mut guard = CleanupOnDrop {
+            engine: self.clone(),
+            created: Created::default(),
+            armed: true,
+        };
         let outcome = {
             let stream =
                 self.docker()
@@ -312,8 +346,8 @@ impl Engine {
                 }
                 if let Some(text) = info.stream {
                     let p = parse_output(&text, step, &mut cached_step);
-                    created.containers.extend(p.container);
-                    created.images.extend(p.image);
+                    guard.created.containers.extend(p.container);
+                    guard.created.images.extend(p.image);
                     for ev in p.events {
                         match &ev {
                             BuildEvent::Step { n, total, .. } => {
@@ -333,6 +367,7 @@ impl Engine {
         };
         match outcome {
             Ok((image_id, steps, cached_steps)) => {
+                guard.disarm();
                 let size = self
                     .docker()
                     .inspect_image(&image_id)
@@ -357,6 +392,7 @@ impl Engine {
                 })
             }
             Err(e) => {
+                let created = guard.disarm();
                 self.clean_up_build(&created).await;
                 Err(e)
             }
