@@ -295,7 +295,7 @@ fn a_compose_project_runs_through_the_compose_tool() {
     .unwrap();
     let name = p.path.file_name().unwrap().to_string_lossy().to_lowercase();
     let _cleanup = ComposeCleanup(name.clone());
-    let v = json(&berth(&["up", p.p(), "--json"]));
+    let v = json(&berth(&["up", p.p(), "--json", "--write-port"]));
     assert_eq!(v["runner"], "compose");
     assert_eq!(v["healthy"], true, "{v}");
     let port = v["host_port"].as_u64().unwrap() as u16;

@@ -59,6 +59,9 @@ pub async fn run(a: UpArgs) -> Result<()> {
                     req.health_timeout,
                 )
                 .await?;
+                if a.write_port {
+                    write_port(&root, r.host_port)?;
+                }
                 output::print(&r, a.json, || {
                     format!(
                         "{} ({}) via {}
@@ -103,18 +106,28 @@ async fn up_once(e: &Engine, req: &UpRequest, a: &UpArgs) -> Result<UpReport> {
         .await?;
     if a.write_port {
         if let Some(port) = report.host_port {
-            let compose = std::path::Path::new(&report.project).join("compose.yaml");
-            match berth_core::ports::compose::write_host_port(&compose, port)? {
-                Some(w) => eprintln!(
-                    "compose.yaml: host port set to {port} (backup: {})",
-                    w.backup.display()
-                ),
-                None => eprintln!("compose.yaml already publishes {port}"),
-            }
+            write_port(std::path::Path::new(&report.project), port)?;
         }
     }
     output::print(&report, a.json, || text(&report));
     Ok(report)
+}
+
+/// `--write-port`: record the chosen host port in the folder's compose file.
+fn write_port(root: &std::path::Path, port: u16) -> Result<()> {
+    let Some(file) = berth_core::engine::compose::compose_file(root) else {
+        eprintln!("--write-port: no compose file in {}", root.display());
+        return Ok(());
+    };
+    match berth_core::ports::compose::write_host_port(&file, port)? {
+        Some(w) => eprintln!(
+            "{}: host port set to {port} (backup: {})",
+            file.display(),
+            w.backup.display()
+        ),
+        None => eprintln!("{} already publishes {port}", file.display()),
+    }
+    Ok(())
 }
 
 fn text(r: &UpReport) -> String {
