@@ -85,9 +85,19 @@ fn default_plan(detection: &Detection, root: &Path) -> Plan {
     Plan::from_detection(detection).named(&folder)
 }
 
-/// A path received over IPC.
+/// A path received over IPC (typed, pasted, picked or dropped). A leading `~` is the
+/// user's home folder, as a shell would read it.
 pub fn path_arg(raw: &str) -> PathBuf {
-    PathBuf::from(raw)
+    let home = || std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"));
+    match raw.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') || rest.starts_with('\\') => {
+            match home() {
+                Some(h) => PathBuf::from(h).join(rest.trim_start_matches(['/', '\\'])),
+                None => PathBuf::from(raw),
+            }
+        }
+        _ => PathBuf::from(raw),
+    }
 }
 
 #[cfg(test)]

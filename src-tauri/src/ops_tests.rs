@@ -126,3 +126,12 @@ fn write_refuses_to_replace_without_force_and_keeps_a_backup_with_it() {
         .iter()
         .all(|f| f.status == FileStatus::Unchanged));
 }
+
+#[test]
+fn a_leading_tilde_is_the_home_folder() {
+    let home = PathBuf::from(std::env::var_os("HOME").unwrap());
+    assert_eq!(path_arg("~"), home);
+    assert_eq!(path_arg("~/code/app"), home.join("code/app"));
+    assert_eq!(path_arg("~other/app"), PathBuf::from("~other/app"));
+    assert_eq!(path_arg("/srv/app"), PathBuf::from("/srv/app"));
+}
