@@ -96,6 +96,9 @@ try {
     return t.includes('Python') ? t : null;
   });
   assert.match(stack, /Python · Flask/);
+  // The stylesheet loaded under the app's CSP (the light theme's background is applied).
+  const bg = await exec('return getComputedStyle(document.body).backgroundColor');
+  assert.ok(['rgb(246, 247, 249)', 'rgb(15, 19, 24)'].includes(bg), `themed background, got ${bg}`);
   const evidence = await text('ul[aria-label="Evidence"]');
   assert.match(evidence, /requirements\.txt:\d+/, evidence);
 

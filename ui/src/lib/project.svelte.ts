@@ -45,6 +45,8 @@ export class ProjectState {
   writing = $state(false);
   report = $state<WriteReport | null>(null);
   notice = $state<string | null>(null);
+  /** Increases with every successful open (re-opening the same folder resets the form). */
+  generation = $state(0);
   openError = $state<ErrorPayload | null>(null);
   previewError = $state<ErrorPayload | null>(null);
   writeError = $state<ErrorPayload | null>(null);
@@ -104,6 +106,7 @@ export class ProjectState {
       this.report = null;
       this.writeError = null;
       this.pathInput = opened.root;
+      this.generation++;
       this.phase = 'ready';
       await this.refreshPreview();
     } catch (e) {

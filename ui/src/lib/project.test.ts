@@ -254,3 +254,15 @@ describe('ProjectState writing', () => {
     expect(s.writing).toBe(false);
   });
 });
+
+describe('ProjectState re-opening', () => {
+  it('starts a new generation on every successful open, not on a failed one', async () => {
+    const { api } = fakeApi();
+    const s = new ProjectState(api);
+    await s.open('/work/app');
+    await s.open('/work/app');
+    expect(s.generation).toBe(2);
+    await s.open('/missing/x');
+    expect(s.generation).toBe(2);
+  });
+});
