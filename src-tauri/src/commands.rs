@@ -105,3 +105,34 @@ pub async fn write_files(
     blocking(move || ops::write_files(&ops::path_arg(&root), &detection, &edits, &templates, force))
         .await
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previews_and_writes_only_reach_folders_opened_in_this_session() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("requirements.txt"), "flask==3.0.3\n").unwrap();
+        std::fs::write(
+            dir.path().join("app.py"),
+            "from flask import Flask\napp = Flask(__name__)\n",
+        )
+        .unwrap();
+        let state = AppState::load();
+        let opened = ops::open_project(dir.path()).unwrap();
+
+        let refused = state.detection(&opened.root).unwrap_err();
+        assert_eq!(refused.kind, berth_core::ErrorKind::NotFound);
+        assert!(
+            refused.message.contains("open the folder first"),
+            "{}",
+            refused.message
+        );
+
+        state.remember(ops::path_arg(&opened.root), opened.detection.clone());
+        assert_eq!(state.detection(&opened.root).unwrap(), opened.detection);
+        assert!(state.detection("/somewhere/else").is_err());
+    }
+}
