@@ -57,6 +57,20 @@ pub const SKIP_DIRS: &[&str] = &[
     ".terraform",
 ];
 
+/// Folders whose source is not the app (see [`Project::sources`]).
+pub const NON_APP_DIRS: &[&str] = &[
+    "test",
+    "tests",
+    "spec",
+    "__tests__",
+    "testdata",
+    "fixtures",
+    "e2e",
+    // not "example": Java packages live in com/example/...
+    "examples",
+    "docs",
+];
+
 /// Largest number of bytes [`Project::read`] returns from one file.
 pub const READ_CAP: u64 = 1024 * 1024;
 
@@ -230,13 +244,19 @@ impl Project {
     }
 
     /// Listed files whose name ends with one of `exts` (e.g. `".py"`), shallowest first,
-    /// at most `limit` of them: the files a detector scans for ports and routes.
+    /// at most `limit` of them: the files a detector scans for ports and routes. Files under
+    /// test, fixture, example and documentation folders ([`NON_APP_DIRS`]) are left out: the
+    /// servers there are not the app.
     pub fn sources(&self, exts: &[&str], limit: usize) -> Vec<&str> {
         let mut v: Vec<&str> = self
             .files
             .iter()
             .map(String::as_str)
             .filter(|f| exts.iter().any(|e| f.ends_with(e)))
+            .filter(|f| {
+                let dirs = f.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                !dirs.split('/').any(|d| NON_APP_DIRS.contains(&d))
+            })
             .collect();
         v.sort_by_cached_key(|f| (f.matches('/').count(), *f));
         v.truncate(limit);

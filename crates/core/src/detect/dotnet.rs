@@ -45,7 +45,25 @@ impl Detector for Dotnet {
     }
 
     fn detect(&self, project: &Project) -> Result<Option<Detection>> {
-        let projects = project.sources(&[".csproj", ".fsproj"], 50);
+        // Project files at the root, or up to two folders down (`src/Api/Api.csproj`) when the
+        // root has no solution/project file and no manifest of another stack.
+        let root_level = project.root_files().any(|f| {
+            [".csproj", ".fsproj", ".sln", ".slnx"]
+                .iter()
+                .any(|e| f.ends_with(e))
+        });
+        if !root_level && super::MARKERS.iter().any(|m| project.has(m)) {
+            return Ok(None);
+        }
+        let mut projects: Vec<&str> = project
+            .files()
+            .iter()
+            .map(String::as_str)
+            .filter(|f| {
+                (f.ends_with(".csproj") || f.ends_with(".fsproj")) && f.matches('/').count() <= 2
+            })
+            .collect();
+        projects.sort_by_key(|f| (f.matches('/').count(), *f));
         if projects.is_empty() {
             return Ok(None);
         }

@@ -155,7 +155,7 @@ pub fn detect_project(project: &Project) -> Result<Detection> {
 }
 
 /// Manifest file names that mark a project folder (for the not-a-project hint).
-const MARKERS: &[&str] = &[
+pub(crate) const MARKERS: &[&str] = &[
     "package.json",
     "pyproject.toml",
     "requirements.txt",

@@ -157,8 +157,17 @@ impl Detector for Rust {
         if let Some((_, file, _, _)) = bin.as_ref().filter(|b| b.1.ends_with(".rs")) {
             sources.push(file.as_str());
         }
+        // In a workspace, only the binary's own crate is scanned.
+        let crate_dir = bin
+            .as_ref()
+            .and_then(|b| {
+                b.1.strip_suffix("Cargo.toml")
+                    .or_else(|| b.1.split_once("src/").map(|(dir, _)| dir))
+            })
+            .map(String::from)
+            .unwrap_or_default();
         for s in project.sources(&[".rs"], SOURCE_BUDGET) {
-            if !sources.contains(&s) {
+            if !sources.contains(&s) && s.starts_with(&crate_dir) {
                 sources.push(s);
             }
         }
