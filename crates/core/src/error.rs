@@ -29,7 +29,9 @@ pub enum Error {
     },
     #[error("{0}: symbolic link loop")]
     SymlinkLoop(PathBuf),
-    #[error("{0} already exists: review the difference and confirm, or pass --force (a backup is kept)")]
+    #[error(
+        "{0} already exists: review the difference and confirm, or pass --force (a backup is kept)"
+    )]
     WouldOverwrite(PathBuf),
     #[error("invalid plan: {0}")]
     InvalidPlan(String),
