@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the real desktop app under Xvfb: builds the UI and the app (UI embedded),
-# makes sure tauri-driver is installed, then runs tests/e2e/app.e2e.mjs through WebDriver.
+# makes sure tauri-driver is installed, then runs every tests/e2e/*.e2e.mjs through WebDriver
+# (or only the files given as arguments).
 # Writes docs/screenshot.png. Exits non-zero on any failure.
 #   BERTH_E2E_PROFILE=debug  build/run the faster debug profile instead of release
 #   BERTH_APP_BIN=/path      use an already built binary (skips the cargo build)
@@ -28,4 +29,9 @@ for tool in WebKitWebDriver xvfb-run dbus-run-session node; do
   command -v "$tool" >/dev/null 2>&1 || { echo "e2e: $tool is missing (see scripts/setup-debian.sh)" >&2; exit 1; }
 done
 
-dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" node tests/e2e/app.e2e.mjs
+specs=("$@")
+[ ${#specs[@]} -eq 0 ] && specs=(tests/e2e/*.e2e.mjs)
+for spec in "${specs[@]}"; do
+  echo "e2e: $spec"
+  dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" node "$spec"
+done
