@@ -114,8 +114,7 @@ pub fn write(out_dir: &Path, files: &RenderedFiles, force: bool) -> Result<Write
                 None
             }
             FileStatus::Changed => {
-                let backup = backup_path(&p.path, &stamp);
-                std::fs::copy(&p.path, &backup).map_err(|e| Error::io(&backup, e))?;
+                let backup = backup_copy(&p.path, &stamp)?;
                 atomic_write(&p.path, p.content.as_bytes())?;
                 Some(backup)
             }
@@ -153,6 +152,14 @@ pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
+/// Copy `path` to `<path>.berth-backup-<stamp>` (with `-1`, `-2`... if that name is taken,
+/// so two writes in the same second never overwrite an earlier backup); returns the copy.
+pub fn backup_copy(path: &Path, stamp: &str) -> Result<PathBuf> {
+    let backup = backup_path(path, stamp);
+    std::fs::copy(path, &backup).map_err(|e| Error::io(&backup, e))?;
+    Ok(backup)
+}
+
 /// `<path>.berth-backup-<stamp>`, with `-1`, `-2`... if that name is taken.
 fn backup_path(path: &Path, stamp: &str) -> PathBuf {
     let base = format!("{}.berth-backup-{stamp}", path.display());
@@ -165,8 +172,9 @@ fn backup_path(path: &Path, stamp: &str) -> PathBuf {
     candidate
 }
 
-/// Write via a temp file in the same folder + fsync + rename.
-fn atomic_write(path: &Path, content: &[u8]) -> Result<()> {
+/// Write via a temp file in the same folder + fsync + rename, so readers see the old or the
+/// new content, never half of it. A file being replaced keeps its permissions.
+pub fn atomic_write(path: &Path, content: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -180,6 +188,9 @@ fn atomic_write(path: &Path, content: &[u8]) -> Result<()> {
             .write(true)
             .create_new(true)
             .open(&tmp)?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            f.set_permissions(meta.permissions())?;
+        }
         f.write_all(content)?;
         f.sync_all()?;
         drop(f);

@@ -4,7 +4,6 @@
 //! atomic (temporary file in the same folder, fsync, rename).
 
 use crate::{Error, Result};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The outcome of a write-back.
@@ -108,42 +107,12 @@ pub fn write_host_port(compose: &Path, port: u16) -> Result<Option<PortWritten>>
         return Ok(None);
     };
     let stamp = crate::write::utc_stamp(std::time::SystemTime::now());
-    let name = compose
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "compose.yaml".into());
-    let backup = compose.with_file_name(format!("{name}.berth-backup-{stamp}"));
-    std::fs::copy(compose, &backup).map_err(|e| Error::io(&backup, e))?;
-    atomic_write(compose, new.as_bytes())?;
+    let backup = crate::write::backup_copy(compose, &stamp)?;
+    crate::write::atomic_write(compose, new.as_bytes())?;
     Ok(Some(PortWritten {
         path: compose.to_path_buf(),
         backup,
     }))
-}
-
-fn atomic_write(path: &Path, content: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.berth-tmp-{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    let res = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            f.set_permissions(meta.permissions())?;
-        }
-        f.write_all(content)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = res {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -199,5 +168,25 @@ mod tests {
             .filter(|n| n.contains("berth-tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn successive_writes_keep_every_backup_and_the_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("compose.yaml");
+        std::fs::write(&p, BERTH).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let first = write_host_port(&p, 9001).unwrap().unwrap();
+        let second = write_host_port(&p, 9002).unwrap().unwrap();
+        // Two writes within the same second must not reuse (overwrite) the first backup.
+        assert_ne!(first.backup, second.backup);
+        assert_eq!(std::fs::read_to_string(&first.backup).unwrap(), BERTH);
+        assert!(std::fs::read_to_string(&second.backup)
+            .unwrap()
+            .contains("${HOST_PORT:-9001}:8000"));
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
     }
 }
