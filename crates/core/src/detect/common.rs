@@ -5,7 +5,6 @@ use super::{Detection, Evidence, Service, Stack};
 use crate::project::Project;
 use crate::Result;
 use regex::Regex;
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 /// How many source files a detector reads at most when looking for ports and routes.
@@ -69,19 +68,7 @@ pub struct Out {
 impl Out {
     pub fn new(stack: Stack, file: &str, line: Option<u32>, detail: impl Into<String>) -> Self {
         let mut out = Out {
-            d: Detection {
-                stack,
-                framework: None,
-                package_manager: None,
-                language_version: None,
-                start_command: Vec::new(),
-                port: None,
-                health_path: None,
-                services: Vec::new(),
-                manifests: Vec::new(),
-                hints: BTreeMap::new(),
-                evidence: Vec::new(),
-            },
+            d: Detection::empty(stack),
         };
         out.ev("stack", file, line, detail);
         out

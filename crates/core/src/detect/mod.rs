@@ -88,6 +88,25 @@ pub struct Detection {
     pub evidence: Vec<Evidence>,
 }
 
+impl Detection {
+    /// A detection of `stack` with no conclusions yet (detectors and tests fill it in).
+    pub fn empty(stack: Stack) -> Detection {
+        Detection {
+            stack,
+            framework: None,
+            package_manager: None,
+            language_version: None,
+            start_command: Vec::new(),
+            port: None,
+            health_path: None,
+            services: Vec::new(),
+            manifests: Vec::new(),
+            hints: std::collections::BTreeMap::new(),
+            evidence: Vec::new(),
+        }
+    }
+}
+
 /// The stable keys of [`Detection::hints`].
 pub mod hint_keys {
     /// node: the package.json script that builds the app (usually `build`).

@@ -6,17 +6,8 @@ use crate::ErrorKind;
 
 fn detection(stack: Stack) -> Detection {
     Detection {
-        stack,
-        framework: None,
-        package_manager: None,
-        language_version: None,
         start_command: vec!["run".into()],
-        port: None,
-        health_path: None,
-        services: Vec::new(),
-        manifests: Vec::new(),
-        hints: BTreeMap::new(),
-        evidence: Vec::new(),
+        ..Detection::empty(stack)
     }
 }
 

@@ -45,19 +45,7 @@ pub struct Case {
 }
 
 pub fn detection(stack: Stack) -> Detection {
-    Detection {
-        stack,
-        framework: None,
-        package_manager: None,
-        language_version: None,
-        start_command: Vec::new(),
-        port: None,
-        health_path: None,
-        services: Vec::new(),
-        manifests: Vec::new(),
-        hints: BTreeMap::new(),
-        evidence: Vec::new(),
-    }
+    Detection::empty(stack)
 }
 
 fn s(v: &[&str]) -> Vec<String> {
