@@ -237,6 +237,24 @@ fn has_manifest(plan: &Plan, name: &str) -> bool {
         .any(|m| m == name || m.ends_with(&format!("/{name}")))
 }
 
+/// pip-install `tools`, run `export` into /tmp/requirements.txt, pip-install that file.
+fn export_then_pip(tools: &[&str], export: &[&str], pip_cache: &str) -> Vec<BuildStep> {
+    let install_tools: Vec<&str> = ["pip", "install"].iter().chain(tools).copied().collect();
+    let export: Vec<&str> = export
+        .iter()
+        .copied()
+        .chain(["--output", "/tmp/requirements.txt"])
+        .collect();
+    vec![
+        BuildStep::new(&install_tools, &[pip_cache]),
+        BuildStep::new(&export, &[]),
+        BuildStep::new(
+            &["pip", "install", "-r", "/tmp/requirements.txt"],
+            &[pip_cache],
+        ),
+    ]
+}
+
 fn stack_defaults(plan: &mut Plan, v: &str) {
     let pm = plan.package_manager.clone().unwrap_or_default();
     match plan.stack {
@@ -253,49 +271,18 @@ fn stack_defaults(plan: &mut Plan, v: &str) {
                         &["/root/.cache/uv"],
                     ),
                 ],
-                "poetry" => vec![
-                    BuildStep::new(
-                        &[
-                            "pip",
-                            "install",
-                            "poetry==1.8.5",
-                            "poetry-plugin-export==1.8.0",
-                        ],
-                        &[pip_cache],
-                    ),
-                    BuildStep::new(
-                        &[
-                            "poetry",
-                            "export",
-                            "--without-hashes",
-                            "--output",
-                            "/tmp/requirements.txt",
-                        ],
-                        &[],
-                    ),
-                    BuildStep::new(
-                        &["pip", "install", "-r", "/tmp/requirements.txt"],
-                        &[pip_cache],
-                    ),
-                ],
-                "pdm" => vec![
-                    BuildStep::new(&["pip", "install", "pdm==2.22.3"], &[pip_cache]),
-                    BuildStep::new(
-                        &[
-                            "pdm",
-                            "export",
-                            "--prod",
-                            "--without-hashes",
-                            "--output",
-                            "/tmp/requirements.txt",
-                        ],
-                        &[],
-                    ),
-                    BuildStep::new(
-                        &["pip", "install", "-r", "/tmp/requirements.txt"],
-                        &[pip_cache],
-                    ),
-                ],
+                // Poetry and PDM export the locked dependencies to a requirements file, then
+                // pip installs it: the runtime image needs neither tool.
+                "poetry" => export_then_pip(
+                    &["poetry==1.8.5", "poetry-plugin-export==1.8.0"],
+                    &["poetry", "export", "--without-hashes"],
+                    pip_cache,
+                ),
+                "pdm" => export_then_pip(
+                    &["pdm==2.22.3"],
+                    &["pdm", "export", "--prod", "--without-hashes"],
+                    pip_cache,
+                ),
                 "pipenv" => vec![
                     BuildStep::new(&["pip", "install", "pipenv==2024.4.0"], &[pip_cache]),
                     BuildStep::new(&["pipenv", "sync"], &["/root/.cache/pipenv"]),
