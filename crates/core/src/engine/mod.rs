@@ -9,6 +9,7 @@
 
 pub mod build;
 pub mod buildkit;
+pub mod classic;
 pub mod compose;
 pub mod context;
 pub mod discovery;
