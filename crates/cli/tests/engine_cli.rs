@@ -318,6 +318,21 @@ fn a_compose_project_runs_through_the_compose_tool() {
         "{v}"
     );
     drop(l);
+    // The compose tool's containers are Berth's: `berth ps` lists them with the folder.
+    let ps = json(&berth(&["ps", "--json"]));
+    let folder = std::fs::canonicalize(&p.path)
+        .unwrap()
+        .display()
+        .to_string();
+    let mine: Vec<_> = ps
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["project"] == folder.as_str())
+        .collect();
+    assert_eq!(mine.len(), 1, "{ps}");
+    assert_eq!(mine[0]["managed"], true);
+    assert_eq!(mine[0]["name"], v["container"]);
     let o = berth(&["down", p.p()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = Command::new(DOCKER)

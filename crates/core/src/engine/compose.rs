@@ -112,6 +112,17 @@ pub fn up_args(file: &Path, project_name: &str) -> Vec<String> {
     ]
 }
 
+/// [`up_args`] with a second file, the override from
+/// [`super::compose_file::write_labels_override`] that labels every service as Berth's
+/// (`dev.berth.managed`, `dev.berth.project=<folder>`).
+pub fn up_args_labelled(file: &Path, labels_override: &Path, project_name: &str) -> Vec<String> {
+    let mut a = vec!["-f".into(), file.display().to_string()];
+    a.push("-f".into());
+    a.push(labels_override.display().to_string());
+    a.extend(up_args(file, project_name).into_iter().skip(2));
+    a
+}
+
 /// Arguments that stop and remove a project.
 pub fn down_args(file: &Path, project_name: &str) -> Vec<String> {
     vec![
@@ -157,6 +168,11 @@ mod tests {
         assert_eq!(compose_file(d.path()), Some(d.path().join("compose.yaml")));
         let a = up_args(Path::new("/p/compose.yaml"), "web");
         assert_eq!(a.join(" "), "-f /p/compose.yaml -p web up -d --build");
+        let a = up_args_labelled(Path::new("/p/compose.yaml"), Path::new("/t/o.json"), "web");
+        assert_eq!(
+            a.join(" "),
+            "-f /p/compose.yaml -f /t/o.json -p web up -d --build"
+        );
         assert_eq!(
             down_args(Path::new("/p/compose.yaml"), "web")
                 .last()
