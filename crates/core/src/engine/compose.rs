@@ -71,8 +71,16 @@ pub fn find_tool_with(
     None
 }
 
-/// Find a compose tool on this machine (PATH lookups, then probes).
+/// Set to `none` to act as if no compose tool were installed (compose projects then run
+/// through the Engine API).
+pub const COMPOSE_TOOL_ENV: &str = "BERTH_COMPOSE_TOOL";
+
+/// Find a compose tool on this machine (PATH lookups, then probes); none when
+/// [`COMPOSE_TOOL_ENV`] is `none`.
 pub fn find_tool() -> Option<ComposeTool> {
+    if std::env::var(COMPOSE_TOOL_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("none")) {
+        return None;
+    }
     let on_path = |name: &str| -> Vec<String> {
         let mut v: Vec<String> = std::env::var_os("PATH")
             .map(|p| {

@@ -11,6 +11,7 @@ pub mod build;
 pub mod buildkit;
 pub mod classic;
 pub mod compose;
+pub mod compose_api;
 pub mod compose_file;
 pub mod context;
 pub mod discovery;
