@@ -164,6 +164,12 @@ pub fn api_names(project: &Path, service: &str) -> (String, String) {
     (format!("{base}_default"), format!("{base}-{service}"))
 }
 
+/// The engine volume for a compose named volume of a project (pure).
+pub fn volume_name(project: &Path, volume: &str) -> String {
+    let (_, base) = project_names(project);
+    format!("{base}_{volume}")
+}
+
 /// The container for one service (pure; unit-tested). `host_port` publishes the service's
 /// first port.
 pub fn service_body(
@@ -208,12 +214,10 @@ pub fn service_body(
         Some("no") => RestartPolicyNameEnum::NO,
         _ => RestartPolicyNameEnum::UNLESS_STOPPED,
     };
-    let (_, container) = api_names(project, &s.name);
-    let (base, _) = (container.trim_end_matches(&format!("-{}", s.name)), ());
     let binds: Vec<String> = s
         .volumes
         .iter()
-        .map(|(v, dst)| format!("{base}_{v}:{dst}"))
+        .map(|(v, dst)| format!("{}:{dst}", volume_name(project, v)))
         .collect();
     ContainerCreateBody {
         image: Some(image.to_string()),
@@ -302,11 +306,7 @@ impl Engine {
                 .service_image(&root, s, req, &mut on_event, cancel.clone())
                 .await?;
             for (v, _) in &s.volumes {
-                self.ensure_volume(
-                    &root,
-                    &format!("{}_{v}", network.trim_end_matches("_default")),
-                )
-                .await?;
+                self.ensure_volume(&root, &volume_name(&root, v)).await?;
             }
             match self.remove(&container).await {
                 Ok(()) | Err(Error::NotFound(_)) => {}
