@@ -265,3 +265,105 @@ async fn forced_classic_builder_uses_the_classic_dockerfile() {
         .unwrap_err();
     assert!(err.to_string().contains("--mount"), "{err}");
 }
+
+/// A unix-socket proxy in front of the real engine that answers BuildKit build requests
+/// (`POST /build?...version=2`) the way an engine without BuildKit does (HTTP 400), and
+/// passes everything else through: the engine here has BuildKit, so this stands in for
+/// one that does not.
+struct NoBuildKitProxy {
+    path: std::path::PathBuf,
+}
+
+impl NoBuildKitProxy {
+    fn start(dir: &std::path::Path) -> NoBuildKitProxy {
+        use std::os::unix::net::{UnixListener, UnixStream};
+        let path = dir.join("nobk.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(engine) = UnixStream::connect("/var/run/docker.sock") else {
+                    return;
+                };
+                let (mut cr, mut ew) = (client.try_clone().unwrap(), engine.try_clone().unwrap());
+                let mut cw = client.try_clone().unwrap();
+                std::thread::spawn(move || {
+                    use std::io::{Read, Write};
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = match cr.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        let head = String::from_utf8_lossy(&buf[..n.min(2048)]);
+                        let first = head.lines().next().unwrap_or("");
+                        if first.starts_with("POST ")
+                            && first.contains("/build?")
+                            && first.contains("version=2")
+                        {
+                            let body = r#"{"message":"buildkit not supported by daemon"}"#;
+                            let _ = write!(
+                                cw,
+                                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\
+                                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                                body.len()
+                            );
+                            let _ = cw.shutdown(std::net::Shutdown::Both);
+                            break;
+                        }
+                        if ew.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = ew.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut er, mut cw2) = (engine, client);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut er, &mut cw2);
+                    let _ = cw2.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        NoBuildKitProxy { path }
+    }
+}
+
+#[tokio::test]
+async fn an_engine_refusing_buildkit_falls_back_to_the_classic_builder() {
+    use berth_core::engine::discovery::{Endpoint, EndpointSource};
+    let p = TestProject::new("not used\n");
+    std::fs::remove_file(p.path().join("Dockerfile")).unwrap();
+    let token = p.name("fallback");
+    std::fs::write(p.path().join("unique.txt"), &token).unwrap();
+    let proxy = NoBuildKitProxy::start(p.path());
+    let e = berth_core::engine::Engine::connect_to(Endpoint {
+        host: format!("unix://{}", proxy.path.display()),
+        source: EndpointSource::EnvDockerHost,
+    })
+    .await
+    .expect("engine through the proxy (run scripts/start-dockerd.sh)");
+    let tag = format!("{}:fallback", p.name("img"));
+    let mut req = BuildRequest::new(p.path(), &tag);
+    req.builder = BuilderChoice::Auto;
+    req.dockerfile_contents = Some(cache_mount_dockerfile(&token));
+    req.classic_dockerfile_contents = Some(
+        cache_mount_dockerfile(&token)
+            .replace(&format!("--mount=type=cache,target=/cache,id={token} "), ""),
+    );
+    let (events, cb) = collect();
+    let r = e.build(&req, cb, CancellationToken::new()).await.unwrap();
+    let evs = events.lock().unwrap().clone();
+    assert_eq!(r.builder, "classic", "{evs:?}");
+    let note = r.builder_note.clone().unwrap();
+    assert!(note.contains("could not run a BuildKit build"), "{note}");
+    assert!(note.contains("buildkit not supported by daemon"), "{note}");
+    assert!(
+        outputs(&evs)
+            .iter()
+            .any(|l| l.starts_with("note: the engine could not run a BuildKit build")),
+        "{evs:?}"
+    );
+    // The classic Dockerfile (no cache mount) was the one built.
+    assert!(outputs(&evs).iter().any(|l| l == "runs: 1"), "{evs:?}");
+    assert!(image_exists(&tag));
+}
