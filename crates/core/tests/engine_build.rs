@@ -1,16 +1,25 @@
-//! Builds on a real engine: progress events, cache reuse, labels, in-memory Dockerfiles,
-//! and cancellation that leaves nothing behind.
+//! Builds on the engine's classic builder (the fallback when an engine has no BuildKit):
+//! progress events, cache reuse, labels, in-memory Dockerfiles, and cancellation that
+//! leaves nothing behind. BuildKit builds: engine_buildkit.rs.
 #![cfg(unix)] // the engine tests run against a Linux engine over its unix socket
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod engine_support;
 
 use berth_core::engine::build::{BuildEvent, BuildRequest};
+use berth_core::engine::buildkit::BuilderChoice;
 use berth_core::engine::CancellationToken;
 use berth_core::ErrorKind;
 use engine_support::{engine, TestProject, DOCKER};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
+
+/// A build request on the classic builder.
+fn classic(path: &std::path::Path, tag: &str) -> BuildRequest {
+    let mut r = BuildRequest::new(path, tag);
+    r.builder = BuilderChoice::Classic;
+    r
+}
 
 const DOCKERFILE: &str = "FROM scratch\nCOPY busybox /bin/busybox\n\
 RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
@@ -25,7 +34,7 @@ async fn build_reports_progress_then_reuses_the_cache() {
     let tag = format!("{}:test", p.name("img"));
     let events = Arc::new(Mutex::new(Vec::new()));
     let ev = events.clone();
-    let req = BuildRequest::new(p.path(), &tag);
+    let req = classic(p.path(), &tag);
     let report = e
         .build(
             &req,
@@ -52,11 +61,21 @@ async fn build_reports_progress_then_reuses_the_cache() {
         "{evs:?}"
     );
     assert!(
-        matches!(evs.first(), Some(BuildEvent::Context { files, .. }) if *files == 3),
+        matches!(&evs[..2], [BuildEvent::Output { line }, BuildEvent::Context { files, .. }]
+            if line.starts_with("note: classic builder requested") && *files == 3),
         "{evs:?}"
     );
     assert!(matches!(evs.last(), Some(BuildEvent::Built { .. })));
     assert_eq!(report.steps, 8);
+    assert_eq!(report.builder, "classic");
+    assert!(
+        report
+            .builder_note
+            .as_deref()
+            .unwrap_or("")
+            .contains("requested"),
+        "{report:?}"
+    );
     assert!(
         report.size_bytes > 500_000 && report.size_bytes < 5_000_000,
         "{}",
@@ -111,7 +130,7 @@ async fn an_in_memory_dockerfile_is_built_without_writing_it() {
     let p = TestProject::new("this file is not used\n");
     std::fs::remove_file(p.path().join("Dockerfile")).unwrap();
     let tag = format!("{}:mem", p.name("img"));
-    let mut req = BuildRequest::new(p.path(), &tag);
+    let mut req = classic(p.path(), &tag);
     req.dockerfile_contents = Some("FROM scratch\nCOPY busybox /bin/busybox\n".into());
     let r = e
         .build(&req, |_| {}, CancellationToken::new())
@@ -133,7 +152,7 @@ async fn a_failing_step_is_an_error_event() {
     let ev = events.clone();
     let err = e
         .build(
-            &BuildRequest::new(p.path(), &tag),
+            &classic(p.path(), &tag),
             move |x| ev.lock().unwrap().push(x),
             CancellationToken::new(),
         )
@@ -209,7 +228,7 @@ async fn cancelling_a_build_leaves_nothing_half_made() {
     let c2 = cancel.clone();
     let reached = Arc::new(Mutex::new(false));
     let r2 = reached.clone();
-    let req = BuildRequest::new(p.path(), &tag);
+    let req = classic(p.path(), &tag);
     let err = e
         .build(
             &req,
@@ -326,7 +345,7 @@ async fn the_engine_going_away_mid_build_is_a_clear_error() {
     .await
     .expect("engine through the proxy (run scripts/start-dockerd.sh)");
     let px = proxy.clone();
-    let req = BuildRequest::new(p.path(), &format!("{}:gone", p.name("img")));
+    let req = classic(p.path(), &format!("{}:gone", p.name("img")));
     let err = e
         .build(
             &req,
@@ -381,7 +400,7 @@ async fn dropping_a_build_midway_cleans_up_too() {
     .unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let mut tx = Some(tx);
-    let req = BuildRequest::new(p.path(), &format!("{}:drop", p.name("img")));
+    let req = classic(p.path(), &format!("{}:drop", p.name("img")));
     let build = e.build(
         &req,
         move |x| {

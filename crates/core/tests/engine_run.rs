@@ -160,8 +160,11 @@ async fn run_hardened_wait_healthy_logs_and_lifecycle() {
 #[tokio::test]
 async fn health_timeout_returns_the_last_log_lines() {
     let e = engine().await;
-    // Healthcheck on /health, but no /health file: never healthy.
-    let p = TestProject::new(&httpd_dockerfile(true, false));
+    // Healthcheck on /health, but no /health file: never healthy. A long start period keeps
+    // the status at "starting" (failures in it do not count), so the wait times out.
+    let p = TestProject::new(
+        &httpd_dockerfile(true, false).replace("--retries=2", "--retries=2 --start-period=600s"),
+    );
     let tag = format!("{}:sick", p.name("img"));
     build(&e, &p, &tag).await;
     let name = p.name("sick");
@@ -178,6 +181,73 @@ async fn health_timeout_returns_the_last_log_lines() {
         h.last_logs.iter().any(|l| l.contains("starting httpd")),
         "{h:?}"
     );
+}
+
+#[tokio::test]
+async fn unhealthy_fails_early_with_the_last_logs() {
+    let e = engine().await;
+    // Healthcheck every second on a missing /health: unhealthy after two failures.
+    let p = TestProject::new(&httpd_dockerfile(true, false));
+    let tag = format!("{}:unhealthy", p.name("img"));
+    build(&e, &p, &tag).await;
+    let name = p.name("unhealthy");
+    let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
+    spec.host_port = Some(free_port());
+    e.run(&spec).await.unwrap();
+    // A timeout far beyond the test's patience: only the engine's "unhealthy" ends the wait.
+    let h = e
+        .wait_healthy(&name, None, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert!(!h.healthy);
+    assert_eq!(h.via, HealthVia::Healthcheck);
+    assert!(h.message.contains("unhealthy"), "{h:?}");
+    assert!(h.message.contains("last check exit code 1"), "{h:?}");
+    assert!(
+        h.last_logs.iter().any(|l| l.contains("starting httpd")),
+        "{h:?}"
+    );
+    // Waiting again on a container already unhealthy answers at once, the same way.
+    let again = e
+        .wait_healthy(&name, None, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert!(again.message.contains("unhealthy"), "{again:?}");
+}
+
+#[tokio::test]
+async fn a_container_that_exits_fails_the_wait_early() {
+    let e = engine().await;
+    let dockerfile = |check: bool| {
+        let mut d =
+            String::from("FROM scratch\nCOPY busybox /bin/busybox\nUSER 65534\nEXPOSE 8080\n");
+        if check {
+            d.push_str("HEALTHCHECK --interval=1s --retries=3 CMD [\"/bin/busybox\", \"true\"]\n");
+        }
+        d.push_str("CMD [\"/bin/busybox\", \"sh\", \"-c\", \"echo giving up; sleep 1; exit 3\"]\n");
+        d
+    };
+    for (check, probe) in [(true, false), (false, true)] {
+        let p = TestProject::new(&dockerfile(check));
+        let tag = format!("{}:exits", p.name("img"));
+        build(&e, &p, &tag).await;
+        let name = p.name("exits");
+        let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
+        spec.host_port = Some(free_port());
+        let out = e.run(&spec).await.unwrap();
+        let probe = probe.then(|| HttpProbe {
+            port: out.host_port.unwrap(),
+            path: "/".into(),
+            any_status: true,
+        });
+        let h = e
+            .wait_healthy(&name, probe, Duration::from_secs(3600))
+            .await
+            .unwrap();
+        assert!(!h.healthy, "{h:?}");
+        assert!(h.message.contains("exited (code 3)"), "{h:?}");
+        assert!(h.last_logs.iter().any(|l| l.contains("giving up")), "{h:?}");
+    }
 }
 
 #[tokio::test]

@@ -29,10 +29,8 @@ pub async fn run(a: BuildArgs) -> Result<()> {
     let mut req = BuildRequest::new(&root, &tag);
     req.no_cache = a.no_cache;
     if !root.join("Dockerfile").is_file() {
-        let r = berth_core::engine::up::generated_recipe(&root)?;
+        let r = berth_core::engine::up::use_generated(&mut req, &root)?;
         eprintln!("no Dockerfile: building the one Berth generates for this {} project (in memory, nothing written)", r.stack);
-        req.dockerfile_contents = Some(r.dockerfile);
-        req.dockerignore_contents = Some(r.dockerignore);
     }
     let report = e
         .build(&req, |ev| super::print_event(&ev), super::ctrl_c_token())
@@ -46,6 +44,9 @@ pub fn summary(r: &BuildReport) -> String {
         "image {} ({}), {} steps, {} cached, {} builder",
         r.tag, r.image_id, r.steps, r.cached_steps, r.builder
     );
+    if let Some(n) = &r.builder_note {
+        s.push_str(&format!("\n  note: {n}"));
+    }
     for t in &r.targets {
         s.push_str(&format!(
             "\n  {}: {} (target {}) {}",

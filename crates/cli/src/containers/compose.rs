@@ -1,9 +1,11 @@
 //! `berth up` / `berth down` for a folder with a compose file when a compose tool is
 //! installed: the tool builds and starts every service; Berth picks the host port (passed
 //! as HOST_PORT), retries on the "already allocated" race, and waits for the app to be
-//! healthy through the engine.
+//! healthy through the engine. Every service gets Berth's labels through an override file
+//! (`dev.berth.managed`, `dev.berth.project=<folder>`), so `berth ps` lists them.
 
 use berth_core::engine::compose::{self, ComposeTool};
+use berth_core::engine::compose_file;
 use berth_core::engine::health::HttpProbe;
 use berth_core::engine::run::is_port_taken_message;
 use berth_core::engine::Engine;
@@ -81,6 +83,8 @@ pub async fn up(
     })?;
     let preferred = preferred.or_else(|| default_host_port(&text));
     let name = project_name(root);
+    // Label every service as Berth's (dev.berth.managed, dev.berth.project=<folder>).
+    let labels = compose_file::write_labels_override(root, file)?;
     eprintln!("running {} with {}", file.display(), tool.label());
     let mut raced = Vec::new();
     let mut conflict = None;
@@ -89,7 +93,8 @@ pub async fn up(
         if Some(choice.port) != preferred {
             conflict = Some(choice.clone());
         }
-        let (ok, err) = run_tool(tool, &compose::up_args(file, &name), Some(choice.port))?;
+        let args = compose::up_args_labelled(file, &labels, &name);
+        let (ok, err) = run_tool(tool, &args, Some(choice.port))?;
         if ok {
             break choice.port;
         }
@@ -97,12 +102,14 @@ pub async fn up(
             raced.push(choice.port);
             continue;
         }
+        let _ = std::fs::remove_file(&labels);
         return Err(Error::Engine(format!(
             "{} up failed: {}",
             tool.label(),
             err.lines().last().unwrap_or("")
         )));
     };
+    let _ = std::fs::remove_file(&labels);
     let containers = e
         .containers_labelled(&format!("com.docker.compose.project={name}"))
         .await?;

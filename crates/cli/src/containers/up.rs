@@ -1,6 +1,7 @@
 //! `berth up PATH [--port N] [--json] [--watch] [--write-port]`.
 
 use crate::output;
+use berth_core::engine::compose_api::ComposeUpRequest;
 use berth_core::engine::up::{UpReport, UpRequest};
 use berth_core::engine::Engine;
 use berth_core::ports::PortPolicy;
@@ -80,10 +81,15 @@ healthy: {} ({})",
                 };
             }
             Some(_) => eprintln!("--watch runs through the Engine API (not compose)"),
-            None => eprintln!(
-                "{} found but no compose tool is installed: running the app through the Engine API",
-                file.display()
-            ),
+            None if !a.watch => {
+                eprintln!(
+                    "{} found but no compose tool is installed: running its services through \
+                     the Engine API",
+                    file.display()
+                );
+                return compose_api(&e, &req, &root, &a).await;
+            }
+            None => eprintln!("--watch runs the app through the Engine API (not compose)"),
         }
     }
     let report = up_once(&e, &req, &a).await?;
@@ -96,6 +102,63 @@ healthy: {} ({})",
         Err(berth_core::Error::Engine(format!(
             "{} is not healthy: {}",
             report.container, report.health.message
+        )))
+    }
+}
+
+/// A compose project without a compose tool: its services through the Engine API.
+async fn compose_api(
+    e: &Engine,
+    req: &UpRequest,
+    root: &std::path::Path,
+    a: &UpArgs,
+) -> Result<()> {
+    let mut creq = ComposeUpRequest::new(root);
+    creq.host_port = req.host_port;
+    creq.policy = req.policy;
+    creq.health_timeout = req.health_timeout;
+    creq.no_cache = req.no_cache;
+    creq.builder = req.builder;
+    let r = e
+        .compose_up_api(&creq, |ev| super::print_event(&ev), super::ctrl_c_token())
+        .await?;
+    if a.write_port {
+        if let Some(port) = r.host_port {
+            write_port(root, port)?;
+        }
+    }
+    output::print(&r, a.json, || {
+        let mut s = format!(
+            "{} ({}) via the Engine API (no compose tool); services: {}",
+            r.container,
+            r.image,
+            r.services
+                .iter()
+                .map(|s| s.service.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if let Some(u) = &r.url {
+            s.push_str(&format!("\nurl: {u}"));
+        }
+        if let Some(c) = &r.port_conflict {
+            s.push_str(&format!("\nport: {}", c.reason));
+        }
+        s.push_str(&format!("\nhealthy: {} ({})", r.healthy, r.health.message));
+        for l in &r.health.last_logs {
+            s.push_str(&format!("\n  | {l}"));
+        }
+        for n in &r.notes {
+            s.push_str(&format!("\nnote: {n}"));
+        }
+        s
+    });
+    if r.healthy {
+        Ok(())
+    } else {
+        Err(berth_core::Error::Engine(format!(
+            "{} is not healthy: {}",
+            r.container, r.health.message
         )))
     }
 }

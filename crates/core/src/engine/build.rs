@@ -1,17 +1,23 @@
-//! Building an image from a folder with progress events. The engine's classic builder is
-//! used (BuildKit needs a gRPC session; see [`super::EngineInfo::builder`]); its output is
-//! parsed into typed [`BuildEvent`]s by the pure [`parse_output`].
+//! Building an image from a folder with progress events. BuildKit is used when the engine
+//! has it (through bollard's BuildKit session; its status messages become [`BuildEvent`]s
+//! in [`super::buildkit`]), else the classic builder, whose output is parsed by the pure
+//! [`parse_output`].
 //!
 //! Cancelling (the token, or dropping the future) closes the connection, which makes the
 //! daemon stop the build; Berth then removes the intermediate containers and the images
 //! this build created, so nothing half-made is left (after a drop the removal runs as a
 //! task on the current runtime).
 
+use super::buildkit::{means_no_buildkit, pick_builder, BuildKitProgress, Builder, BuilderChoice};
+pub use super::classic::{parse_output, Parsed};
 use super::context::tar_context;
 use super::lifecycle::berth_labels;
 use super::{engine_err, Engine};
 use crate::{Error, Result};
-use bollard::query_parameters::{BuildImageOptions, RemoveContainerOptions, RemoveImageOptions};
+use bollard::models::{BuildInfoAux, ImageId};
+use bollard::query_parameters::{
+    BuildImageOptions, BuilderVersion, RemoveContainerOptions, RemoveImageOptions,
+};
 use futures_util::StreamExt;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -64,6 +70,12 @@ pub struct BuildRequest {
     /// .dockerignore rules used when the folder has no .dockerignore (rendered from a plan).
     pub dockerignore_contents: Option<String>,
     pub no_cache: bool,
+    /// BuildKit, the classic builder, or whichever the engine offers (default: from
+    /// `BERTH_BUILDER`, else auto).
+    pub builder: BuilderChoice,
+    /// The in-memory Dockerfile to use instead of `dockerfile_contents` when the build
+    /// runs on the classic builder (rendered without BuildKit cache mounts).
+    pub classic_dockerfile_contents: Option<String>,
 }
 
 impl BuildRequest {
@@ -75,6 +87,8 @@ impl BuildRequest {
             dockerfile_contents: None,
             dockerignore_contents: None,
             no_cache: false,
+            builder: BuilderChoice::from_env(),
+            classic_dockerfile_contents: None,
         }
     }
 }
@@ -102,72 +116,11 @@ pub struct BuildReport {
     pub duration_ms: u64,
     pub steps: u32,
     pub cached_steps: u32,
+    /// `buildkit` or `classic`.
     pub builder: String,
+    /// Why the classic builder was used, when it was.
+    pub builder_note: Option<String>,
     pub targets: Vec<TargetCheck>,
-}
-
-/// What one stream line says, and the ids it reveals (for cleanup on cancel).
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Parsed {
-    pub events: Vec<BuildEvent>,
-    /// `---> Running in <id>`: an intermediate container.
-    pub container: Option<String>,
-    /// `---> <id>` after a step that was not cached: an image this build made.
-    pub image: Option<String>,
-}
-
-/// Parse one chunk of the classic builder's `stream` output (may hold several lines).
-/// `cached_step` is true when the previous line said `Using cache` (so the following image
-/// id is not new).
-pub fn parse_output(chunk: &str, current_step: u32, cached_step: &mut bool) -> Parsed {
-    let mut p = Parsed::default();
-    for line in chunk.lines() {
-        let t = line.trim_end();
-        if t.trim().is_empty() {
-            continue;
-        }
-        if let Some(rest) = t.strip_prefix("Step ") {
-            if let Some((nums, instr)) = rest.split_once(" : ") {
-                if let Some((n, total)) = nums.split_once('/') {
-                    if let (Ok(n), Ok(total)) = (n.trim().parse(), total.trim().parse()) {
-                        *cached_step = false;
-                        p.events.push(BuildEvent::Step {
-                            n,
-                            total,
-                            instruction: instr.trim().to_string(),
-                        });
-                        continue;
-                    }
-                }
-            }
-        }
-        let s = t.trim();
-        if s == "---> Using cache" {
-            *cached_step = true;
-            p.events.push(BuildEvent::Cached { n: current_step });
-            continue;
-        }
-        if let Some(id) = s.strip_prefix("---> Running in ") {
-            p.container = Some(id.trim().to_string());
-            continue;
-        }
-        if let Some(id) = s.strip_prefix("---> ") {
-            let id = id.trim();
-            if !id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit()) {
-                if !*cached_step {
-                    p.image = Some(id.to_string());
-                }
-                continue;
-            }
-        }
-        if s == "--->" || s.starts_with("Removing intermediate container ") {
-            continue;
-        }
-        p.events.push(BuildEvent::Output {
-            line: t.to_string(),
-        });
-    }
-    p
 }
 
 /// A hint for base-image pull failures (pure).
@@ -221,6 +174,9 @@ pub fn check_targets(size_bytes: u64, duration: Duration) -> Vec<TargetCheck> {
 struct Created {
     containers: Vec<String>,
     images: Vec<String>,
+    /// A BuildKit build's tag and the image it named before the build: removed again if
+    /// it now names another image.
+    tag: Option<(String, Option<String>)>,
 }
 
 /// Holds what a build has created so far; if the build future is dropped before it
@@ -241,7 +197,11 @@ impl CleanupOnDrop {
 
 impl Drop for CleanupOnDrop {
     fn drop(&mut self) {
-        if !self.armed || (self.created.containers.is_empty() && self.created.images.is_empty()) {
+        if !self.armed
+            || (self.created.containers.is_empty()
+                && self.created.images.is_empty()
+                && self.created.tag.is_none())
+        {
             return;
         }
         if let Ok(h) = tokio::runtime::Handle::try_current() {
@@ -252,9 +212,44 @@ impl Drop for CleanupOnDrop {
     }
 }
 
+/// How one build attempt ended.
+enum Attempt {
+    Done(Result<BuildReport>),
+    /// BuildKit could not start here (before any progress): try the classic builder.
+    NoBuildKit(String),
+}
+
+/// A BuildKit session id, unique enough per process and moment.
+fn session_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("berth-{}-{nanos:x}", std::process::id())
+}
+
 impl Engine {
-    /// Build an image, reporting progress through `on_event`. Cancelling `cancel` stops the
-    /// build and removes what it created; the result is then [`Error::Cancelled`].
+    /// Whether the engine has a built-in BuildKit (a Linux engine with API >= 1.39).
+    pub async fn buildkit_available(&self) -> Result<bool> {
+        let v = self.docker().version().await.map_err(engine_err)?;
+        let api = v.api_version.unwrap_or_default();
+        Ok(v.os.as_deref() == Some("linux") && super::api_at_least(&api, 1, 39))
+    }
+
+    /// The builder a build with `choice` runs on here, and a note when it is the classic one.
+    pub async fn pick_builder(&self, choice: BuilderChoice) -> Result<(Builder, Option<String>)> {
+        let has = match choice {
+            BuilderChoice::Auto => self.buildkit_available().await?,
+            _ => true,
+        };
+        Ok(pick_builder(choice, has))
+    }
+
+    /// Build an image, reporting progress through `on_event`. BuildKit is used when the
+    /// engine has it (see [`BuildRequest::builder`]); if a BuildKit build cannot start, the
+    /// classic builder is used and the report's `builder_note` says why. Cancelling
+    /// `cancel` stops the build and removes what it created; the result is then
+    /// [`Error::Cancelled`].
     pub async fn build(
         &self,
         req: &BuildRequest,
@@ -264,40 +259,101 @@ impl Engine {
         let started = Instant::now();
         let root = std::fs::canonicalize(&req.context)
             .map_err(|_| Error::NotFound(req.context.clone()))?;
-        let (dockerfile, extra) = match &req.dockerfile_contents {
+        if req.dockerfile_contents.is_none() && !root.join(&req.dockerfile).is_file() {
+            return Err(Error::NotAProject {
+                path: root.clone(),
+                reason: format!("no {} in the folder", req.dockerfile),
+            });
+        }
+        let (builder, note) = self.pick_builder(req.builder).await?;
+        if let Some(n) = &note {
+            on_event(BuildEvent::Output {
+                line: format!("note: {n}"),
+            });
+        }
+        match self
+            .build_on(req, &root, builder, &mut on_event, &cancel, started)
+            .await
+        {
+            Attempt::Done(r) => r.map(|mut r| {
+                r.builder_note = note;
+                r
+            }),
+            Attempt::NoBuildKit(why) => {
+                let note = format!(
+                    "the engine could not run a BuildKit build ({why}): building with the \
+                     classic builder, without RUN --mount cache mounts"
+                );
+                on_event(BuildEvent::Output {
+                    line: format!("note: {note}"),
+                });
+                match self
+                    .build_on(
+                        req,
+                        &root,
+                        Builder::Classic,
+                        &mut on_event,
+                        &cancel,
+                        started,
+                    )
+                    .await
+                {
+                    Attempt::Done(r) => r.map(|mut r| {
+                        r.builder_note = Some(note);
+                        r
+                    }),
+                    Attempt::NoBuildKit(m) => Err(Error::Engine(m)),
+                }
+            }
+        }
+    }
+
+    /// One build attempt on one builder.
+    async fn build_on<F: FnMut(BuildEvent) + Send>(
+        &self,
+        req: &BuildRequest,
+        root: &Path,
+        builder: Builder,
+        on_event: &mut F,
+        cancel: &CancellationToken,
+        started: Instant,
+    ) -> Attempt {
+        let contents = match (builder, &req.classic_dockerfile_contents) {
+            (Builder::Classic, Some(c)) => Some(c.clone()),
+            _ => req.dockerfile_contents.clone(),
+        };
+        let (dockerfile, extra) = match contents {
             Some(text) => (
                 IN_MEMORY_DOCKERFILE.to_string(),
-                vec![(IN_MEMORY_DOCKERFILE.to_string(), text.clone().into_bytes())],
+                vec![(IN_MEMORY_DOCKERFILE.to_string(), text.into_bytes())],
             ),
-            None => {
-                if !root.join(&req.dockerfile).is_file() {
-                    return Err(Error::NotAProject {
-                        path: root.clone(),
-                        reason: format!("no {} in the folder", req.dockerfile),
-                    });
-                }
-                (req.dockerfile.clone(), Vec::new())
-            }
+            None => (req.dockerfile.clone(), Vec::new()),
         };
-        let ctx_root = root.clone();
+        let ctx_root = root.to_path_buf();
         let df = dockerfile.clone();
         let ignore = req.dockerignore_contents.clone();
-        let ctx = tokio::task::spawn_blocking(move || {
+        let ctx = match tokio::task::spawn_blocking(move || {
             tar_context(&ctx_root, &df, &extra, ignore.as_deref())
         })
         .await
-        .map_err(|e| Error::Engine(format!("context task failed: {e}")))??;
+        {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => return Attempt::Done(Err(e)),
+            Err(e) => {
+                return Attempt::Done(Err(Error::Engine(format!("context task failed: {e}"))))
+            }
+        };
         on_event(BuildEvent::Context {
             files: u32::try_from(ctx.files).unwrap_or(u32::MAX),
             bytes: ctx.tar.len() as u64,
         });
-        let opts = BuildImageOptions {
+        let mut opts = BuildImageOptions {
             dockerfile,
             t: Some(req.tag.clone()),
             rm: true,
             forcerm: true,
             nocache: req.no_cache,
-            labels: Some(berth_labels(&root)),
+            labels: Some(berth_labels(root)),
             ..Default::default()
         };
         let mut guard = CleanupOnDrop {
@@ -305,6 +361,20 @@ impl Engine {
             created: Created::default(),
             armed: true,
         };
+        if builder == Builder::BuildKit {
+            opts.version = BuilderVersion::BuilderBuildKit;
+            opts.session = Some(session_id());
+            // BuildKit makes no intermediate containers or images; only the tag can be
+            // left behind if the build is stopped while it is exported.
+            let before = self
+                .docker()
+                .inspect_image(&req.tag)
+                .await
+                .ok()
+                .and_then(|i| i.id);
+            guard.created.tag = Some((req.tag.clone(), before));
+        }
+        let mut progress = BuildKitProgress::new();
         let outcome = {
             let stream =
                 self.docker()
@@ -322,7 +392,7 @@ impl Engine {
                 };
                 let Some(item) = item else {
                     break match image_id.take() {
-                        Some(id) => Ok((id, steps, cached)),
+                        Some(id) => Ok(id),
                         None => Err(Error::Engine(
                             "the build ended without producing an image".into(),
                         )),
@@ -339,10 +409,35 @@ impl Engine {
                             pull_hint(&error)
                         )));
                     }
-                    Err(e) => break Err(engine_err(e)),
+                    Err(e) => {
+                        let msg = super::short_error(&e);
+                        if builder == Builder::BuildKit
+                            && !progress.seen
+                            && steps == 0
+                            && means_no_buildkit(&msg)
+                        {
+                            return Attempt::NoBuildKit(msg);
+                        }
+                        break Err(engine_err(e));
+                    }
                 };
-                if let Some(id) = info.aux.and_then(|a| a.id) {
-                    image_id = Some(id);
+                match info.aux {
+                    Some(BuildInfoAux::BuildKit(status)) => {
+                        for ev in progress.apply(&status) {
+                            on_event(ev);
+                        }
+                        steps = progress.total();
+                        cached = progress.cached_steps();
+                    }
+                    Some(BuildInfoAux::Default(ImageId { id: Some(id) })) => {
+                        image_id = Some(id);
+                        if builder == Builder::BuildKit {
+                            // The last message of a BuildKit build (its session stream
+                            // may stay open).
+                            break Ok(image_id.take().unwrap_or_default());
+                        }
+                    }
+                    Some(BuildInfoAux::Default(_)) | None => {}
                 }
                 if let Some(text) = info.stream {
                     let p = parse_output(&text, step, &mut cached_step);
@@ -364,39 +459,65 @@ impl Engine {
                     on_event(BuildEvent::Output { line: status });
                 }
             }
+            .map(|id| (id, steps, cached))
         };
-        match outcome {
+        let result = match outcome {
             Ok((image_id, steps, cached_steps)) => {
                 guard.disarm();
-                let size = self
-                    .docker()
-                    .inspect_image(&image_id)
-                    .await
-                    .map_err(engine_err)?
-                    .size
-                    .unwrap_or(0);
-                let size_bytes = u64::try_from(size).unwrap_or(0);
-                let duration = started.elapsed();
-                on_event(BuildEvent::Built {
-                    image_id: image_id.clone(),
-                });
-                Ok(BuildReport {
+                self.report(
+                    req,
+                    builder,
                     image_id,
-                    tag: req.tag.clone(),
-                    size_bytes,
-                    duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
                     steps,
                     cached_steps,
-                    builder: "classic".into(),
-                    targets: check_targets(size_bytes, duration),
-                })
+                    started,
+                    on_event,
+                )
+                .await
             }
             Err(e) => {
                 let created = guard.disarm();
                 self.clean_up_build(&created).await;
                 Err(e)
             }
-        }
+        };
+        Attempt::Done(result)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn report<F: FnMut(BuildEvent) + Send>(
+        &self,
+        req: &BuildRequest,
+        builder: Builder,
+        image_id: String,
+        steps: u32,
+        cached_steps: u32,
+        started: Instant,
+        on_event: &mut F,
+    ) -> Result<BuildReport> {
+        let size = self
+            .docker()
+            .inspect_image(&image_id)
+            .await
+            .map_err(engine_err)?
+            .size
+            .unwrap_or(0);
+        let size_bytes = u64::try_from(size).unwrap_or(0);
+        let duration = started.elapsed();
+        on_event(BuildEvent::Built {
+            image_id: image_id.clone(),
+        });
+        Ok(BuildReport {
+            image_id,
+            tag: req.tag.clone(),
+            size_bytes,
+            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+            steps,
+            cached_steps,
+            builder: builder.name().into(),
+            builder_note: None,
+            targets: check_targets(size_bytes, duration),
+        })
     }
 
     /// Remove what an unfinished build made: intermediate containers first, then the images
@@ -426,6 +547,22 @@ impl Engine {
             };
             let _ = self.docker().remove_image(id, Some(opts), None).await;
         }
+        if let Some((tag, before)) = &created.tag {
+            let now = self
+                .docker()
+                .inspect_image(tag)
+                .await
+                .ok()
+                .and_then(|i| i.id);
+            if now.is_some() && now != *before {
+                let opts = RemoveImageOptions {
+                    force: false,
+                    noprune: false,
+                    platforms: None,
+                };
+                let _ = self.docker().remove_image(tag, Some(opts), None).await;
+            }
+        }
     }
 }
 
@@ -433,36 +570,6 @@ impl Engine {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_classic_builder_output() {
-        let mut cached = false;
-        let p = parse_output("Step 2/5 : COPY busybox /bin/busybox\n", 1, &mut cached);
-        assert_eq!(
-            p.events,
-            vec![BuildEvent::Step {
-                n: 2,
-                total: 5,
-                instruction: "COPY busybox /bin/busybox".into()
-            }]
-        );
-        let p = parse_output(" ---> Using cache\n ---> 3f2a1b\n", 2, &mut cached);
-        assert_eq!(p.events, vec![BuildEvent::Cached { n: 2 }]);
-        assert_eq!(p.image, None, "a cached layer is not new");
-        let p = parse_output("Step 3/5 : RUN echo hi\n", 2, &mut cached);
-        assert!(!cached);
-        assert_eq!(p.events.len(), 1);
-        let p = parse_output(" ---> Running in 9c8d7e6f\n", 3, &mut cached);
-        assert_eq!(p.container.as_deref(), Some("9c8d7e6f"));
-        assert!(p.events.is_empty());
-        let p = parse_output(
-            "hi\nRemoving intermediate container 9c8d7e6f\n ---> abc123\n",
-            3,
-            &mut cached,
-        );
-        assert_eq!(p.events, vec![BuildEvent::Output { line: "hi".into() }]);
-        assert_eq!(p.image.as_deref(), Some("abc123"));
-    }
 
     #[test]
     fn pull_failures_get_a_hint() {

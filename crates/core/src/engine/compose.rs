@@ -71,8 +71,16 @@ pub fn find_tool_with(
     None
 }
 
-/// Find a compose tool on this machine (PATH lookups, then probes).
+/// Set to `none` to act as if no compose tool were installed (compose projects then run
+/// through the Engine API).
+pub const COMPOSE_TOOL_ENV: &str = "BERTH_COMPOSE_TOOL";
+
+/// Find a compose tool on this machine (PATH lookups, then probes); none when
+/// [`COMPOSE_TOOL_ENV`] is `none`.
 pub fn find_tool() -> Option<ComposeTool> {
+    if std::env::var(COMPOSE_TOOL_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("none")) {
+        return None;
+    }
     let on_path = |name: &str| -> Vec<String> {
         let mut v: Vec<String> = std::env::var_os("PATH")
             .map(|p| {
@@ -110,6 +118,17 @@ pub fn up_args(file: &Path, project_name: &str) -> Vec<String> {
         "-d".into(),
         "--build".into(),
     ]
+}
+
+/// [`up_args`] with a second file, the override from
+/// [`super::compose_file::write_labels_override`] that labels every service as Berth's
+/// (`dev.berth.managed`, `dev.berth.project=<folder>`).
+pub fn up_args_labelled(file: &Path, labels_override: &Path, project_name: &str) -> Vec<String> {
+    let mut a = vec!["-f".into(), file.display().to_string()];
+    a.push("-f".into());
+    a.push(labels_override.display().to_string());
+    a.extend(up_args(file, project_name).into_iter().skip(2));
+    a
 }
 
 /// Arguments that stop and remove a project.
@@ -157,6 +176,11 @@ mod tests {
         assert_eq!(compose_file(d.path()), Some(d.path().join("compose.yaml")));
         let a = up_args(Path::new("/p/compose.yaml"), "web");
         assert_eq!(a.join(" "), "-f /p/compose.yaml -p web up -d --build");
+        let a = up_args_labelled(Path::new("/p/compose.yaml"), Path::new("/t/o.json"), "web");
+        assert_eq!(
+            a.join(" "),
+            "-f /p/compose.yaml -f /t/o.json -p web up -d --build"
+        );
         assert_eq!(
             down_args(Path::new("/p/compose.yaml"), "web")
                 .last()

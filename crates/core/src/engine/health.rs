@@ -1,10 +1,12 @@
 //! Waiting until a started container is healthy: the engine's HEALTHCHECK status (followed
 //! through the event stream), else an HTTP probe of the health path on the published port,
-//! else "still running". On failure the report carries the last log lines.
+//! else "still running". The wait ends early, as a failure, as soon as the engine reports
+//! the container `unhealthy` or the container exits. On failure the report carries the last
+//! log lines.
 
 use super::{engine_err, Engine};
 use crate::Result;
-use bollard::models::HealthStatusEnum;
+use bollard::models::{EventMessage, HealthStatusEnum};
 use bollard::query_parameters::EventsOptions;
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -81,6 +83,50 @@ fn probe_once(port: u16, path: &str) -> Option<u16> {
     http_status(&String::from_utf8_lossy(&buf[..n]))
 }
 
+/// The failure message for an `unhealthy` status, with the healthcheck's last output (pure).
+pub fn unhealthy_message(last_output: Option<&str>, exit_code: Option<i64>) -> String {
+    let mut m = String::from("the healthcheck failed: the engine reports the container unhealthy");
+    if let Some(code) = exit_code {
+        m.push_str(&format!(" (last check exit code {code}"));
+        match last_output.map(str::trim).filter(|o| !o.is_empty()) {
+            Some(o) => {
+                let o: String = o.lines().last().unwrap_or(o).chars().take(200).collect();
+                m.push_str(&format!(": {o})"));
+            }
+            None => m.push(')'),
+        }
+    }
+    m
+}
+
+/// The exit code a `die` event carries (`exitCode` attribute); a restart policy may have
+/// restarted the container by the time it is inspected (pure).
+pub fn die_exit_code(ev: &EventMessage) -> Option<i64> {
+    ev.actor
+        .as_ref()?
+        .attributes
+        .as_ref()?
+        .get("exitCode")?
+        .parse()
+        .ok()
+}
+
+/// The last healthcheck result of a container: (output, exit code).
+async fn last_check(engine: &Engine, id: &str) -> (Option<String>, Option<i64>) {
+    let Ok(c) = engine.docker().inspect_container(id, None).await else {
+        return (None, None);
+    };
+    let last = c
+        .state
+        .and_then(|s| s.health)
+        .and_then(|h| h.log)
+        .and_then(|mut l| l.pop());
+    match last {
+        Some(r) => (r.output, r.exit_code),
+        None => (None, None),
+    }
+}
+
 /// Current state of a container: (running, health status if it has a healthcheck, exit code).
 async fn state(
     engine: &Engine,
@@ -139,6 +185,9 @@ impl Engine {
         } else if has_check {
             if health == Some(HealthStatusEnum::HEALTHY) {
                 done(true, "healthcheck passed".into())
+            } else if health == Some(HealthStatusEnum::UNHEALTHY) {
+                let (out, code) = last_check(self, container).await;
+                done(false, unhealthy_message(out.as_deref(), code))
             } else {
                 loop {
                     let next = tokio::time::timeout_at(deadline, events.next()).await;
@@ -152,20 +201,26 @@ impl Engine {
                         Ok(None) => break done(false, "the engine closed the event stream".into()),
                         Ok(Some(Err(e))) => return Err(engine_err(e)),
                         Ok(Some(Ok(ev))) => {
-                            let action = ev.action.unwrap_or_default();
+                            let action = ev.action.clone().unwrap_or_default();
                             if action == "health_status: healthy" {
                                 break done(true, "healthcheck passed".into());
                             }
                             if action == "die" {
-                                let (_, _, exit, _) = state(self, container).await?;
+                                let exit = match die_exit_code(&ev) {
+                                    Some(c) => Some(c),
+                                    None => state(self, container).await?.2,
+                                };
                                 break done(
                                     false,
                                     format!("the container exited (code {})", exit.unwrap_or(-1)),
                                 );
                             }
-                            // "health_status: unhealthy" only counts once retries are used up,
-                            // which the engine reports as the status: keep waiting for healthy
-                            // until the deadline.
+                            // The engine reports "unhealthy" once the retries are used up
+                            // (failures during the start period do not count): fail now.
+                            if action == "health_status: unhealthy" {
+                                let (out, code) = last_check(self, container).await;
+                                break done(false, unhealthy_message(out.as_deref(), code));
+                            }
                         }
                     }
                 }
@@ -201,7 +256,36 @@ impl Engine {
                         ),
                     );
                 }
-                tokio::time::sleep(PROBE_INTERVAL).await;
+                // Wait for the next probe, watching for the container dying meanwhile (a
+                // restart policy may have it running again by the next inspect).
+                let died = match tokio::time::timeout(PROBE_INTERVAL, async {
+                    while let Some(Ok(ev)) = events.next().await {
+                        if ev.action.as_deref() == Some("die") {
+                            return Some(die_exit_code(&ev));
+                        }
+                    }
+                    None
+                })
+                .await
+                {
+                    Ok(Some(code)) => Some(code),
+                    // The event stream ended: keep probing at the interval.
+                    Ok(None) => {
+                        tokio::time::sleep(PROBE_INTERVAL).await;
+                        None
+                    }
+                    Err(_) => None,
+                };
+                if let Some(code) = died {
+                    let exit = match code {
+                        Some(c) => Some(c),
+                        None => state(self, container).await?.2,
+                    };
+                    break done(
+                        false,
+                        format!("the container exited (code {})", exit.unwrap_or(-1)),
+                    );
+                }
             }
         } else {
             // Nothing to probe: it counts as healthy if it is still up a moment later.
@@ -242,6 +326,37 @@ impl Engine {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unhealthy_messages_carry_the_last_check() {
+        let m = unhealthy_message(
+            Some("wget: server returned error: HTTP/1.0 404 Not Found\n"),
+            Some(1),
+        );
+        assert!(m.contains("unhealthy"), "{m}");
+        assert!(
+            m.ends_with(
+                "(last check exit code 1: wget: server returned error: HTTP/1.0 404 Not Found)"
+            ),
+            "{m}"
+        );
+        assert!(unhealthy_message(Some("  "), Some(2)).ends_with("(last check exit code 2)"));
+        assert!(unhealthy_message(None, None).ends_with("unhealthy"));
+    }
+
+    #[test]
+    fn die_events_carry_the_exit_code() {
+        let ev = EventMessage {
+            action: Some("die".into()),
+            actor: Some(bollard::models::EventActor {
+                id: Some("c".into()),
+                attributes: Some(HashMap::from([("exitCode".to_string(), "3".to_string())])),
+            }),
+            ..Default::default()
+        };
+        assert_eq!(die_exit_code(&ev), Some(3));
+        assert_eq!(die_exit_code(&EventMessage::default()), None);
+    }
 
     #[test]
     fn status_lines_parse() {

@@ -5,8 +5,8 @@ use super::{engine_err, is_not_found, Engine, LABEL_MANAGED, LABEL_PROJECT};
 use crate::{Error, Result};
 use bollard::models::ContainerSummary;
 use bollard::query_parameters::{
-    ListContainersOptions, RemoveContainerOptions, RemoveImageOptions, RestartContainerOptions,
-    StopContainerOptions,
+    ListContainersOptions, ListNetworksOptions, RemoveContainerOptions, RemoveImageOptions,
+    RestartContainerOptions, StopContainerOptions,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -208,7 +208,9 @@ impl Engine {
         }
     }
 
-    /// Stop and remove every container Berth created for `project`. Returns their names.
+    /// Stop and remove every container Berth created for `project`, then the networks it
+    /// created for it (compose projects run through the API; named volumes are kept, as
+    /// `docker compose down` keeps them). Returns the containers' names.
     pub async fn down(&self, project: &Path) -> Result<Vec<String>> {
         let mut removed = Vec::new();
         for c in self.project_containers(project).await? {
@@ -216,6 +218,26 @@ impl Engine {
             match self.remove(&c.id).await {
                 Ok(()) | Err(Error::NotFound(_)) => removed.push(c.name),
                 Err(e) => return Err(e),
+            }
+        }
+        let opts = ListNetworksOptions {
+            filters: Some(HashMap::from([(
+                "label".to_string(),
+                vec![format!("{LABEL_PROJECT}={}", project.display())],
+            )])),
+        };
+        let networks = self
+            .docker()
+            .list_networks(Some(opts))
+            .await
+            .map_err(engine_err)?;
+        for n in networks {
+            if let Some(id) = n.id {
+                match self.docker().remove_network(&id).await {
+                    Ok(()) => {}
+                    Err(e) if is_not_found(&e) => {}
+                    Err(e) => return Err(engine_err(e)),
+                }
             }
         }
         Ok(removed)

@@ -2,12 +2,17 @@
 //! small types; everything above it (CLI, app) talks to [`Engine`].
 //!
 //! - [`discovery`]: where the engine is (pure, unit-tested), then [`Engine::connect`].
-//! - [`context`] / [`build`]: in-memory build context and builds with progress events.
+//! - [`context`] / [`build`] / [`buildkit`]: in-memory build context and builds (BuildKit,
+//!   else the classic builder) with progress events.
 //! - [`run`], [`lifecycle`], [`health`], [`logs`]: containers Berth creates, labelled
 //!   [`LABEL_PROJECT`] / [`LABEL_MANAGED`].
 
 pub mod build;
+pub mod buildkit;
+pub mod classic;
 pub mod compose;
+pub mod compose_api;
+pub mod compose_file;
 pub mod context;
 pub mod discovery;
 pub mod events;
@@ -172,7 +177,13 @@ impl Engine {
             os,
             arch: v.arch.unwrap_or_default(),
             buildkit_available,
-            builder: "classic (BuildKit session not used yet)".into(),
+            builder: buildkit::pick_builder(
+                buildkit::BuilderChoice::from_env(),
+                buildkit_available,
+            )
+            .0
+            .name()
+            .into(),
         })
     }
 }

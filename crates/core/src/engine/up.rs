@@ -3,6 +3,7 @@
 //! "Run" button call.
 
 use super::build::{BuildEvent, BuildReport, BuildRequest};
+use super::buildkit::BuilderChoice;
 use super::health::{HealthReport, HttpProbe, DEFAULT_HEALTH_TIMEOUT};
 use super::run::{PortConflict, RunSpec, DEFAULT_MEMORY_BYTES, DEFAULT_NANO_CPUS};
 use super::{engine_err, Engine};
@@ -37,6 +38,9 @@ pub struct UpRequest {
     pub policy: PortPolicy,
     pub health_timeout: Duration,
     pub no_cache: bool,
+    /// BuildKit, classic, or whichever the engine offers (default: `BERTH_BUILDER`, else
+    /// auto).
+    pub builder: BuilderChoice,
 }
 
 impl UpRequest {
@@ -47,6 +51,7 @@ impl UpRequest {
             policy: PortPolicy::default(),
             health_timeout: DEFAULT_HEALTH_TIMEOUT,
             no_cache: false,
+            builder: BuilderChoice::from_env(),
         }
     }
 }
@@ -107,7 +112,10 @@ pub fn parse_cpus(s: &str) -> Option<i64> {
 /// The Dockerfile to build for a folder: its own, or one rendered from the plan.
 struct Recipe {
     source: DockerfileSource,
+    /// With BuildKit cache mounts.
     dockerfile_contents: Option<String>,
+    /// Without them, for the classic builder.
+    classic_dockerfile_contents: Option<String>,
     dockerignore_contents: Option<String>,
     plan: Option<Plan>,
 }
@@ -122,16 +130,22 @@ pub struct GeneratedRecipe {
     pub plan: Plan,
 }
 
-/// detect -> plan -> render, without writing anything. Cache mounts are turned off since
-/// builds go through the engine's classic builder.
+/// detect -> plan -> render, without writing anything, for the classic builder (cache
+/// mounts off). See [`generated_recipe_with`].
 pub fn generated_recipe(root: &Path) -> Result<GeneratedRecipe> {
+    generated_recipe_with(root, false)
+}
+
+/// detect -> plan -> render, without writing anything; `cache_mounts` turns BuildKit's
+/// `RUN --mount=type=cache` on (BuildKit builds) or off (the classic builder).
+pub fn generated_recipe_with(root: &Path, cache_mounts: bool) -> Result<GeneratedRecipe> {
     let detection = crate::detect::detect(root)?;
     let name = root
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let mut plan = Plan::from_detection(&detection).named(&name);
-    plan.cache_mounts = false;
+    plan.cache_mounts = cache_mounts;
     plan.validate()?;
     let files = render(&plan, &Templates::load_user()?)?;
     let stack = serde_json::to_value(detection.stack)
@@ -146,20 +160,34 @@ pub fn generated_recipe(root: &Path) -> Result<GeneratedRecipe> {
     })
 }
 
+/// A build request's in-memory Dockerfiles for a generated recipe: with cache mounts for
+/// BuildKit, without for the classic builder (whichever the build ends up on).
+pub fn use_generated(req: &mut BuildRequest, root: &Path) -> Result<GeneratedRecipe> {
+    let with = generated_recipe_with(root, true)?;
+    let without = generated_recipe_with(root, false)?;
+    req.dockerfile_contents = Some(with.dockerfile.clone());
+    req.classic_dockerfile_contents = Some(without.dockerfile);
+    req.dockerignore_contents = Some(with.dockerignore.clone());
+    Ok(with)
+}
+
 fn recipe(root: &Path) -> Result<Recipe> {
     if root.join("Dockerfile").is_file() {
         return Ok(Recipe {
             source: DockerfileSource::Project,
             dockerfile_contents: None,
+            classic_dockerfile_contents: None,
             dockerignore_contents: None,
             plan: None,
         });
     }
-    let g = generated_recipe(root)?;
+    let mut req = BuildRequest::new(root, "");
+    let g = use_generated(&mut req, root)?;
     Ok(Recipe {
         source: DockerfileSource::Generated,
-        dockerfile_contents: Some(g.dockerfile),
-        dockerignore_contents: Some(g.dockerignore),
+        dockerfile_contents: req.dockerfile_contents,
+        classic_dockerfile_contents: req.classic_dockerfile_contents,
+        dockerignore_contents: req.dockerignore_contents,
         plan: Some(g.plan),
     })
 }
@@ -202,7 +230,8 @@ impl Engine {
             line: match recipe.source {
                 DockerfileSource::Project => "building the project's own Dockerfile".into(),
                 DockerfileSource::Generated => {
-                    "no Dockerfile: building the one Berth generates (in memory, nothing written)"
+                    "no Dockerfile: building the one Berth generates (in memory, nothing written; \
+                     with BuildKit cache mounts when BuildKit builds it)"
                         .into()
                 }
             },
@@ -210,8 +239,10 @@ impl Engine {
         let (image, container) = project_names(&root);
         let mut breq = BuildRequest::new(&root, &image);
         breq.dockerfile_contents = recipe.dockerfile_contents.clone();
+        breq.classic_dockerfile_contents = recipe.classic_dockerfile_contents.clone();
         breq.dockerignore_contents = recipe.dockerignore_contents.clone();
         breq.no_cache = req.no_cache;
+        breq.builder = req.builder;
         let build = self.build(&breq, on_event, cancel).await?;
         let container_port = match &recipe.plan {
             Some(p) => Some(p.port),
@@ -292,6 +323,22 @@ mod tests {
         assert_ne!(i1, i2);
         assert_eq!(project_names(Path::new("/a/My App")).1, c1);
         assert!(i1.ends_with(":dev"));
+    }
+
+    #[test]
+    fn generated_recipes_have_cache_mounts_for_buildkit_only() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/go-cmd-server");
+        let r = recipe(&root).unwrap();
+        assert_eq!(r.source, DockerfileSource::Generated);
+        let bk = r.dockerfile_contents.unwrap();
+        let classic = r.classic_dockerfile_contents.unwrap();
+        assert!(bk.contains("--mount=type=cache"), "{bk}");
+        assert!(!classic.contains("--mount=type=cache"), "{classic}");
+        assert_eq!(
+            generated_recipe(&root).unwrap().dockerfile,
+            classic,
+            "generated_recipe keeps rendering for the classic builder"
+        );
     }
 
     #[test]

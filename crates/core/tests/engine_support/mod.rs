@@ -77,6 +77,14 @@ pub fn clean_label(project: &Path) {
     if !is.is_empty() {
         let _ = Command::new(DOCKER).arg("rmi").arg("-f").args(&is).output();
     }
+    // Networks of compose projects run through the API.
+    let ns = ids(&["network", "ls", "-q", "--filter", &filter]);
+    if !ns.is_empty() {
+        let _ = Command::new(DOCKER)
+            .args(["network", "rm"])
+            .args(&ns)
+            .output();
+    }
 }
 
 impl Drop for TestProject {

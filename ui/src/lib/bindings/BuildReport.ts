@@ -4,4 +4,12 @@ import type { TargetCheck } from "./TargetCheck";
 /**
  * The outcome of a build.
  */
-export type BuildReport = { image_id: string, tag: string, size_bytes: number, duration_ms: number, steps: number, cached_steps: number, builder: string, targets: Array<TargetCheck>, };
+export type BuildReport = { image_id: string, tag: string, size_bytes: number, duration_ms: number, steps: number, cached_steps: number, 
+/**
+ * `buildkit` or `classic`.
+ */
+builder: string, 
+/**
+ * Why the classic builder was used, when it was.
+ */
+builder_note: string | null, targets: Array<TargetCheck>, };

@@ -8,9 +8,9 @@ mod hub;
 pub use hub::{RunningContainer, StatsHub, HUB_CHANNEL_CAPACITY};
 
 use super::{engine_err, Engine};
-use crate::stats::{now_ms, parse_rfc3339_ns, RateTracker, RawStats, StatsSample};
+use crate::stats::{now_ms, RateTracker, RawStats, StatsSample};
 use crate::Result;
-use bollard::models::{ContainerBlkioStatEntry, ContainerStatsResponse};
+use bollard::models::{BollardDate, ContainerBlkioStatEntry, ContainerStatsResponse};
 use bollard::query_parameters::StatsOptions;
 use futures_util::{Stream, StreamExt};
 
@@ -55,7 +55,7 @@ pub fn raw_from_engine(s: &ContainerStatsResponse) -> RawStats {
     );
 
     RawStats {
-        read_ns: s.read.as_deref().and_then(parse_rfc3339_ns),
+        read_ns: s.read.as_ref().and_then(date_ns),
         cpu_total: total(cpu),
         precpu_total: total(precpu),
         system_cpu: system(cpu),
@@ -71,6 +71,16 @@ pub fn raw_from_engine(s: &ContainerStatsResponse) -> RawStats {
         blk_write,
         pids: s.pids_stats.as_ref().and_then(|p| p.current).unwrap_or(0),
     }
+}
+
+/// An engine timestamp as Unix nanoseconds; `None` for the zero time
+/// (`0001-01-01T00:00:00Z`, the engine's "never") and anything else before 1970.
+pub fn date_ns(d: &BollardDate) -> Option<i64> {
+    let ns = d.unix_timestamp_nanos();
+    if ns < 0 {
+        return None;
+    }
+    i64::try_from(ns).ok()
 }
 
 /// Bytes read and written, summed over devices. cgroup v1 spells the ops `Read`/`Write`
@@ -132,6 +142,23 @@ mod tests {
     use super::*;
     use crate::stats::{cpu_percent, mem_in_use, mem_percent};
 
+    fn date(s: &str) -> BollardDate {
+        serde_json::from_value::<ContainerStatsResponse>(serde_json::json!({ "read": s }))
+            .unwrap()
+            .read
+            .unwrap()
+    }
+
+    #[test]
+    fn engine_dates_convert_to_unix_ns() {
+        assert_eq!(date_ns(&date("1970-01-01T00:00:00Z")), Some(0));
+        assert_eq!(
+            date_ns(&date("2026-11-27T00:01:02.123456789Z")),
+            crate::stats::parse_rfc3339_ns("2026-11-27T00:01:02.123456789Z")
+        );
+        assert_eq!(date_ns(&date("0001-01-01T00:00:00Z")), None);
+    }
+
     fn fixture(name: &str) -> ContainerStatsResponse {
         let path = format!(
             "{}/tests/stats_fixtures/{name}.json",
@@ -174,7 +201,7 @@ mod tests {
     fn two_v2_documents_make_a_sample_with_rates() {
         let a = fixture("cgroup_v2");
         let mut b = a.clone();
-        b.read = Some("2026-11-27T00:04:34.5Z".into());
+        b.read = Some(date("2026-11-27T00:04:34.5Z"));
         for n in b.networks.as_mut().unwrap().values_mut() {
             n.rx_bytes = Some(n.rx_bytes.unwrap() + 4_000);
         }

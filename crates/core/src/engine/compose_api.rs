@@ -1,0 +1,573 @@
+//! Compose projects without a compose tool: the compose file's services run through the
+//! Engine API. A project network (services reach each other by name), images built from
+//! `build:` or used as they are (local, else pulled), environment, commands, healthchecks,
+//! named volumes, limits, and `depends_on` order (waiting for `service_healthy`
+//! dependencies). The app service's published port is resolved like `up`'s (preferred,
+//! 8080, the range; the "already allocated" race retried). Everything is labelled as
+//! Berth's, so `berth ps` lists it and [`Engine::down`] removes it.
+
+use super::build::{BuildEvent, BuildRequest};
+use super::buildkit::BuilderChoice;
+use super::compose_file::{self, ComposeFile, HealthSpec, ServiceSpec};
+use super::health::{HealthReport, HttpProbe, DEFAULT_HEALTH_TIMEOUT};
+use super::lifecycle::berth_labels;
+use super::run::is_port_taken_message;
+use super::up::{parse_cpus, parse_memory, project_names};
+use super::{engine_err, is_not_found, Engine};
+use crate::ports::{self, PortChoice, PortPolicy};
+use crate::{Error, Result};
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, NetworkCreateRequest,
+    NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
+};
+use bollard::query_parameters::{CreateContainerOptions, CreateImageOptions};
+use futures_util::StreamExt;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Label naming the compose service of a container Berth ran through the API.
+pub const LABEL_SERVICE: &str = "dev.berth.compose.service";
+
+/// What to bring up.
+#[derive(Debug, Clone)]
+pub struct ComposeUpRequest {
+    pub path: PathBuf,
+    /// Preferred host port of the app service (default: the compose file's).
+    pub host_port: Option<u16>,
+    pub policy: PortPolicy,
+    pub health_timeout: Duration,
+    pub no_cache: bool,
+    pub builder: BuilderChoice,
+}
+
+impl ComposeUpRequest {
+    pub fn new(path: &Path) -> ComposeUpRequest {
+        ComposeUpRequest {
+            path: path.to_path_buf(),
+            host_port: None,
+            policy: PortPolicy::default(),
+            health_timeout: DEFAULT_HEALTH_TIMEOUT,
+            no_cache: false,
+            builder: BuilderChoice::from_env(),
+        }
+    }
+}
+
+/// One service as started.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceStarted {
+    pub service: String,
+    pub container: String,
+    pub image: String,
+    /// Built from the project (`build:`), rather than an image used as it is.
+    pub built: bool,
+}
+
+/// `berth up --json` for a compose project run through the Engine API.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComposeApiReport {
+    /// `engine-api`: no compose tool was used.
+    pub runner: &'static str,
+    pub project: String,
+    pub network: String,
+    pub services: Vec<ServiceStarted>,
+    /// The app service: the one publishing a port (else the first).
+    pub app: String,
+    pub container: String,
+    pub image: String,
+    pub host_port: Option<u16>,
+    pub url: Option<String>,
+    pub port_conflict: Option<PortChoice>,
+    pub healthy: bool,
+    pub health: HealthReport,
+    /// Unsupported keys that were ignored, and other remarks.
+    pub notes: Vec<String>,
+}
+
+/// Services in start order: each after the services it depends on (pure).
+pub fn start_order(services: &[ServiceSpec]) -> Result<Vec<usize>> {
+    let index: HashMap<&str, usize> = services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    let mut order = Vec::new();
+    let mut state = vec![0u8; services.len()]; // 0 new, 1 visiting, 2 done
+    fn visit(
+        i: usize,
+        services: &[ServiceSpec],
+        index: &HashMap<&str, usize>,
+        state: &mut [u8],
+        order: &mut Vec<usize>,
+    ) -> Result<()> {
+        match state[i] {
+            2 => return Ok(()),
+            1 => {
+                return Err(Error::InvalidPlan(format!(
+                    "depends_on forms a cycle through service {}",
+                    services[i].name
+                )))
+            }
+            _ => {}
+        }
+        state[i] = 1;
+        for (dep, _) in &services[i].depends_on {
+            let Some(&j) = index.get(dep.as_str()) else {
+                return Err(Error::InvalidPlan(format!(
+                    "service {} depends on {dep}, which the compose file does not define",
+                    services[i].name
+                )));
+            };
+            visit(j, services, index, state, order)?;
+        }
+        state[i] = 2;
+        order.push(i);
+        Ok(())
+    }
+    for i in 0..services.len() {
+        visit(i, services, &index, &mut state, &mut order)?;
+    }
+    Ok(order)
+}
+
+/// The app service: the first publishing a port, else one named `app`, else the first.
+pub fn app_service(services: &[ServiceSpec]) -> Option<usize> {
+    services
+        .iter()
+        .position(|s| !s.ports.is_empty())
+        .or_else(|| services.iter().position(|s| s.name == "app"))
+        .or(if services.is_empty() { None } else { Some(0) })
+}
+
+fn nanos(d: Option<Duration>) -> Option<i64> {
+    d.and_then(|d| i64::try_from(d.as_nanos()).ok())
+}
+
+/// The engine's healthcheck for a compose `healthcheck:` (pure).
+pub fn health_config(h: &HealthSpec) -> HealthConfig {
+    HealthConfig {
+        test: Some(h.test.clone()),
+        interval: nanos(h.interval),
+        timeout: nanos(h.timeout),
+        start_period: nanos(h.start_period),
+        retries: h.retries,
+        ..Default::default()
+    }
+}
+
+/// Names for a project: the network and each service's container (pure).
+pub fn api_names(project: &Path, service: &str) -> (String, String) {
+    let (_, base) = project_names(project);
+    (format!("{base}_default"), format!("{base}-{service}"))
+}
+
+/// The engine volume for a compose named volume of a project (pure).
+pub fn volume_name(project: &Path, volume: &str) -> String {
+    let (_, base) = project_names(project);
+    format!("{base}_{volume}")
+}
+
+/// The container for one service (pure; unit-tested). `host_port` publishes the service's
+/// first port.
+pub fn service_body(
+    project: &Path,
+    s: &ServiceSpec,
+    image: &str,
+    network: &str,
+    host_port: Option<u16>,
+) -> ContainerCreateBody {
+    let mut labels: HashMap<String, String> = s.labels.clone().into_iter().collect();
+    labels.extend(berth_labels(project));
+    labels.insert(LABEL_SERVICE.into(), s.name.clone());
+    let mut port_bindings = HashMap::new();
+    let mut exposed = Vec::new();
+    if let (Some(p), Some(hp)) = (s.ports.first(), host_port) {
+        let key = format!("{}/tcp", p.container);
+        exposed.push(key.clone());
+        port_bindings.insert(
+            key,
+            Some(vec![PortBinding {
+                host_ip: Some("0.0.0.0".into()),
+                host_port: Some(hp.to_string()),
+            }]),
+        );
+    }
+    let env: Vec<String> = s
+        .environment
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let tmpfs: HashMap<String, String> = s
+        .tmpfs
+        .iter()
+        .map(|t| match t.split_once(':') {
+            Some((p, o)) => (p.to_string(), o.to_string()),
+            None => (t.clone(), String::new()),
+        })
+        .collect();
+    let restart = match s.restart.as_deref() {
+        Some("always") => RestartPolicyNameEnum::ALWAYS,
+        Some("on-failure") => RestartPolicyNameEnum::ON_FAILURE,
+        Some("no") => RestartPolicyNameEnum::NO,
+        _ => RestartPolicyNameEnum::UNLESS_STOPPED,
+    };
+    let binds: Vec<String> = s
+        .volumes
+        .iter()
+        .map(|(v, dst)| format!("{}:{dst}", volume_name(project, v)))
+        .collect();
+    ContainerCreateBody {
+        image: Some(image.to_string()),
+        cmd: s.command.clone(),
+        env: (!env.is_empty()).then_some(env),
+        labels: Some(labels),
+        exposed_ports: (!exposed.is_empty()).then_some(exposed),
+        healthcheck: s.healthcheck.as_ref().map(health_config),
+        host_config: Some(HostConfig {
+            port_bindings: Some(port_bindings),
+            cap_drop: (!s.cap_drop.is_empty()).then(|| s.cap_drop.clone()),
+            security_opt: (!s.security_opt.is_empty()).then(|| s.security_opt.clone()),
+            readonly_rootfs: Some(s.read_only),
+            tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
+            binds: (!binds.is_empty()).then_some(binds),
+            memory: s.memory.as_deref().and_then(parse_memory),
+            nano_cpus: s.cpus.as_deref().and_then(parse_cpus),
+            restart_policy: Some(RestartPolicy {
+                name: Some(restart),
+                maximum_retry_count: None,
+            }),
+            ..Default::default()
+        }),
+        networking_config: Some(NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(
+                network.to_string(),
+                EndpointSettings {
+                    aliases: Some(vec![s.name.clone()]),
+                    ..Default::default()
+                },
+            )])),
+        }),
+        ..Default::default()
+    }
+}
+
+impl Engine {
+    /// Bring a compose project up through the Engine API (no compose tool). Build progress
+    /// goes to `on_event`; `cancel` stops a build.
+    pub async fn compose_up_api(
+        &self,
+        req: &ComposeUpRequest,
+        mut on_event: impl FnMut(BuildEvent) + Send,
+        cancel: CancellationToken,
+    ) -> Result<ComposeApiReport> {
+        let root =
+            std::fs::canonicalize(&req.path).map_err(|_| Error::NotFound(req.path.clone()))?;
+        let file = super::compose::compose_file(&root).ok_or_else(|| Error::NotAProject {
+            path: root.clone(),
+            reason: "no compose file in the folder".into(),
+        })?;
+        let parsed: ComposeFile = compose_file::read(&file)?;
+        let order = start_order(&parsed.services)?;
+        let app = app_service(&parsed.services).ok_or_else(|| Error::NotAProject {
+            path: file.clone(),
+            reason: "the compose file defines no services".into(),
+        })?;
+        let mut notes = parsed.notes.clone();
+        let (network, _) = api_names(&root, "");
+        self.ensure_network(&root, &network).await?;
+        let mut started = Vec::new();
+        let mut app_run: Option<(String, String, Option<u16>, Option<PortChoice>)> = None;
+        for i in order {
+            let s = &parsed.services[i];
+            let (_, container) = api_names(&root, &s.name);
+            // Dependencies first: healthy where the compose file asks for it.
+            for (dep, healthy) in &s.depends_on {
+                if !*healthy {
+                    continue;
+                }
+                let (_, dc) = api_names(&root, dep);
+                let h = self.wait_healthy(&dc, None, req.health_timeout).await?;
+                if !h.healthy {
+                    return Err(Error::Engine(format!(
+                        "service {dep} (needed healthy by {}) is not healthy: {}{}",
+                        s.name,
+                        h.message,
+                        h.last_logs
+                            .iter()
+                            .map(|l| format!("\n  | {l}"))
+                            .collect::<String>()
+                    )));
+                }
+            }
+            let (image, built) = self
+                .service_image(&root, s, req, &mut on_event, cancel.clone())
+                .await?;
+            for (v, _) in &s.volumes {
+                self.ensure_volume(&root, &volume_name(&root, v)).await?;
+            }
+            match self.remove(&container).await {
+                Ok(()) | Err(Error::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+            if i == app {
+                let env = |v: &str| std::env::var(v).ok();
+                let preferred = req
+                    .host_port
+                    .or_else(|| s.ports.first().and_then(|p| p.host_port(&env)))
+                    .or_else(|| s.ports.first().map(|p| p.container));
+                let (port, conflict) = self
+                    .start_app(
+                        &root, s, &image, &network, &container, preferred, req.policy,
+                    )
+                    .await?;
+                app_run = Some((container.clone(), image.clone(), port, conflict));
+            } else {
+                if !s.ports.is_empty() {
+                    notes.push(format!(
+                        "service {}: its ports are not published (only the app's is)",
+                        s.name
+                    ));
+                }
+                let body = service_body(&root, s, &image, &network, None);
+                self.create_and_start(&container, body).await?;
+            }
+            started.push(ServiceStarted {
+                service: s.name.clone(),
+                container,
+                image,
+                built,
+            });
+        }
+        let Some((container, image, host_port, port_conflict)) = app_run else {
+            return Err(Error::Engine("the app service was not started".into()));
+        };
+        let probe = host_port.map(|port| HttpProbe {
+            port,
+            path: "/".into(),
+            any_status: true,
+        });
+        let health = self
+            .wait_healthy(&container, probe, req.health_timeout)
+            .await?;
+        Ok(ComposeApiReport {
+            runner: "engine-api",
+            project: root.display().to_string(),
+            network,
+            services: started,
+            app: parsed.services[app].name.clone(),
+            container,
+            image,
+            host_port,
+            url: host_port.map(|p| format!("http://localhost:{p}")),
+            port_conflict,
+            healthy: health.healthy,
+            health,
+            notes,
+        })
+    }
+
+    async fn service_image(
+        &self,
+        root: &Path,
+        s: &ServiceSpec,
+        req: &ComposeUpRequest,
+        on_event: &mut (impl FnMut(BuildEvent) + Send),
+        cancel: CancellationToken,
+    ) -> Result<(String, bool)> {
+        if let Some(b) = &s.build {
+            let (_, c) = api_names(root, &s.name);
+            let tag = s.image.clone().unwrap_or_else(|| format!("{c}:dev"));
+            let mut breq = BuildRequest::new(&root.join(&b.context), &tag);
+            breq.dockerfile = b.dockerfile.clone();
+            breq.no_cache = req.no_cache;
+            breq.builder = req.builder;
+            on_event(BuildEvent::Output {
+                line: format!("building service {}", s.name),
+            });
+            self.build(&breq, &mut *on_event, cancel).await?;
+            return Ok((tag, true));
+        }
+        let image = s.image.clone().ok_or_else(|| {
+            Error::InvalidPlan(format!("service {} has neither image nor build", s.name))
+        })?;
+        match self.docker().inspect_image(&image).await {
+            Ok(_) => return Ok((image, false)),
+            Err(e) if !is_not_found(&e) => return Err(engine_err(e)),
+            Err(_) => {}
+        }
+        on_event(BuildEvent::Output {
+            line: format!("pulling {image} for service {}", s.name),
+        });
+        let opts = CreateImageOptions {
+            from_image: Some(image.clone()),
+            ..Default::default()
+        };
+        let mut pull = self.docker().create_image(Some(opts), None, None);
+        while let Some(item) = pull.next().await {
+            if let Err(e) = item {
+                return Err(Error::Engine(format!(
+                    "service {}: image {image} is not here and could not be pulled: {}",
+                    s.name,
+                    super::short_error(&e)
+                )));
+            }
+        }
+        Ok((image, false))
+    }
+
+    async fn ensure_network(&self, root: &Path, name: &str) -> Result<()> {
+        match self.docker().inspect_network(name, None).await {
+            Ok(_) => return Ok(()),
+            Err(e) if !is_not_found(&e) => return Err(engine_err(e)),
+            Err(_) => {}
+        }
+        let req = NetworkCreateRequest {
+            name: name.to_string(),
+            labels: Some(berth_labels(root)),
+            ..Default::default()
+        };
+        self.docker()
+            .create_network(req)
+            .await
+            .map(|_| ())
+            .map_err(engine_err)
+    }
+
+    async fn ensure_volume(&self, root: &Path, name: &str) -> Result<()> {
+        let req = VolumeCreateRequest {
+            name: Some(name.to_string()),
+            labels: Some(berth_labels(root)),
+            ..Default::default()
+        };
+        self.docker()
+            .create_volume(req)
+            .await
+            .map(|_| ())
+            .map_err(engine_err)
+    }
+
+    async fn create_and_start(&self, name: &str, body: ContainerCreateBody) -> Result<String> {
+        let opts = CreateContainerOptions {
+            name: Some(name.to_string()),
+            platform: String::new(),
+        };
+        let created = self
+            .docker()
+            .create_container(Some(opts), body)
+            .await
+            .map_err(engine_err)?;
+        if let Err(e) = self.docker().start_container(&created.id, None).await {
+            let _ = self.remove(&created.id).await;
+            return Err(Error::Engine(format!(
+                "cannot start {name}: {}",
+                super::short_error(&e)
+            )));
+        }
+        Ok(created.id)
+    }
+
+    /// Start the app service on a resolved host port, retrying on the "already allocated"
+    /// race.
+    #[allow(clippy::too_many_arguments)]
+    async fn start_app(
+        &self,
+        root: &Path,
+        s: &ServiceSpec,
+        image: &str,
+        network: &str,
+        container: &str,
+        preferred: Option<u16>,
+        policy: PortPolicy,
+    ) -> Result<(Option<u16>, Option<PortChoice>)> {
+        if s.ports.is_empty() {
+            let body = service_body(root, s, image, network, None);
+            self.create_and_start(container, body).await?;
+            return Ok((None, None));
+        }
+        let mut raced = Vec::new();
+        for _ in 0..super::run::MAX_PORT_ATTEMPTS {
+            let choice = ports::resolve(preferred, policy, &raced)?;
+            let conflict = (Some(choice.port) != preferred).then(|| choice.clone());
+            let body = service_body(root, s, image, network, Some(choice.port));
+            match self.create_and_start(container, body).await {
+                Ok(_) => return Ok((Some(choice.port), conflict)),
+                Err(Error::Engine(m)) if is_port_taken_message(&m) => raced.push(choice.port),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::PortInUse {
+            port: preferred.unwrap_or(0),
+            owner: Some(format!("the engine refused ports {raced:?} at start")),
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn file() -> ComposeFile {
+        compose_file::parse(
+            Path::new("compose.yaml"),
+            "services:\n  app:\n    build: .\n    ports: [\"${HOST_PORT:-8000}:8000\"]\n    depends_on:\n      db: {condition: service_healthy}\n    environment: {A: b}\n    cap_drop: [ALL]\n    read_only: true\n    tmpfs: [/tmp]\n    deploy: {resources: {limits: {memory: 256m, cpus: \"0.5\"}}}\n  db:\n    image: busybox\n    volumes: [\"data:/data\"]\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n      interval: 2s\n      retries: 3\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn dependencies_start_first_and_cycles_are_errors() {
+        let f = file();
+        let order: Vec<_> = start_order(&f.services)
+            .unwrap()
+            .into_iter()
+            .map(|i| f.services[i].name.clone())
+            .collect();
+        assert_eq!(order, vec!["db", "app"]);
+        assert_eq!(app_service(&f.services), Some(0));
+        let mut cyc = f.services.clone();
+        cyc[1].depends_on.push(("app".into(), false));
+        assert!(start_order(&cyc).unwrap_err().to_string().contains("cycle"));
+        let mut unknown = f.services.clone();
+        unknown[1].depends_on.push(("cache".into(), false));
+        assert!(start_order(&unknown)
+            .unwrap_err()
+            .to_string()
+            .contains("does not define"));
+    }
+
+    #[test]
+    fn service_bodies_carry_settings_labels_and_the_network() {
+        let f = file();
+        let p = Path::new("/p/shop");
+        let (net, _) = api_names(p, "");
+        let b = service_body(p, &f.services[0], "img:dev", &net, Some(18000));
+        let h = b.host_config.clone().unwrap();
+        assert_eq!(h.cap_drop, Some(vec!["ALL".to_string()]));
+        assert_eq!(h.readonly_rootfs, Some(true));
+        assert_eq!(h.memory, Some(256 * 1024 * 1024));
+        assert_eq!(h.nano_cpus, Some(500_000_000));
+        assert!(h.tmpfs.unwrap().contains_key("/tmp"));
+        assert_eq!(
+            h.port_bindings.unwrap()["8000/tcp"].as_ref().unwrap()[0].host_port,
+            Some("18000".into())
+        );
+        assert_eq!(b.env, Some(vec!["A=b".to_string()]));
+        let labels = b.labels.unwrap();
+        assert_eq!(labels["dev.berth.project"], "/p/shop");
+        assert_eq!(labels["dev.berth.managed"], "true");
+        assert_eq!(labels[LABEL_SERVICE], "app");
+        let eps = b.networking_config.unwrap().endpoints_config.unwrap();
+        assert_eq!(eps[&net].aliases, Some(vec!["app".to_string()]));
+        let db = service_body(p, &f.services[1], "busybox", &net, None);
+        let hc = db.healthcheck.unwrap();
+        assert_eq!(hc.interval, Some(2_000_000_000));
+        assert_eq!(hc.retries, Some(3));
+        let binds = db.host_config.unwrap().binds.unwrap();
+        assert!(binds[0].ends_with("_data:/data"), "{binds:?}");
+        assert!(binds[0].starts_with("berth-shop-"), "{binds:?}");
+    }
+}

@@ -1,0 +1,369 @@
+//! BuildKit builds on a real engine: cache mounts, progress, cache reuse, cancellation,
+//! and the classic builder when it is forced.
+#![cfg(unix)] // the engine tests run against a Linux engine over its unix socket
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod engine_support;
+
+use berth_core::engine::build::{BuildEvent, BuildRequest};
+use berth_core::engine::buildkit::BuilderChoice;
+use berth_core::engine::CancellationToken;
+use berth_core::ErrorKind;
+use engine_support::{engine, TestProject, DOCKER};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A Dockerfile whose RUN step uses a cache mount: each build appends a line to the cache
+/// and prints how many lines it holds (so a reused cache shows `runs: 2`).
+fn cache_mount_dockerfile(token: &str) -> String {
+    format!(
+        "FROM scratch\nCOPY unique.txt /unique.txt\nCOPY busybox /bin/busybox\n\
+         RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+         RUN --mount=type=cache,target=/cache,id={token} mkdir -p /cache && echo {token} >> /cache/runs && echo runs: $(wc -l < /cache/runs) && cp /cache/runs /runs\n\
+         USER 65534\nCMD [\"/bin/busybox\", \"true\"]\n"
+    )
+}
+
+fn collect() -> (Arc<Mutex<Vec<BuildEvent>>>, impl FnMut(BuildEvent) + Send) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let ev = events.clone();
+    (events, move |x| ev.lock().unwrap().push(x))
+}
+
+fn outputs(evs: &[BuildEvent]) -> Vec<String> {
+    evs.iter()
+        .filter_map(|x| match x {
+            BuildEvent::Output { line } => Some(line.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Host processes whose command line mentions `token` (a BuildKit RUN step runs as a
+/// process on the host, not as a docker container).
+fn processes_mentioning(token: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let pid = entry.file_name().to_string_lossy().to_string();
+        if !pid.chars().all(|c| c.is_ascii_digit()) || pid == std::process::id().to_string() {
+            continue;
+        }
+        if let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) {
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            if cmd.contains(token) {
+                found.push(format!("{pid}: {cmd}"));
+            }
+        }
+    }
+    found
+}
+
+/// Containers (any state) whose command mentions `token`.
+fn containers_mentioning(token: &str) -> Vec<String> {
+    let out = Command::new(DOCKER)
+        .args(["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains(token))
+        .map(str::to_string)
+        .collect()
+}
+
+fn image_exists(tag: &str) -> bool {
+    Command::new(DOCKER)
+        .args(["image", "inspect", tag])
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[tokio::test]
+async fn buildkit_builds_cache_mounts_and_reuses_the_cache() {
+    let e = engine().await;
+    let p = TestProject::new("");
+    let token = p.name("bk");
+    std::fs::write(p.path().join("Dockerfile"), cache_mount_dockerfile(&token)).unwrap();
+    std::fs::write(p.path().join("unique.txt"), &token).unwrap();
+    let tag = format!("{}:bk", p.name("img"));
+    let mut req = BuildRequest::new(p.path(), &tag);
+    req.builder = BuilderChoice::Auto;
+    let (events, cb) = collect();
+    let r = e.build(&req, cb, CancellationToken::new()).await.unwrap();
+    let evs = events.lock().unwrap().clone();
+    assert_eq!(r.builder, "buildkit", "{r:?}");
+    assert_eq!(r.builder_note, None);
+    assert_eq!(r.steps, 4, "{evs:?}");
+    assert_eq!(r.cached_steps, 0, "{evs:?}");
+    let steps: Vec<_> = evs
+        .iter()
+        .filter_map(|x| match x {
+            BuildEvent::Step { n, total, .. } => Some((*n, *total)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(steps, (1..=4).map(|n| (n, 4)).collect::<Vec<_>>());
+    assert!(outputs(&evs).iter().any(|l| l == "runs: 1"), "{evs:?}");
+    assert!(matches!(evs.first(), Some(BuildEvent::Context { .. })));
+    assert!(matches!(evs.last(), Some(BuildEvent::Built { .. })));
+    // The image carries Berth's labels (BuildKit has no LABEL steps for them).
+    let out = Command::new(DOCKER)
+        .args([
+            "image",
+            "inspect",
+            "-f",
+            "{{index .Config.Labels \"dev.berth.project\"}}",
+            &tag,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        p.path().display().to_string()
+    );
+
+    // Same build again: every step from the cache.
+    let (events2, cb2) = collect();
+    let again = e.build(&req, cb2, CancellationToken::new()).await.unwrap();
+    let evs2 = events2.lock().unwrap().clone();
+    assert_eq!(again.cached_steps, 4, "{evs2:?}");
+    assert!(evs2.iter().any(|x| matches!(x, BuildEvent::Cached { .. })));
+    assert_eq!(again.image_id, r.image_id);
+
+    // A changed source reruns the RUN step, which finds the cache mount's earlier content.
+    std::fs::write(p.path().join("unique.txt"), format!("{token}-2")).unwrap();
+    let (events3, cb3) = collect();
+    let third = e.build(&req, cb3, CancellationToken::new()).await.unwrap();
+    let evs3 = events3.lock().unwrap().clone();
+    assert!(outputs(&evs3).iter().any(|l| l == "runs: 2"), "{evs3:?}");
+    assert_ne!(third.image_id, r.image_id);
+    let _ = Command::new(DOCKER)
+        .args(["rmi", "-f", &r.image_id])
+        .output();
+}
+
+#[tokio::test]
+async fn a_failing_buildkit_step_is_an_error_event() {
+    let e = engine().await;
+    let p = TestProject::new(
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"false\"]\n",
+    );
+    let tag = format!("{}:fail", p.name("img"));
+    let (events, cb) = collect();
+    let err = e
+        .build(
+            &BuildRequest::new(p.path(), &tag),
+            cb,
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Engine);
+    assert!(err.to_string().contains("exit code: 1"), "{err}");
+    let evs = events.lock().unwrap().clone();
+    assert!(
+        evs.iter().any(|x| matches!(x, BuildEvent::Error { .. })),
+        "{evs:?}"
+    );
+    assert!(!image_exists(&tag));
+}
+
+#[tokio::test]
+async fn cancelling_a_buildkit_build_stops_it_and_leaves_nothing() {
+    let e = engine().await;
+    let p = TestProject::new("");
+    let token = p.name("bkcancel");
+    std::fs::write(p.path().join("unique.txt"), &token).unwrap();
+    std::fs::write(
+        p.path().join("Dockerfile"),
+        format!(
+            "FROM scratch\nCOPY unique.txt /unique.txt\nCOPY busybox /bin/busybox\n\
+             RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+             RUN sleep 60 && echo {token}\n"
+        ),
+    )
+    .unwrap();
+    let tag = format!("{}:cancel", p.name("img"));
+    let cancel = CancellationToken::new();
+    let c2 = cancel.clone();
+    let t2 = token.clone();
+    let err = e
+        .build(
+            &BuildRequest::new(p.path(), &tag),
+            move |x| {
+                if let BuildEvent::Step { n: 4, .. } = x {
+                    // Cancel once the RUN step is running on the host.
+                    let (c3, t3) = (c2.clone(), t2.clone());
+                    tokio::spawn(async move {
+                        for _ in 0..100 {
+                            if !processes_mentioning(&t3).is_empty() {
+                                break;
+                            }
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        c3.cancel();
+                    });
+                }
+            },
+            cancel,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Cancelled);
+    // The engine stops the step when the build's connection closes.
+    let mut left = processes_mentioning(&token);
+    for _ in 0..100 {
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        left = processes_mentioning(&token);
+    }
+    assert_eq!(left, Vec::<String>::new(), "the RUN step kept running");
+    assert_eq!(containers_mentioning(&token), Vec::<String>::new());
+    assert!(!image_exists(&tag), "the tag must not exist");
+}
+
+#[tokio::test]
+async fn forced_classic_builder_uses_the_classic_dockerfile() {
+    let e = engine().await;
+    let p = TestProject::new("not used\n");
+    std::fs::remove_file(p.path().join("Dockerfile")).unwrap();
+    let token = p.name("classic");
+    std::fs::write(p.path().join("unique.txt"), &token).unwrap();
+    let tag = format!("{}:classic", p.name("img"));
+    let mut req = BuildRequest::new(p.path(), &tag);
+    // What `up` does for a generated Dockerfile: with cache mounts for BuildKit, without
+    // them for the classic builder.
+    req.dockerfile_contents = Some(cache_mount_dockerfile(&token));
+    req.classic_dockerfile_contents = Some(
+        cache_mount_dockerfile(&token)
+            .replace(&format!("--mount=type=cache,target=/cache,id={token} "), ""),
+    );
+    req.builder = BuilderChoice::Classic;
+    let (events, cb) = collect();
+    let r = e.build(&req, cb, CancellationToken::new()).await.unwrap();
+    let evs = events.lock().unwrap().clone();
+    assert_eq!(r.builder, "classic");
+    let note = r.builder_note.clone().unwrap();
+    assert!(note.contains("classic builder requested"), "{note}");
+    assert!(outputs(&evs)
+        .iter()
+        .any(|l| l.starts_with("note: ") && l.contains("requested")));
+    assert!(outputs(&evs).iter().any(|l| l == "runs: 1"), "{evs:?}");
+    // The classic builder's steps, with Berth's two LABEL steps.
+    assert_eq!(r.steps, 7 + 2, "{evs:?}");
+
+    // The cache-mount Dockerfile itself is refused by the classic builder, with its reason.
+    req.classic_dockerfile_contents = None;
+    let err = e
+        .build(&req, |_| {}, CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--mount"), "{err}");
+}
+
+/// A unix-socket proxy in front of the real engine that answers BuildKit build requests
+/// (`POST /build?...version=2`) the way an engine without BuildKit does (HTTP 400), and
+/// passes everything else through: the engine here has BuildKit, so this stands in for
+/// one that does not.
+struct NoBuildKitProxy {
+    path: std::path::PathBuf,
+}
+
+impl NoBuildKitProxy {
+    fn start(dir: &std::path::Path) -> NoBuildKitProxy {
+        use std::os::unix::net::{UnixListener, UnixStream};
+        let path = dir.join("nobk.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(engine) = UnixStream::connect("/var/run/docker.sock") else {
+                    return;
+                };
+                let (mut cr, mut ew) = (client.try_clone().unwrap(), engine.try_clone().unwrap());
+                let mut cw = client.try_clone().unwrap();
+                std::thread::spawn(move || {
+                    use std::io::{Read, Write};
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = match cr.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        let head = String::from_utf8_lossy(&buf[..n.min(2048)]);
+                        let first = head.lines().next().unwrap_or("");
+                        if first.starts_with("POST ")
+                            && first.contains("/build?")
+                            && first.contains("version=2")
+                        {
+                            let body = r#"{"message":"buildkit not supported by daemon"}"#;
+                            let _ = write!(
+                                cw,
+                                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\
+                                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                                body.len()
+                            );
+                            let _ = cw.shutdown(std::net::Shutdown::Both);
+                            break;
+                        }
+                        if ew.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = ew.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut er, mut cw2) = (engine, client);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut er, &mut cw2);
+                    let _ = cw2.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        NoBuildKitProxy { path }
+    }
+}
+
+#[tokio::test]
+async fn an_engine_refusing_buildkit_falls_back_to_the_classic_builder() {
+    use berth_core::engine::discovery::{Endpoint, EndpointSource};
+    let p = TestProject::new("not used\n");
+    std::fs::remove_file(p.path().join("Dockerfile")).unwrap();
+    let token = p.name("fallback");
+    std::fs::write(p.path().join("unique.txt"), &token).unwrap();
+    let proxy = NoBuildKitProxy::start(p.path());
+    let e = berth_core::engine::Engine::connect_to(Endpoint {
+        host: format!("unix://{}", proxy.path.display()),
+        source: EndpointSource::EnvDockerHost,
+    })
+    .await
+    .expect("engine through the proxy (run scripts/start-dockerd.sh)");
+    let tag = format!("{}:fallback", p.name("img"));
+    let mut req = BuildRequest::new(p.path(), &tag);
+    req.builder = BuilderChoice::Auto;
+    req.dockerfile_contents = Some(cache_mount_dockerfile(&token));
+    req.classic_dockerfile_contents = Some(
+        cache_mount_dockerfile(&token)
+            .replace(&format!("--mount=type=cache,target=/cache,id={token} "), ""),
+    );
+    let (events, cb) = collect();
+    let r = e.build(&req, cb, CancellationToken::new()).await.unwrap();
+    let evs = events.lock().unwrap().clone();
+    assert_eq!(r.builder, "classic", "{evs:?}");
+    let note = r.builder_note.clone().unwrap();
+    assert!(note.contains("could not run a BuildKit build"), "{note}");
+    assert!(note.contains("buildkit not supported by daemon"), "{note}");
+    assert!(
+        outputs(&evs)
+            .iter()
+            .any(|l| l.starts_with("note: the engine could not run a BuildKit build")),
+        "{evs:?}"
+    );
+    // The classic Dockerfile (no cache mount) was the one built.
+    assert!(outputs(&evs).iter().any(|l| l == "runs: 1"), "{evs:?}");
+    assert!(image_exists(&tag));
+}

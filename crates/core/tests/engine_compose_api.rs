@@ -1,0 +1,175 @@
+//! Compose projects run through the Engine API (no compose tool): a project network,
+//! a service built from the folder and one from a local image, environment, healthchecks,
+//! `depends_on: service_healthy` order, the app's published port, labels, and `down`.
+#![cfg(unix)] // the engine tests run against a Linux engine over its unix socket
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod engine_support;
+
+use berth_core::engine::build::BuildRequest;
+use berth_core::engine::compose_api::ComposeUpRequest;
+use berth_core::engine::CancellationToken;
+use engine_support::{engine, TestProject, DOCKER};
+use std::io::{Read, Write};
+use std::process::Command;
+use std::time::Duration;
+
+/// The app: busybox httpd that, before serving, fetches the db service's page by name.
+const APP: &str = "FROM scratch\nCOPY busybox /bin/busybox\n\
+RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nRUN mkdir -m 1777 /tmp\nUSER 65534\nEXPOSE 8080\n\
+CMD [\"/bin/busybox\", \"sh\", \"-c\", \"mkdir -p /tmp/www && wget -q -O /tmp/www/db.txt http://db:9000/ && echo $GREETING > /tmp/www/index.html && echo app up && exec httpd -f -p 8080 -h /tmp/www\"]\n";
+
+/// The db image (built first, used by `image:`): an httpd on 9000 that becomes ready after
+/// a moment (its healthcheck looks for /tmp/ready).
+const DB: &str = "FROM scratch\nCOPY busybox /bin/busybox\n\
+RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nRUN mkdir -m 1777 /tmp\nUSER 65534\n\
+CMD [\"/bin/busybox\", \"sh\", \"-c\", \"mkdir -p /tmp/www && echo db-data > /tmp/www/index.html && sleep 2 && touch /tmp/ready && echo db up && exec httpd -f -p 9000 -h /tmp/www\"]\n";
+
+fn get(port: u16, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// Removes an image by tag when dropped (the db image is labelled with its own folder).
+struct RmImage(String);
+impl Drop for RmImage {
+    fn drop(&mut self) {
+        let _ = Command::new(DOCKER).args(["rmi", "-f", &self.0]).output();
+    }
+}
+
+/// Takes the project down through Berth when dropped (containers and network), then the
+/// TestProject drop removes the images.
+struct Down(berth_core::engine::Engine, std::path::PathBuf);
+impl Drop for Down {
+    fn drop(&mut self) {
+        let (e, p) = (self.0.clone(), self.1.clone());
+        let _ = std::thread::spawn(move || {
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(async move { e.down(&p).await })
+        })
+        .join();
+    }
+}
+
+#[tokio::test]
+async fn compose_services_run_through_the_api_in_dependency_order() {
+    let e = engine().await;
+    let p = TestProject::new(APP);
+    // The db service's image, built beforehand and labelled with the project (cleanup).
+    let db_tag = format!("{}:db", p.name("img"));
+    let _rm = RmImage(db_tag.clone());
+    std::fs::create_dir(p.path().join("db")).unwrap();
+    std::fs::copy("/bin/busybox", p.path().join("db/busybox")).unwrap();
+    std::fs::write(p.path().join("db/Dockerfile"), DB).unwrap();
+    let breq = BuildRequest::new(&p.path().join("db"), &db_tag);
+    e.build(&breq, |_| {}, CancellationToken::new())
+        .await
+        .unwrap();
+    let port = portpicker::pick_unused_port().unwrap();
+    std::fs::write(
+        p.path().join("compose.yaml"),
+        format!(
+            "services:\n  app:\n    build: .\n    ports:\n      - \"${{HOST_PORT:-{port}}}:8080\"\n\
+             \x20   environment:\n      GREETING: hello-from-compose\n\
+             \x20   depends_on:\n      db:\n        condition: service_healthy\n\
+             \x20   cap_drop: [ALL]\n    security_opt: [\"no-new-privileges:true\"]\n\
+             \x20   healthcheck:\n      test: [\"CMD\", \"/bin/busybox\", \"wget\", \"-q\", \"-O\", \"-\", \"http://127.0.0.1:8080/\"]\n      interval: 1s\n      retries: 30\n\
+             \x20 db:\n    image: {db_tag}\n    network_mode: bridge\n\
+             \x20   healthcheck:\n      test: [\"CMD\", \"/bin/busybox\", \"test\", \"-f\", \"/tmp/ready\"]\n      interval: 1s\n      retries: 30\n"
+        ),
+    )
+    .unwrap();
+    let _down = Down(e.clone(), p.path().to_path_buf());
+    let mut req = ComposeUpRequest::new(p.path());
+    req.health_timeout = Duration::from_secs(120);
+    let r = e
+        .compose_up_api(&req, |_| {}, CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(r.runner, "engine-api");
+    assert!(r.healthy, "{r:?}");
+    assert_eq!(r.app, "app");
+    assert_eq!(r.host_port, Some(port));
+    let order: Vec<_> = r.services.iter().map(|s| s.service.as_str()).collect();
+    assert_eq!(order, vec!["db", "app"]);
+    assert!(r.services[1].built && !r.services[0].built);
+    assert!(
+        r.notes.iter().any(|n| n.contains("network_mode")),
+        "{:?}",
+        r.notes
+    );
+    // Environment, and the db reached by its service name on the project network.
+    assert!(get(port, "/").contains("hello-from-compose"));
+    assert!(get(port, "/db.txt").contains("db-data"));
+    // Both containers are Berth's, with the folder.
+    let ps = e.ps().await.unwrap();
+    let folder = p.path().display().to_string();
+    let mine: Vec<_> = ps
+        .iter()
+        .filter(|c| c.project.as_deref() == Some(folder.as_str()))
+        .collect();
+    assert_eq!(mine.len(), 2, "{mine:?}");
+    assert!(mine.iter().all(|c| c.managed && c.state == "running"));
+    // down removes the containers and the network.
+    let removed = e.down(p.path()).await.unwrap();
+    assert_eq!(removed.len(), 2);
+    let out = Command::new(DOCKER)
+        .args([
+            "network",
+            "ls",
+            "-q",
+            "--filter",
+            &format!("name={}", r.network),
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).trim().is_empty());
+}
+
+#[tokio::test]
+async fn an_unhealthy_dependency_stops_the_start_with_its_logs() {
+    let e = engine().await;
+    let p = TestProject::new(APP);
+    let db_tag = format!("{}:sickdb", p.name("img"));
+    let _rm = RmImage(db_tag.clone());
+    std::fs::create_dir(p.path().join("db")).unwrap();
+    std::fs::copy("/bin/busybox", p.path().join("db/busybox")).unwrap();
+    std::fs::write(p.path().join("db/Dockerfile"), DB).unwrap();
+    let breq = BuildRequest::new(&p.path().join("db"), &db_tag);
+    e.build(&breq, |_| {}, CancellationToken::new())
+        .await
+        .unwrap();
+    std::fs::write(
+        p.path().join("compose.yaml"),
+        format!(
+            "services:\n  app:\n    build: .\n    ports: [\"8080\"]\n    depends_on:\n      db:\n        condition: service_healthy\n\
+             \x20 db:\n    image: {db_tag}\n    healthcheck:\n      test: [\"CMD\", \"/bin/busybox\", \"false\"]\n      interval: 1s\n      retries: 1\n"
+        ),
+    )
+    .unwrap();
+    let _down = Down(e.clone(), p.path().to_path_buf());
+    let mut req = ComposeUpRequest::new(p.path());
+    req.health_timeout = Duration::from_secs(3600);
+    let err = e
+        .compose_up_api(&req, |_| {}, CancellationToken::new())
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("service db"), "{msg}");
+    assert!(msg.contains("unhealthy"), "{msg}");
+    // The app was never started.
+    let names: Vec<_> = e
+        .project_containers(p.path())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].ends_with("-db"), "{names:?}");
+}
