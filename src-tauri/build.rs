@@ -13,7 +13,8 @@ const COMMANDS: &[&str] = &[
     "cancel_up",
     "down_project",
     "follow_logs",
-    "stop_logs",
+    "watch_project",
+    "stop_stream",
     "open_url",
     "write_port",
 ];

@@ -71,7 +71,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::run::cancel_up,
         crate::run::down_project,
         crate::run::follow_logs,
-        crate::run::stop_logs,
+        crate::run::watch_project,
+        crate::run::stop_stream,
         crate::run::open_url,
         crate::run::write_port,
     ]

@@ -1,10 +1,11 @@
 //! The Run journey's thin `#[tauri::command]`s over [`crate::run_ops`]: engine status, port
-//! check, up (progress over a Channel, cancellable per folder), down, logs (over a Channel,
-//! stopped when the view closes), open the app's URL, write the port back. `up`, `down`
-//! and `write_port` accept only folders opened in this session (AppState's check).
+//! check, up (progress over a Channel, cancellable per folder), down, logs and source
+//! changes (over Channels, stopped with `stop_stream` when the view closes), open the app's
+//! URL, write the port back. Commands naming a folder accept only folders opened in this
+//! session (AppState's check).
 
 use crate::commands::AppState;
-use crate::run_ops::{self, DownReport, PortWriteReport, UpEvent};
+use crate::run_ops::{self, DownReport, PortWriteReport, SourcesChanged, UpEvent};
 use berth_core::engine::logs::LogLine;
 use berth_core::engine::up::UpReport;
 use berth_core::engine::{CancellationToken, EngineInfo};
@@ -20,12 +21,26 @@ use tauri_plugin_opener::OpenerExt;
 
 type CmdResult<T> = Result<T, ErrorPayload>;
 
-/// Cancellation tokens of what is running: one `up` per folder, and every log follow by
-/// the id of its channel.
+/// Cancellation tokens of what is running: one `up` per folder, and every stream (log
+/// follow, source watch) by the id of its channel.
 #[derive(Default)]
 pub struct RunState {
     ups: Mutex<HashMap<PathBuf, CancellationToken>>,
-    logs: Mutex<HashMap<u32, CancellationToken>>,
+    /// The image id of each folder's last run (removed when a rebuild replaces it).
+    images: Mutex<HashMap<PathBuf, String>>,
+    streams: Mutex<HashMap<u32, CancellationToken>>,
+}
+
+impl RunState {
+    /// The token of the stream on channel `id`; already cancelled when `stop_stream` came
+    /// first (the two commands may run in either order).
+    fn stream_token(&self, id: u32) -> CancellationToken {
+        lock(&self.streams).entry(id).or_default().clone()
+    }
+
+    fn stream_ended(&self, id: u32) {
+        lock(&self.streams).remove(&id);
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -90,12 +105,15 @@ pub async fn up_project(
     let send = move |e: UpEvent| {
         let _ = on_event.send(e);
     };
-    run_ops::up(&engine, &root, host_port, send, cancel)
-        .await
-        .map_err(err)
+    let previous = lock(&run.images).get(&root).cloned();
+    let result = run_ops::up(&engine, &root, host_port, previous.as_deref(), send, cancel).await;
+    if let Ok(report) = &result {
+        lock(&run.images).insert(root.clone(), report.build.image_id.clone());
+    }
     // BUILD-NOTIFICATION: the lead wires "build finished / failed" notifications here
-    // (tauri-plugin-notification comes with the stats branch): notify on Ok(report) /
-    // Err(e) except ErrorKind::Cancelled.
+    // (tauri-plugin-notification comes with the stats branch): notify on Ok(report)
+    // (healthy or not) and on Err(e) unless e.kind() is ErrorKind::Cancelled.
+    result.map_err(err)
 }
 
 /// Cancel the folder's running `up` (its build stops and leaves nothing half-made).
@@ -120,17 +138,22 @@ pub fn cancel_up(
 #[tauri::command]
 pub async fn down_project(
     app: State<'_, AppState>,
+    run: State<'_, RunState>,
     root: String,
     remove_image: bool,
 ) -> CmdResult<DownReport> {
     let root = app.opened_root(&root)?;
     let engine = run_ops::connect().await.map_err(err)?;
-    run_ops::down_project(&engine, &root, remove_image)
+    let report = run_ops::down_project(&engine, &root, remove_image)
         .await
-        .map_err(err)
+        .map_err(err)?;
+    if remove_image {
+        lock(&run.images).remove(&root);
+    }
+    Ok(report)
 }
 
-/// Follow a container's log over `on_line` until `stop_logs(<channel id>)`, the end of
+/// Follow a container's log over `on_line` until `stop_stream(<channel id>)`, the end of
 /// the log, or the channel closing. Returns when following ends.
 #[tauri::command]
 pub async fn follow_logs(
@@ -139,27 +162,47 @@ pub async fn follow_logs(
     on_line: Channel<LogLine>,
 ) -> CmdResult<()> {
     let id = on_line.id();
-    let cancel = CancellationToken::new();
-    lock(&run.logs).insert(id, cancel.clone());
+    let cancel = run.stream_token(id);
     let result = async {
         let engine = run_ops::connect().await?;
         let send = move |l: LogLine| on_line.send(l).is_ok();
         run_ops::follow_logs(&engine, &container, send, cancel).await
     }
     .await;
-    lock(&run.logs).remove(&id);
+    run.stream_ended(id);
     result.map_err(err)
 }
 
-/// Stop the log follow whose channel has this id (the view closed). False when none.
+/// Send the opened folder's changed files over `on_change` (after a run, to offer a
+/// rebuild) until `stop_stream(<channel id>)`.
 #[tauri::command]
-pub fn stop_logs(run: State<'_, RunState>, channel: u32) -> bool {
-    match lock(&run.logs).remove(&channel) {
-        Some(token) => {
+pub async fn watch_project(
+    app: State<'_, AppState>,
+    run: State<'_, RunState>,
+    root: String,
+    on_change: Channel<SourcesChanged>,
+) -> CmdResult<()> {
+    let root = app.opened_root(&root)?;
+    let id = on_change.id();
+    let cancel = run.stream_token(id);
+    let send = move |c: SourcesChanged| on_change.send(c).is_ok();
+    let result = run_ops::watch_sources(&root, send, cancel).await;
+    run.stream_ended(id);
+    result.map_err(err)
+}
+
+/// Stop the stream (log follow or watch) on this channel: its view closed.
+#[tauri::command]
+pub fn stop_stream(run: State<'_, RunState>, channel: u32) {
+    let token = lock(&run.streams).remove(&channel);
+    match token {
+        Some(token) => token.cancel(),
+        // The stream has not started yet: leave a cancelled token for it to find.
+        None => {
+            let token = CancellationToken::new();
             token.cancel();
-            true
+            lock(&run.streams).insert(channel, token);
         }
-        None => false,
     }
 }
 

@@ -37,6 +37,13 @@ pub enum UpEvent {
     Build { event: BuildEvent },
 }
 
+/// Files of the project that changed after a run (relative to its folder, `/`-separated).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SourcesChanged {
+    pub paths: Vec<String>,
+}
+
 /// What `down_project` removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -77,10 +84,13 @@ pub async fn check_port(port: u16) -> PortCheck {
 }
 
 /// Build, run and wait healthy. `on_event` gets the stages and every build event.
+/// `replaces`: the image id of this folder's previous run; once the new container runs on a
+/// different image, the old one (now untagged) is removed so rebuilds leave nothing behind.
 pub async fn up(
     engine: &Engine,
     root: &Path,
     host_port: Option<u16>,
+    replaces: Option<&str>,
     mut on_event: impl FnMut(UpEvent) + Send,
     cancel: CancellationToken,
 ) -> Result<UpReport> {
@@ -89,7 +99,7 @@ pub async fn up(
     on_event(UpEvent::Stage {
         stage: UpStage::Building,
     });
-    engine
+    let report = engine
         .up(
             &req,
             |event| {
@@ -103,7 +113,16 @@ pub async fn up(
             },
             cancel,
         )
-        .await
+        .await?;
+    let mut report = report;
+    if let Some(old) = replaces.filter(|old| *old != report.build.image_id) {
+        if let Err(e) = engine.remove_image(old).await {
+            report
+                .warnings
+                .push(format!("the previous image {old} was not removed: {e}"));
+        }
+    }
+    Ok(report)
 }
 
 /// Stop and remove the folder's containers and, with `remove_image`, the image `up` built.
@@ -138,6 +157,37 @@ pub async fn follow_logs(
                     if !on_line(line?) {
                         return Ok(());
                     }
+                }
+            }
+        }
+    }
+}
+
+/// Watch the folder (files its .dockerignore excludes do not count) and send each debounced
+/// batch of changes, until `cancel` fires or `on_change` returns false (the view is gone).
+pub async fn watch_sources(
+    root: &Path,
+    mut on_change: impl FnMut(SourcesChanged) -> bool + Send,
+    cancel: CancellationToken,
+) -> Result<()> {
+    let root = std::fs::canonicalize(root).map_err(|_| Error::NotFound(root.to_path_buf()))?;
+    let mut changes = berth_core::engine::watch::watch(&root)?;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            batch = changes.next_batch() => {
+                let Some(batch) = batch else { return Ok(()) };
+                let paths = batch
+                    .iter()
+                    .map(|p| {
+                        p.strip_prefix(&root)
+                            .unwrap_or(p)
+                            .to_string_lossy()
+                            .replace('\\', "/")
+                    })
+                    .collect();
+                if !on_change(SourcesChanged { paths }) {
+                    return Ok(());
                 }
             }
         }

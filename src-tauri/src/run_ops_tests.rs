@@ -7,7 +7,7 @@ use super::*;
 use berth_core::engine::health::HealthVia;
 use berth_core::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const DOCKER: &str = "/usr/bin/docker";
@@ -125,6 +125,7 @@ async fn up_explains_the_conflict_runs_on_another_port_streams_logs_and_down_rem
         &e,
         &p.path,
         None,
+        None,
         |ev| events.push(ev),
         CancellationToken::new(),
     )
@@ -207,10 +208,51 @@ async fn a_cancelled_up_says_cancelled_and_leaves_no_container() {
     let e = engine().await;
     let cancel = CancellationToken::new();
     cancel.cancel();
-    let err = up(&e, &p.path, None, |_| {}, cancel).await.unwrap_err();
+    let err = up(&e, &p.path, None, None, |_| {}, cancel)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Cancelled, "{err}");
     let filter = format!("label=dev.berth.project={}", p.path.display());
     assert!(docker_lines(&["ps", "-aq", "--filter", &filter]).is_empty());
+}
+
+#[tokio::test]
+async fn a_rebuild_on_the_same_port_removes_the_image_it_replaces() {
+    let p = Project::httpd(hold_a_port().local_addr().unwrap().port());
+    let e = engine().await;
+    let first = up(&e, &p.path, None, None, |_| {}, CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(first.healthy, "{:?}", first.health);
+    // A source change: the last layer differs, so the image does too.
+    std::fs::write(
+        p.path.join("Dockerfile"),
+        format!(
+            "{}LABEL changed=yes\n",
+            std::fs::read_to_string(p.path.join("Dockerfile")).unwrap()
+        ),
+    )
+    .unwrap();
+    let second = up(
+        &e,
+        &p.path,
+        first.host_port,
+        Some(&first.build.image_id),
+        |_| {},
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert!(second.healthy, "{:?}", second.health);
+    assert_eq!(second.host_port, first.host_port, "same port, same URL");
+    assert_ne!(second.build.image_id, first.build.image_id);
+    let filter = format!("label=dev.berth.project={}", p.path.display());
+    assert_eq!(
+        docker_lines(&["images", "-q", "--no-trunc", "--filter", &filter]),
+        vec![second.build.image_id.clone()],
+        "only the new image is left; warnings: {:?}",
+        second.warnings
+    );
 }
 
 #[tokio::test]
@@ -272,4 +314,50 @@ fn the_chosen_port_is_written_into_compose_with_a_backup() {
         write_port(empty.path(), 8081).unwrap_err().kind(),
         ErrorKind::NotFound
     );
+}
+
+#[tokio::test]
+async fn changed_sources_arrive_relative_and_dockerignored_files_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".dockerignore"), "*.log\n").unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    let cancel = CancellationToken::new();
+    let stopper = cancel.clone();
+    let root = dir.path().to_path_buf();
+    let writer = async {
+        // Write until the watcher reports (not for a fixed time), pausing longer than the
+        // debounce so a batch can close.
+        while !stopper.is_cancelled() {
+            std::fs::write(root.join("debug.log"), "noise").unwrap();
+            std::fs::write(root.join("src/app.py"), "print('hi')\n").unwrap();
+            tokio::time::sleep(berth_core::engine::watch::DEBOUNCE * 3).await;
+        }
+    };
+    let mut batches = Vec::new();
+    let watcher = watch_sources(
+        dir.path(),
+        |c| {
+            batches.push(c.paths);
+            stopper.cancel();
+            false
+        },
+        cancel.clone(),
+    );
+    let (watched, ()) = tokio::join!(watcher, writer);
+    watched.unwrap();
+    let paths = batches.concat();
+    assert!(paths.contains(&"src/app.py".to_string()), "{paths:?}");
+    assert!(!paths.iter().any(|p| p.ends_with(".log")), "{paths:?}");
+}
+
+#[tokio::test]
+async fn watching_a_missing_folder_is_not_found() {
+    let err = watch_sources(
+        Path::new("/definitely/not/here"),
+        |_| true,
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
 }

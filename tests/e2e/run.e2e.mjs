@@ -3,7 +3,8 @@
 // HEALTHCHECK) and compose.yaml, with port P held by a real listener of this process.
 // Open the folder (typed path), Run: see progress, the conflict explained (owner: this
 // node process) and another port chosen, healthy + the URL (fetched for real), log lines
-// in the logs view, write the port into compose.yaml (confirmed), then Stop & remove and
+// in the logs view, a changed file offers Rebuild & restart (same port, new page), write
+// the port into compose.yaml (confirmed), then Stop & remove and
 // check with /usr/bin/docker that nothing of the test is left. Saves docs/screenshot-run.png.
 // Run by scripts/e2e.sh (needs the engine: bash scripts/start-dockerd.sh).
 import { spawn, execFileSync } from 'node:child_process';
@@ -184,7 +185,22 @@ try {
   await writeFile(screenshot, Buffer.from(await wd('GET', `${s}/screenshot`), 'base64'));
   console.log(`e2e: screenshot saved to ${screenshot}`);
 
-  // 6. Write the chosen port into compose.yaml, after confirming.
+  // 6. A changed source is noticed; Rebuild & restart serves it on the same port.
+  await writeFile(join(folder, 'index.html'), '<!doctype html><title>berth e2e</title><h1>hello again</h1>\n');
+  const offer = await until('the rebuild offer', async () => {
+    const t = await text('[data-testid="sources-changed"]');
+    return t.includes('index.html') ? t : null;
+  });
+  assert.match(offer, /Changed since this run/);
+  await click(await button('Rebuild & restart'));
+  await until('the rebuilt page', async () => {
+    const res = await fetch(`http://127.0.0.1:${chosen}/`).catch(() => null);
+    return res && (await res.text()).includes('hello again');
+  });
+  await until('healthy again', () => text('[data-testid="run-healthy"]'));
+  assert.equal(await text('[data-testid="app-url"]'), url, 'same URL after the rebuild');
+
+  // 7. Write the chosen port into compose.yaml, after confirming.
   await click(await xfind(`//button[starts-with(normalize-space(), 'Write port ${chosen} into compose.yaml')]`));
   await until('the confirm dialog', () => find('dialog[open]'));
   assert.equal(await readFile(join(folder, 'compose.yaml'), 'utf8'), COMPOSE, 'nothing written before confirming');
@@ -193,14 +209,14 @@ try {
   const backups = (await readdir(folder)).filter((f) => f.startsWith('compose.yaml.berth-backup-'));
   assert.equal(backups.length, 1, `one backup: ${backups}`);
 
-  // 7. Stop & remove: nothing of the test is left in the engine.
+  // 8. Stop & remove: nothing of the test is left in the engine.
   await click(await button('Stop & remove'));
   const stopped = await until('stopped', () => text('[data-testid="run-stopped"]'));
   assert.match(stopped, /Removed berth-webapp-/);
   const left = leftovers(folder);
   assert.deepEqual(left, { containers: [], images: [] }, `left behind: ${JSON.stringify(left)}`);
   ok = true;
-  console.log('e2e: ok — built with progress, conflict explained, healthy, logs followed, port written, removed');
+  console.log('e2e: ok — built with progress, conflict explained, healthy, logs followed, rebuilt on change, port written, removed');
 } catch (e) {
   console.error(`e2e: FAILED: ${e.stack ?? e}`);
   if (session) {

@@ -20,8 +20,12 @@ export const runControls = {
   existingCompose: false,
   /** Let the up finish (call after looking at the mid-build state). */
   release: () => {},
-  /** Stops of log follows (channel ids). */
+  /** Stops of streams: log follows and watches (channel ids). */
   stopped: [] as number[],
+  /** Files of the project changed (sent on the watch channel, like the Rust watcher does). */
+  change: (paths: string[]) => {
+    if (watchChannel) send(watchChannel, { paths });
+  },
 };
 
 interface ChannelLike {
@@ -29,6 +33,7 @@ interface ChannelLike {
 }
 const indexes = new Map<number, number>();
 let cancel = () => {};
+let watchChannel: ChannelLike | null = null;
 function send(ch: ChannelLike, message: unknown): void {
   const index = indexes.get(ch.id) ?? 0;
   indexes.set(ch.id, index + 1);
@@ -177,9 +182,13 @@ export async function runCommand(cmd: string, a: Record<string, unknown>): Promi
       for (const l of LOG_LINES) send(ch, l);
       return new Promise(() => {}); // follows until stop_logs
     }
-    case 'stop_logs':
+    case 'watch_project': {
+      watchChannel = a.onChange as ChannelLike;
+      return new Promise(() => {}); // watches until stop_stream
+    }
+    case 'stop_stream':
       c.stopped.push(a.channel as number);
-      return true;
+      return null;
     case 'open_url':
       return null;
     case 'write_port':

@@ -326,7 +326,8 @@ await test('Stop & remove removes the container and image and stops following it
   assert.match(await stopped.textContent(), /Removed berth-flask-redis-a1b2c3 and the image/);
   assert.deepEqual(await calls(page, 'down_project'), [{ root: ROOT, removeImage: true }]);
   assert.equal(await page.getByTestId('log-lines').count(), 0);
-  assert.equal((await calls(page, 'stop_logs')).length, 1);
+  // The log follow and the folder watch both stopped.
+  assert.equal((await calls(page, 'stop_stream')).length, 2);
 });
 
 await test('leaving the Run view stops the log follow; the tabs work from the keyboard', async (page) => {
@@ -338,11 +339,31 @@ await test('leaving the Run view stops the log follow; the tabs work from the ke
   await page.getByRole('tab', { name: 'Run' }).focus();
   await page.keyboard.press('ArrowLeft');
   assert.equal(await page.getByRole('tab', { name: 'Files' }).getAttribute('aria-selected'), 'true');
-  await page.waitForFunction(() => window.__berth.run.stopped.length === 1);
+  await page.waitForFunction(() => window.__berth.calls.filter((c) => c.cmd === 'stop_stream').length === 1);
   await page.keyboard.press('ArrowRight');
   // The run is kept across views: the result and a fresh follow of the log.
   await page.getByTestId('run-healthy').waitFor();
   await page.waitForFunction(() => window.__berth.calls.filter((c) => c.cmd === 'follow_logs').length === 2);
+});
+
+await test('changed sources after a run offer a rebuild on the same port', async (page) => {
+  await openRun(page, { scenario: 'conflict' });
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByTestId('progress-label').waitFor();
+  await page.evaluate(() => window.__berth.run.release());
+  await page.getByTestId('run-healthy').waitFor();
+  await page.waitForFunction(() => window.__berth.calls.some((c) => c.cmd === 'watch_project'));
+  assert.deepEqual((await calls(page, 'watch_project')).map((a) => a.root), [ROOT]);
+  await page.evaluate(() => window.__berth.run.change(['app.py', 'templates/index.html']));
+  const offer = page.getByTestId('sources-changed');
+  await offer.waitFor();
+  assert.match(await offer.textContent(), /app\.py, templates\/index\.html/);
+  await offer.getByRole('button', { name: 'Rebuild & restart' }).click();
+  await page.getByTestId('progress-label').waitFor();
+  assert.deepEqual((await calls(page, 'up_project')).map((a) => a.hostPort), [null, 8081]);
+  assert.equal(await offer.count(), 0);
+  await page.evaluate(() => window.__berth.run.release());
+  await page.getByTestId('run-healthy').waitFor();
 });
 
 await test('the Run view in the dark theme', async (page) => {

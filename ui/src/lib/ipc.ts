@@ -13,6 +13,7 @@ import type { EngineInfo } from './bindings/EngineInfo';
 import type { LogLine } from './bindings/LogLine';
 import type { PortCheck } from './bindings/PortCheck';
 import type { PortWriteReport } from './bindings/PortWriteReport';
+import type { SourcesChanged } from './bindings/SourcesChanged';
 import type { UpEvent } from './bindings/UpEvent';
 import type { UpReport } from './bindings/UpReport';
 
@@ -63,7 +64,7 @@ export async function subscribeToDrops(
 
 // ---- The Run journey (src-tauri/src/run.rs) --------------------------------------------
 
-/** A log follow in progress: `done` settles when it ends; `stop` ends it (the view closed). */
+/** A stream in progress (log follow, watch): `done` settles when it ends; `stop` ends it. */
 export interface LogFollow {
   done: Promise<void>;
   stop(): Promise<void>;
@@ -82,6 +83,20 @@ export interface RunApi extends LogsApi {
   downProject(root: string, removeImage: boolean): Promise<DownReport>;
   openUrl(url: string): Promise<void>;
   writePort(root: string, port: number): Promise<PortWriteReport>;
+  /** Changed files of the folder (after a run, to offer a rebuild) until stopped. */
+  watchProject(root: string, onChange: (c: SourcesChanged) => void): LogFollow;
+}
+
+/** Invoke a streaming command with a fresh channel; `stop` ends the stream on the Rust side. */
+function stream<T>(cmd: string, args: Record<string, unknown>, key: string, on: (m: T) => void): LogFollow {
+  const channel = new Channel<T>(on);
+  const done = call<void>(cmd, { ...args, [key]: channel });
+  return {
+    done,
+    stop: async () => {
+      await call<null>('stop_stream', { channel: channel.id });
+    },
+  };
 }
 
 export const tauriRunApi: RunApi = {
@@ -95,14 +110,6 @@ export const tauriRunApi: RunApi = {
   downProject: (root, removeImage) => call('down_project', { root, removeImage }),
   openUrl: (url) => call('open_url', { url }),
   writePort: (root, port) => call('write_port', { root, port }),
-  followLogs(container, onLine) {
-    const channel = new Channel<LogLine>(onLine);
-    const done = call<void>('follow_logs', { container, onLine: channel });
-    return {
-      done,
-      stop: async () => {
-        await call<boolean>('stop_logs', { channel: channel.id });
-      },
-    };
-  },
+  followLogs: (container, onLine) => stream('follow_logs', { container }, 'onLine', onLine),
+  watchProject: (root, onChange) => stream('watch_project', { root }, 'onChange', onChange),
 };

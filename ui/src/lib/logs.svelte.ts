@@ -100,7 +100,7 @@ export class LogsState {
   stop(): void {
     const f = this.#follow;
     this.#follow = null;
-    if (f) void f.stop();
+    if (f) void f.stop().catch(() => {});
     if (this.phase === 'following') this.phase = 'idle';
   }
 

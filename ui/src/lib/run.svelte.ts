@@ -8,7 +8,8 @@ import type { ErrorPayload } from './bindings/ErrorPayload';
 import type { PortWriteReport } from './bindings/PortWriteReport';
 import type { UpEvent } from './bindings/UpEvent';
 import type { UpReport } from './bindings/UpReport';
-import type { RunApi } from './ipc';
+import type { SourcesChanged } from './bindings/SourcesChanged';
+import type { LogFollow, RunApi } from './ipc';
 import { toErrorPayload } from './ipc';
 
 export type RunPhase =
@@ -122,9 +123,12 @@ export class RunState {
 
   /** The folder this state runs (set by `attach`). */
   root = $state<string | null>(null);
+  /** Files changed since the last run (the folder is watched after a run): offer a rebuild. */
+  changed = $state<string[]>([]);
 
   #api: RunApi;
   #runSeq = 0;
+  #watch: LogFollow | null = null;
 
   constructor(api: RunApi) {
     this.#api = api;
@@ -158,6 +162,7 @@ export class RunState {
     if (this.root === root) return;
     this.root = root;
     this.#runSeq++;
+    this.#stopWatching();
     this.phase = 'idle';
     this.progress = emptyProgress();
     this.report = null;
@@ -186,10 +191,9 @@ export class RunState {
     }
   }
 
-  /** Run (build, start, wait healthy), on the typed port when there is one. */
+  /** Run (build, start, wait healthy), on the typed port when there is one (checked first). */
   async run(): Promise<void> {
-    const root = this.root;
-    if (!root || this.busy) return;
+    if (!this.root || this.busy) return;
     let hostPort: number | null = null;
     this.portProblem = null;
     if (this.portInput.trim() !== '') {
@@ -209,6 +213,20 @@ export class RunState {
         return;
       }
     }
+    await this.#up(hostPort);
+  }
+
+  /** Sources changed: build and restart on the same host port (the old container gives it up). */
+  async rebuild(): Promise<void> {
+    if (!this.root || this.busy) return;
+    await this.#up(this.report?.host_port ?? null);
+  }
+
+  async #up(hostPort: number | null): Promise<void> {
+    const root = this.root;
+    if (!root) return;
+    this.#stopWatching();
+    this.changed = [];
     const seq = ++this.#runSeq;
     this.phase = 'building';
     this.progress = emptyProgress();
@@ -227,6 +245,7 @@ export class RunState {
       this.report = report;
       this.phase = report.healthy ? 'healthy' : 'unhealthy';
       this.engineError = null;
+      this.#startWatching(root, seq);
       // BUILD-NOTIFICATION: the lead wires the desktop notification here ("build finished" /
       // "not healthy") from the stats branch's notification helper.
     } catch (e) {
@@ -266,6 +285,8 @@ export class RunState {
     if (!this.root || this.busy) return;
     const before = this.phase;
     this.phase = 'stopping';
+    this.#stopWatching();
+    this.changed = [];
     this.downError = null;
     try {
       this.down = await this.#api.downProject(this.root, removeImage);
@@ -274,6 +295,23 @@ export class RunState {
       this.downError = toErrorPayload(e);
       this.phase = before;
     }
+  }
+
+  #startWatching(root: string, seq: number): void {
+    const onChange = (c: SourcesChanged) => {
+      if (seq !== this.#runSeq) return;
+      this.changed = [...new Set([...this.changed, ...c.paths])];
+    };
+    const w = this.#api.watchProject(root, onChange);
+    this.#watch = w;
+    // Watching is an offer, not a must: a folder that cannot be watched just gets no offer.
+    w.done.catch(() => {});
+  }
+
+  #stopWatching(): void {
+    const w = this.#watch;
+    this.#watch = null;
+    if (w) void w.stop().catch(() => {});
   }
 
   async openInBrowser(): Promise<void> {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { SourcesChanged } from './bindings/SourcesChanged';
 import type { UpEvent } from './bindings/UpEvent';
 import type { UpReport } from './bindings/UpReport';
 import type { RunApi } from './ipc';
@@ -38,6 +39,7 @@ function fakeApi() {
   let finishUp: ((r: UpReport) => void) | null = null;
   let failUp: ((e: unknown) => void) | null = null;
   let send: ((e: UpEvent) => void) | null = null;
+  let change: ((c: SourcesChanged) => void) | null = null;
   const free = new Set<number>([9000]);
   const api: RunApi = {
     engineStatus: async () => {
@@ -75,10 +77,22 @@ function fakeApi() {
       return { path: `${root}/compose.yaml`, port, backup: `${root}/compose.yaml.berth-backup-1` };
     },
     followLogs: () => ({ done: new Promise(() => {}), stop: async () => {} }),
+    watchProject(root, onChange) {
+      calls.push(['watchProject', [root]]);
+      change = onChange;
+      return {
+        done: new Promise(() => {}),
+        stop: async () => {
+          calls.push(['stopWatch', []]);
+          change = null;
+        },
+      };
+    },
   };
   return {
     api,
     calls,
+    change: (paths: string[]) => change?.({ paths }),
     send: (e: UpEvent) => send?.(e),
     finish: (r: UpReport) => finishUp?.(r),
     fail: (e: unknown) => failUp?.(e),
@@ -239,5 +253,27 @@ describe('RunState', () => {
     await done;
     expect(run.phase).toBe('idle');
     expect(run.report).toBeNull();
+  });
+
+  it('after a run the folder is watched; changes offer a rebuild on the same port', async () => {
+    const f = fakeApi();
+    const run = new RunState(f.api);
+    run.attach(ROOT);
+    let done = run.run();
+    f.finish(report({ host_port: 8081 }));
+    await done;
+    expect(f.calls.at(-1)).toEqual(['watchProject', [ROOT]]);
+    f.change(['app.py']);
+    f.change(['app.py', 'static/site.css']);
+    expect(run.changed).toEqual(['app.py', 'static/site.css']);
+    done = run.rebuild();
+    expect(run.changed).toEqual([]);
+    expect(f.calls.slice(-2)).toEqual([['stopWatch', []], ['upProject', [ROOT, 8081]]]);
+    f.finish(report({ host_port: 8081 }));
+    await done;
+    await run.stop(true);
+    expect(f.calls.filter(([c]) => c === 'stopWatch')).toHaveLength(2);
+    f.change(['late.py']);
+    expect(run.changed).toEqual([]);
   });
 });
