@@ -5,6 +5,7 @@ import type { BuildEvent } from './bindings/BuildEvent';
 import type { DownReport } from './bindings/DownReport';
 import type { EngineInfo } from './bindings/EngineInfo';
 import type { ErrorPayload } from './bindings/ErrorPayload';
+import type { PortConflict } from './bindings/PortConflict';
 import type { PortWriteReport } from './bindings/PortWriteReport';
 import type { UpEvent } from './bindings/UpEvent';
 import type { UpReport } from './bindings/UpReport';
@@ -123,6 +124,9 @@ export class RunState {
 
   /** The folder this state runs (set by `attach`). */
   root = $state<string | null>(null);
+  /** Why the app is not on its preferred port: from the last run, or carried over by a
+   * rebuild that kept the port chosen then. */
+  conflict = $state<PortConflict | null>(null);
   /** Files changed since the last run (the folder is watched after a run): offer a rebuild. */
   changed = $state<string[]>([]);
 
@@ -166,6 +170,7 @@ export class RunState {
     this.phase = 'idle';
     this.progress = emptyProgress();
     this.report = null;
+    this.conflict = null;
     this.error = null;
     this.portInput = '';
     this.portProblem = null;
@@ -219,10 +224,10 @@ export class RunState {
   /** Sources changed: build and restart on the same host port (the old container gives it up). */
   async rebuild(): Promise<void> {
     if (!this.root || this.busy) return;
-    await this.#up(this.report?.host_port ?? null);
+    await this.#up(this.report?.host_port ?? null, this.conflict);
   }
 
-  async #up(hostPort: number | null): Promise<void> {
+  async #up(hostPort: number | null, carried: PortConflict | null = null): Promise<void> {
     const root = this.root;
     if (!root) return;
     this.#stopWatching();
@@ -243,6 +248,8 @@ export class RunState {
       });
       if (seq !== this.#runSeq) return;
       this.report = report;
+      this.conflict =
+        report.port_conflict ?? (carried !== null && carried.chosen === report.host_port ? carried : null);
       this.phase = report.healthy ? 'healthy' : 'unhealthy';
       this.engineError = null;
       this.#startWatching(root, seq);
@@ -334,7 +341,7 @@ export class RunState {
   /** The port to offer writing into compose.yaml: the one the app now runs on, when it differs. */
   get portToWrite(): number | null {
     const r = this.report;
-    if (!r || r.host_port === null || !r.port_conflict) return null;
+    if (!r || r.host_port === null || !this.conflict) return null;
     return r.host_port;
   }
 

@@ -228,6 +228,12 @@ describe('RunState', () => {
     await run.confirmPortWrite();
     expect(f.calls.at(-1)).toEqual(['writePort', [ROOT, 8081]]);
     expect(run.portWrite?.backup).toMatch(/berth-backup/);
+    // A rebuild on the chosen port keeps the explanation (and the offer).
+    const again = run.rebuild();
+    f.finish(report({ host_port: 8081 }));
+    await again;
+    expect(run.conflict?.requested).toBe(5000);
+    expect(run.portToWrite).toBe(8081);
   });
 
   it('Stop & remove removes the container (and image), then there is no container to log', async () => {
@@ -271,6 +277,7 @@ describe('RunState', () => {
     expect(f.calls.slice(-2)).toEqual([['stopWatch', []], ['upProject', [ROOT, 8081]]]);
     f.finish(report({ host_port: 8081 }));
     await done;
+    expect(run.conflict).toBeNull();
     await run.stop(true);
     expect(f.calls.filter(([c]) => c === 'stopWatch')).toHaveLength(2);
     f.change(['late.py']);
