@@ -12,6 +12,7 @@ use berth_core::{Error, Result};
 use futures_util::StreamExt;
 use serde::Serialize;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use ts_rs::TS;
 
 /// How many earlier lines a log view starts with before following new ones.
@@ -84,8 +85,10 @@ pub async fn check_port(port: u16) -> PortCheck {
 }
 
 /// Build, run and wait healthy. `on_event` gets the stages and every build event.
-/// `replaces`: the image id of this folder's previous run; once the new container runs on a
-/// different image, the old one (now untagged) is removed so rebuilds leave nothing behind.
+/// `cancel` stops the build (the core removes what it made); after the build it stops the
+/// start or the health wait and removes the folder's container, so a cancelled run leaves
+/// nothing running. `replaces`: the image id of this folder's previous run; once the new
+/// container runs on a different image, the old one (now untagged) is removed.
 pub async fn up(
     engine: &Engine,
     root: &Path,
@@ -99,22 +102,36 @@ pub async fn up(
     on_event(UpEvent::Stage {
         stage: UpStage::Building,
     });
-    let report = engine
-        .up(
-            &req,
-            |event| {
-                let built = matches!(event, BuildEvent::Built { .. });
-                on_event(UpEvent::Build { event });
-                if built {
-                    on_event(UpEvent::Stage {
-                        stage: UpStage::Starting,
-                    });
-                }
-            },
-            cancel,
-        )
-        .await?;
-    let mut report = report;
+    let built = AtomicBool::new(false);
+    let up = engine.up(
+        &req,
+        |event| {
+            let done = matches!(event, BuildEvent::Built { .. });
+            on_event(UpEvent::Build { event });
+            if done {
+                built.store(true, Ordering::SeqCst);
+                on_event(UpEvent::Stage {
+                    stage: UpStage::Starting,
+                });
+            }
+        },
+        cancel.clone(),
+    );
+    // Cancelled after the build: the core's build no longer watches the token.
+    let cancelled_after_build = async {
+        cancel.cancelled().await;
+        if !built.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
+    };
+    let mut report = tokio::select! {
+        biased;
+        report = up => report?,
+        () = cancelled_after_build => {
+            engine.down(root).await?;
+            return Err(Error::Cancelled);
+        }
+    };
     if let Some(old) = replaces.filter(|old| *old != report.build.image_id) {
         if let Err(e) = engine.remove_image(old).await {
             report

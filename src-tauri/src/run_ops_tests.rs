@@ -217,6 +217,35 @@ async fn a_cancelled_up_says_cancelled_and_leaves_no_container() {
 }
 
 #[tokio::test]
+async fn cancelling_while_waiting_for_health_removes_the_container() {
+    let p = Project::httpd(hold_a_port().local_addr().unwrap().port());
+    let e = engine().await;
+    let cancel = CancellationToken::new();
+    let stopper = cancel.clone();
+    let err = up(
+        &e,
+        &p.path,
+        None,
+        None,
+        |ev| {
+            if ev
+                == (UpEvent::Stage {
+                    stage: UpStage::Starting,
+                })
+            {
+                stopper.cancel();
+            }
+        },
+        cancel,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Cancelled, "{err}");
+    let filter = format!("label=dev.berth.project={}", p.path.display());
+    assert!(docker_lines(&["ps", "-aq", "--filter", &filter]).is_empty());
+}
+
+#[tokio::test]
 async fn a_rebuild_on_the_same_port_removes_the_image_it_replaces() {
     let p = Project::httpd(hold_a_port().local_addr().unwrap().port());
     let e = engine().await;
