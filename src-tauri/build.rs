@@ -2,7 +2,22 @@
 //! each app command, so a command is callable only when capabilities/default.json grants it.
 
 /// Every `#[tauri::command]` registered in `main.rs` (keep in sync with `commands::handler`).
-const COMMANDS: &[&str] = &["open_project", "preview_files", "write_files"];
+const COMMANDS: &[&str] = &[
+    "open_project",
+    "preview_files",
+    "write_files",
+    // The Run journey (src/run.rs).
+    "engine_status",
+    "check_port",
+    "up_project",
+    "cancel_up",
+    "down_project",
+    "follow_logs",
+    "watch_project",
+    "stop_stream",
+    "open_url",
+    "write_port",
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=permissions");

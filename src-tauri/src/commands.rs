@@ -44,6 +44,11 @@ impl AppState {
         map.insert(root, detection);
     }
 
+    /// The folder `root` names, if it was opened in this session (the Run commands' check).
+    pub fn opened_root(&self, root: &str) -> CmdResult<PathBuf> {
+        self.detection(root).map(|_| ops::path_arg(root))
+    }
+
     fn detection(&self, root: &str) -> CmdResult<Detection> {
         let map = self.opened.lock().unwrap_or_else(|p| p.into_inner());
         map.get(&ops::path_arg(root))
@@ -56,11 +61,25 @@ impl AppState {
 }
 
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![open_project, preview_files, write_files]
+    tauri::generate_handler![
+        open_project,
+        preview_files,
+        write_files,
+        crate::run::engine_status,
+        crate::run::check_port,
+        crate::run::up_project,
+        crate::run::cancel_up,
+        crate::run::down_project,
+        crate::run::follow_logs,
+        crate::run::watch_project,
+        crate::run::stop_stream,
+        crate::run::open_url,
+        crate::run::write_port,
+    ]
 }
 
 /// Run a blocking core call off the async runtime and map its error for IPC.
-async fn blocking<T, F>(f: F) -> CmdResult<T>
+pub(crate) async fn blocking<T, F>(f: F) -> CmdResult<T>
 where
     T: Send + 'static,
     F: FnOnce() -> berth_core::Result<T> + Send + 'static,

@@ -4,12 +4,16 @@
 mod commands;
 mod ops;
 mod payload;
+mod run;
+mod run_ops;
 mod tray;
 
 fn main() {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(commands::AppState::load())
+        .manage(run::RunState::default())
         .setup(|app| {
             tray::install(app.handle())?;
             Ok(())

@@ -16,7 +16,12 @@ fn the_main_window_gets_exactly_the_described_permission_sets() {
     assert_eq!(cap["windows"], serde_json::json!(["main"]));
     assert_eq!(
         cap["permissions"],
-        serde_json::json!(["project-commands", "folder-drop", "folder-picker"])
+        serde_json::json!([
+            "project-commands",
+            "run-commands",
+            "folder-drop",
+            "folder-picker"
+        ])
     );
     assert!(!cap["description"].as_str().unwrap_or_default().is_empty());
 }
@@ -36,6 +41,16 @@ fn the_sets_grant_only_the_commands_events_and_picker_the_ui_uses() {
         "allow-open-project",
         "allow-preview-files",
         "allow-write-files",
+        "allow-engine-status",
+        "allow-check-port",
+        "allow-up-project",
+        "allow-cancel-up",
+        "allow-down-project",
+        "allow-follow-logs",
+        "allow-watch-project",
+        "allow-stop-stream",
+        "allow-open-url",
+        "allow-write-port",
         "core:event:allow-listen",
         "core:event:allow-unlisten",
         "dialog:allow-open",
@@ -44,6 +59,12 @@ fn the_sets_grant_only_the_commands_events_and_picker_the_ui_uses() {
     .map(String::from)
     .collect();
     assert_eq!(granted, expected);
+    assert!(
+        !granted
+            .iter()
+            .any(|p| p.starts_with("opener:") || p.starts_with("shell:")),
+        "URLs are opened only through the checked open_url command"
+    );
 }
 
 #[test]

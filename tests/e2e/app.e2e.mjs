@@ -110,7 +110,7 @@ try {
   });
   assert.match(dockerfile, /^FROM /m);
   assert.match(dockerfile, /^USER /m);
-  const tabs = await exec('return [...document.querySelectorAll("[role=tab]")].map((t) => t.textContent.trim())');
+  const tabs = await exec('return [...document.querySelectorAll("[role=tablist][aria-label^=Generated] [role=tab]")].map((t) => t.textContent.trim())');
   assert.deepEqual(tabs.map((t) => t.split(/\s+/)[0]), ['Dockerfile', 'compose.yaml', '.dockerignore']);
   assert.match(tabs[1], /changed/i, 'the user compose.yaml differs');
 

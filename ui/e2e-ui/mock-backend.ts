@@ -8,6 +8,7 @@ import type { PlanEdits } from '../src/lib/bindings/PlanEdits';
 import type { ProjectPreview } from '../src/lib/bindings/ProjectPreview';
 import type { FilePreview } from '../src/lib/bindings/FilePreview';
 import type { WriteReport } from '../src/lib/bindings/WriteReport';
+import { runCommand, runControls } from './mock-run';
 
 const ROOT = '/projects/flask-redis';
 const EXISTING_DOCKERFILE = 'FROM python:3.9\nCOPY . .\nCMD ["python", "app.py"]\n';
@@ -46,7 +47,7 @@ function files(e: PlanEdits): FilePreview[] {
   });
   return [
     make('Dockerfile', dockerfile(e), EXISTING_DOCKERFILE),
-    make('compose.yaml', compose(e), null),
+    make('compose.yaml', compose(e), runControls.existingCompose ? 'services:\n  app:\n    build: .\n' : null),
     make('.dockerignore', '.git\n__pycache__/\n.venv/\n', null),
   ];
 }
@@ -118,7 +119,7 @@ mockIPC(
       case 'plugin:dialog|open':
         return ROOT;
       default:
-        throw { kind: 'io', message: `unexpected command ${cmd}` };
+        return runCommand(cmd, a);
     }
   },
   { shouldMockEvents: true },
@@ -126,5 +127,6 @@ mockIPC(
 
 (window as unknown as { __berth: unknown }).__berth = {
   calls,
+  run: runControls,
   emit: (event: string, payload: unknown) => emit(event, payload),
 };

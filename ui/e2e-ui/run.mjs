@@ -186,6 +186,199 @@ await test('Escape cancels the confirmation without writing', async (page) => {
   assert.equal((await calls(page, 'write_files')).length, 0);
 });
 
+// ---- The Run view ---------------------------------------------------------------------
+const runCtl = (page, patch) => page.evaluate((p) => Object.assign(window.__berth.run, p), patch);
+async function openRun(page, patch = {}) {
+  await runCtl(page, patch);
+  await openByTyping(page);
+  await page.getByRole('tab', { name: 'Run' }).click();
+  await page.getByTestId('engine-status').getByText('unix:///var/run/docker.sock').waitFor();
+}
+
+await test('Run shows the engine, then progress step n of m with per-step output; Cancel ends it', async (page) => {
+  await openRun(page);
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const label = page.getByTestId('progress-label');
+  await page.waitForFunction(() => document.querySelector('[data-testid=progress-label]')?.textContent?.includes('Step 3 of 5'));
+  assert.equal(await label.textContent(), 'Step 3 of 5');
+  const value = Number(await page.getByRole('progressbar', { name: 'Build progress' }).getAttribute('value'));
+  assert.ok(value > 0 && value < 100, `progress ${value}`);
+  // The current step is open with its output; finished steps are folded and say cached.
+  const steps = page.getByRole('region', { name: 'Build progress' }).locator('details');
+  assert.equal(await steps.count(), 3);
+  assert.equal(await steps.nth(2).getAttribute('open'), '');
+  assert.match(await steps.nth(2).textContent(), /installing applets/);
+  assert.match(await steps.nth(0).textContent(), /cached/);
+  assert.equal(await steps.nth(0).getAttribute('open'), null);
+  await steps.nth(0).locator('summary').click();
+  assert.equal(await steps.nth(0).getAttribute('open'), '');
+  await page.screenshot({ path: join(shots, 'ui-run-progress.png') });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByText('Cancelled. Nothing half-built was left behind.').waitFor();
+  assert.equal((await calls(page, 'cancel_up')).length, 1);
+  assert.deepEqual((await calls(page, 'up_project')).map((a) => [a.root, a.hostPort]), [[ROOT, null]]);
+});
+
+await test('a port conflict is explained, the app is healthy with its URL, and logs follow with colours', async (page) => {
+  await openRun(page, { scenario: 'conflict', existingCompose: true });
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByTestId('progress-label').waitFor();
+  await page.evaluate(() => window.__berth.run.release());
+  const conflict = page.getByRole('region', { name: 'Port conflict' });
+  await conflict.waitFor();
+  assert.equal(await page.getByTestId('port-owner').textContent(), 'python3, pid 4242');
+  assert.equal(await page.getByTestId('chosen-port').textContent(), '8081');
+  assert.match(await conflict.textContent(), /Stop it \(kill 4242\)/);
+  const healthy = page.getByTestId('run-healthy');
+  await healthy.waitFor();
+  assert.equal(await page.getByTestId('app-url').textContent(), 'http://localhost:8081');
+  const report = await page.getByRole('region', { name: 'Build report' }).textContent();
+  assert.match(report, /1\.2 MB/);
+  assert.match(report, /met/);
+  // The log view follows the container: timestamps, ANSI colours as classes, stderr marked.
+  const lines = page.getByTestId('log-lines');
+  await lines.getByText('disk almost full').waitFor();
+  assert.match(await lines.textContent(), /03:30:01\.100/);
+  assert.equal(await lines.locator('.ansi-fg-1.ansi-bold').textContent(), 'ERROR');
+  assert.equal(await lines.locator('.ansi-fg-2').textContent(), 'GET /health 200');
+  assert.ok(!(await lines.innerHTML()).includes('\x1b'), 'no raw escapes');
+  await page.getByLabel('Filter log lines').fill('error');
+  await page.getByText('1 of 3 lines').waitFor();
+  await page.screenshot({ path: join(shots, 'ui-run-healthy.png') });
+  await page.getByRole('button', { name: 'Open in browser' }).click();
+  await page.waitForFunction(() => window.__berth.calls.some((c) => c.cmd === 'open_url'));
+  assert.deepEqual(await calls(page, 'open_url'), [{ url: 'http://localhost:8081' }]);
+  // Writing the port back is offered, and done only after confirming.
+  await page.getByRole('button', { name: /Write port 8081 into compose\.yaml/ }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  assert.equal((await calls(page, 'write_port')).length, 0);
+  await dialog.getByRole('button', { name: 'Write port 8081' }).click();
+  await page.getByText(/compose\.yaml\.berth-backup-/).waitFor();
+  assert.deepEqual(await calls(page, 'write_port'), [{ root: ROOT, port: 8081 }]);
+});
+
+await test('another port can be typed; a busy one is explained before anything runs', async (page) => {
+  await openRun(page, { scenario: 'healthy' });
+  const field = page.getByLabel('Host port');
+  await field.fill('5000');
+  await field.press('Enter');
+  const problem = page.getByTestId('port-problem');
+  await problem.waitFor();
+  assert.match(await problem.textContent(), /Port 5000 is taken\. python3 \(pid 4242\)/);
+  assert.equal((await calls(page, 'up_project')).length, 0);
+  await field.fill('9100');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByTestId('progress-label').waitFor();
+  await page.evaluate(() => window.__berth.run.release());
+  await page.getByTestId('run-healthy').waitFor();
+  assert.equal(await page.getByTestId('app-url').textContent(), 'http://localhost:9100');
+  assert.deepEqual((await calls(page, 'up_project')).map((a) => a.hostPort), [9100]);
+});
+
+await test('an unhealthy container shows its last log lines', async (page) => {
+  await openRun(page, { scenario: 'unhealthy' });
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByTestId('progress-label').waitFor();
+  await page.evaluate(() => window.__berth.run.release());
+  const alert = page.getByTestId('run-unhealthy');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /unhealthy after 60 s/);
+  assert.match(await alert.getByLabel('Last log lines').textContent(), /httpd: bind: Address in use/);
+  await page.screenshot({ path: join(shots, 'ui-run-unhealthy.png') });
+});
+
+await test('a failed build says why and keeps its progress', async (page) => {
+  await openRun(page, { scenario: 'build_error' });
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByTestId('progress-label').waitFor();
+  await page.evaluate(() => window.__berth.run.release());
+  const err = page.getByTestId('run-error');
+  await err.waitFor();
+  assert.match(await err.textContent(), /build failed/);
+  assert.match(await page.getByRole('region', { name: 'Build progress' }).textContent(), /non-zero code: 127/);
+  assert.equal(await page.getByRole('button', { name: 'Run', exact: true }).isEnabled(), true);
+});
+
+await test('without an engine the status names what was tried; Retry reconnects', async (page) => {
+  await runCtl(page, { engineUp: false });
+  await openByTyping(page);
+  await page.getByRole('tab', { name: 'Run' }).click();
+  const status = page.getByTestId('engine-status');
+  await status.getByText('No container engine reachable.', { exact: true }).waitFor();
+  await status.locator('summary').click();
+  assert.match(await status.textContent(), /docker\.sock \(default socket\): no socket/);
+  await runCtl(page, { engineUp: true });
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await status.getByText('unix:///var/run/docker.sock').waitFor();
+  assert.equal((await calls(page, 'engine_status')).length, 2);
+});
+
+await test('Stop & remove removes the container and image and stops following its log', async (page) => {
+  await openRun(page, { scenario: 'healthy' });
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByTestId('progress-label').waitFor();
+  await page.evaluate(() => window.__berth.run.release());
+  await page.getByTestId('log-lines').getByText('starting httpd').waitFor();
+  await page.getByRole('button', { name: 'Stop & remove' }).click();
+  const stopped = page.getByTestId('run-stopped');
+  await stopped.waitFor();
+  assert.match(await stopped.textContent(), /Removed berth-flask-redis-a1b2c3 and the image/);
+  assert.deepEqual(await calls(page, 'down_project'), [{ root: ROOT, removeImage: true }]);
+  assert.equal(await page.getByTestId('log-lines').count(), 0);
+  // The log follow and the folder watch both stopped.
+  assert.equal((await calls(page, 'stop_stream')).length, 2);
+});
+
+await test('leaving the Run view stops the log follow; the tabs work from the keyboard', async (page) => {
+  await openRun(page, { scenario: 'healthy' });
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByTestId('progress-label').waitFor();
+  await page.evaluate(() => window.__berth.run.release());
+  await page.getByTestId('log-lines').getByText('starting httpd').waitFor();
+  await page.getByRole('tab', { name: 'Run' }).focus();
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.getByRole('tab', { name: 'Files' }).getAttribute('aria-selected'), 'true');
+  await page.waitForFunction(() => window.__berth.calls.filter((c) => c.cmd === 'stop_stream').length === 1);
+  await page.keyboard.press('ArrowRight');
+  // The run is kept across views: the result and a fresh follow of the log.
+  await page.getByTestId('run-healthy').waitFor();
+  await page.waitForFunction(() => window.__berth.calls.filter((c) => c.cmd === 'follow_logs').length === 2);
+});
+
+await test('changed sources after a run offer a rebuild on the same port', async (page) => {
+  await openRun(page, { scenario: 'conflict' });
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByTestId('progress-label').waitFor();
+  await page.evaluate(() => window.__berth.run.release());
+  await page.getByTestId('run-healthy').waitFor();
+  await page.waitForFunction(() => window.__berth.calls.some((c) => c.cmd === 'watch_project'));
+  assert.deepEqual((await calls(page, 'watch_project')).map((a) => a.root), [ROOT]);
+  await page.evaluate(() => window.__berth.run.change(['app.py', 'templates/index.html']));
+  const offer = page.getByTestId('sources-changed');
+  await offer.waitFor();
+  assert.match(await offer.textContent(), /app\.py, templates\/index\.html/);
+  await offer.getByRole('button', { name: 'Rebuild & restart' }).click();
+  await page.getByTestId('progress-label').waitFor();
+  assert.deepEqual((await calls(page, 'up_project')).map((a) => a.hostPort), [null, 8081]);
+  assert.equal(await offer.count(), 0);
+  await page.evaluate(() => window.__berth.run.release());
+  await page.getByTestId('run-healthy').waitFor();
+});
+
+await test('the Run view in the dark theme', async (page) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await openRun(page, { scenario: 'conflict' });
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByTestId('progress-label').waitFor();
+  await page.evaluate(() => window.__berth.run.release());
+  await page.getByTestId('run-healthy').waitFor();
+  await page.getByTestId('log-lines').getByText('disk almost full').waitFor();
+  const red = await page.locator('.ansi-fg-1').evaluate((e) => getComputedStyle(e).color);
+  assert.equal(red, 'rgb(255, 123, 114)');
+  await page.screenshot({ path: join(shots, 'ui-run-dark.png') });
+});
+
 await browser.close();
 server.close();
 if (failures) {

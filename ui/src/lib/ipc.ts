@@ -1,6 +1,6 @@
 // The only module that talks to Tauri. Everything else gets an `Api` (or the event
 // adapters below) so it can be tested without a webview.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
 import { open } from '@tauri-apps/plugin-dialog';
 import type { ErrorPayload } from './bindings/ErrorPayload';
@@ -8,6 +8,14 @@ import type { OpenedProject } from './bindings/OpenedProject';
 import type { PlanEdits } from './bindings/PlanEdits';
 import type { ProjectPreview } from './bindings/ProjectPreview';
 import type { WriteReport } from './bindings/WriteReport';
+import type { DownReport } from './bindings/DownReport';
+import type { EngineInfo } from './bindings/EngineInfo';
+import type { LogLine } from './bindings/LogLine';
+import type { PortCheck } from './bindings/PortCheck';
+import type { PortWriteReport } from './bindings/PortWriteReport';
+import type { SourcesChanged } from './bindings/SourcesChanged';
+import type { UpEvent } from './bindings/UpEvent';
+import type { UpReport } from './bindings/UpReport';
 
 /** The app's commands, typed by the Rust bindings in ./bindings. */
 export interface Api {
@@ -53,3 +61,55 @@ export async function subscribeToDrops(
     onHover(payload.type === 'enter' || payload.type === 'over');
   });
 }
+
+// ---- The Run journey (src-tauri/src/run.rs) --------------------------------------------
+
+/** A stream in progress (log follow, watch): `done` settles when it ends; `stop` ends it. */
+export interface LogFollow {
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface LogsApi {
+  followLogs(container: string, onLine: (line: LogLine) => void): LogFollow;
+}
+
+/** The Run panel's commands, typed by the Rust bindings. */
+export interface RunApi extends LogsApi {
+  engineStatus(): Promise<EngineInfo>;
+  checkPort(port: number): Promise<PortCheck>;
+  upProject(root: string, hostPort: number | null, onEvent: (e: UpEvent) => void): Promise<UpReport>;
+  cancelUp(root: string): Promise<boolean>;
+  downProject(root: string, removeImage: boolean): Promise<DownReport>;
+  openUrl(url: string): Promise<void>;
+  writePort(root: string, port: number): Promise<PortWriteReport>;
+  /** Changed files of the folder (after a run, to offer a rebuild) until stopped. */
+  watchProject(root: string, onChange: (c: SourcesChanged) => void): LogFollow;
+}
+
+/** Invoke a streaming command with a fresh channel; `stop` ends the stream on the Rust side. */
+function stream<T>(cmd: string, args: Record<string, unknown>, key: string, on: (m: T) => void): LogFollow {
+  const channel = new Channel<T>(on);
+  const done = call<void>(cmd, { ...args, [key]: channel });
+  return {
+    done,
+    stop: async () => {
+      await call<null>('stop_stream', { channel: channel.id });
+    },
+  };
+}
+
+export const tauriRunApi: RunApi = {
+  engineStatus: () => call('engine_status', {}),
+  checkPort: (port) => call('check_port', { port }),
+  upProject(root, hostPort, onEvent) {
+    const channel = new Channel<UpEvent>(onEvent);
+    return call('up_project', { root, hostPort, onEvent: channel });
+  },
+  cancelUp: (root) => call('cancel_up', { root }),
+  downProject: (root, removeImage) => call('down_project', { root, removeImage }),
+  openUrl: (url) => call('open_url', { url }),
+  writePort: (root, port) => call('write_port', { root, port }),
+  followLogs: (container, onLine) => stream('follow_logs', { container }, 'onLine', onLine),
+  watchProject: (root, onChange) => stream('watch_project', { root }, 'onChange', onChange),
+};

@@ -1,0 +1,260 @@
+//! The Run journey as plain functions over berth-core, with no Tauri around them (tested in
+//! `run_ops_tests.rs` against the real engine): engine status, port checks, up with
+//! progress, down, following logs, the local-URL check for "Open in browser" and writing
+//! the chosen host port back into compose.yaml.
+
+use berth_core::engine::build::BuildEvent;
+use berth_core::engine::logs::LogLine;
+use berth_core::engine::up::{project_names, UpReport, UpRequest};
+use berth_core::engine::{CancellationToken, Engine, EngineInfo};
+use berth_core::ports::PortCheck;
+use berth_core::{Error, Result};
+use futures_util::StreamExt;
+use serde::Serialize;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use ts_rs::TS;
+
+/// How many earlier lines a log view starts with before following new ones.
+pub const LOG_BACKLOG_LINES: usize = 200;
+
+/// What the Run panel is doing, between the build's own events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum UpStage {
+    /// Connected; sending the context and building.
+    Building,
+    /// The image is built: starting the container (port resolution) and waiting for healthy.
+    Starting,
+}
+
+/// One message on an `up`'s progress channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum UpEvent {
+    Stage { stage: UpStage },
+    Build { event: BuildEvent },
+}
+
+/// Files of the project that changed after a run (relative to its folder, `/`-separated).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SourcesChanged {
+    pub paths: Vec<String>,
+}
+
+/// What `down_project` removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct DownReport {
+    /// Names of the containers stopped and removed.
+    pub containers: Vec<String>,
+    /// The project's image, when it was removed too.
+    pub image: Option<String>,
+}
+
+/// What `write_port` did to the folder's compose file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct PortWriteReport {
+    /// The compose file.
+    pub path: String,
+    pub port: u16,
+    /// The copy of the old file; null when the file already published this port.
+    pub backup: Option<String>,
+}
+
+/// Connect afresh (so an engine started after the app is found), with what was tried in
+/// the error when none answers.
+pub async fn connect() -> Result<Engine> {
+    Engine::connect().await
+}
+
+/// The engine the Run panel would use: endpoint, why, versions.
+pub async fn engine_status() -> Result<EngineInfo> {
+    connect().await?.info().await
+}
+
+/// Is this host port free, and if not who holds it (a container is named when an engine
+/// answers; without one the process is still named).
+pub async fn check_port(port: u16) -> PortCheck {
+    let engine = connect().await.ok();
+    berth_core::ports::check(port, engine.as_ref()).await
+}
+
+/// Build, run and wait healthy. `on_event` gets the stages and every build event.
+/// `cancel` stops the build (the core removes what it made); after the build it stops the
+/// start or the health wait and removes the folder's container, so a cancelled run leaves
+/// nothing running. `replaces`: the image id of this folder's previous run; once the new
+/// container runs on a different image, the old one (now untagged) is removed.
+pub async fn up(
+    engine: &Engine,
+    root: &Path,
+    host_port: Option<u16>,
+    replaces: Option<&str>,
+    mut on_event: impl FnMut(UpEvent) + Send,
+    cancel: CancellationToken,
+) -> Result<UpReport> {
+    let mut req = UpRequest::new(root);
+    req.host_port = host_port;
+    on_event(UpEvent::Stage {
+        stage: UpStage::Building,
+    });
+    let built = AtomicBool::new(false);
+    let up = engine.up(
+        &req,
+        |event| {
+            let done = matches!(event, BuildEvent::Built { .. });
+            on_event(UpEvent::Build { event });
+            if done {
+                built.store(true, Ordering::SeqCst);
+                on_event(UpEvent::Stage {
+                    stage: UpStage::Starting,
+                });
+            }
+        },
+        cancel.clone(),
+    );
+    // Cancelled after the build: the core's build no longer watches the token.
+    let cancelled_after_build = async {
+        cancel.cancelled().await;
+        if !built.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
+    };
+    let mut report = tokio::select! {
+        biased;
+        report = up => report?,
+        () = cancelled_after_build => {
+            engine.down(root).await?;
+            return Err(Error::Cancelled);
+        }
+    };
+    if let Some(old) = replaces.filter(|old| *old != report.build.image_id) {
+        if let Err(e) = engine.remove_image(old).await {
+            report
+                .warnings
+                .push(format!("the previous image {old} was not removed: {e}"));
+        }
+    }
+    Ok(report)
+}
+
+/// Stop and remove the folder's containers and, with `remove_image`, the image `up` built.
+pub async fn down_project(engine: &Engine, root: &Path, remove_image: bool) -> Result<DownReport> {
+    let containers = engine.down(root).await?;
+    let image = if remove_image {
+        let (image, _) = project_names(root);
+        engine.remove_image(&image).await?;
+        Some(image)
+    } else {
+        None
+    };
+    Ok(DownReport { containers, image })
+}
+
+/// Send the last [`LOG_BACKLOG_LINES`] lines of `container`, then new ones as they come,
+/// until `cancel` fires, the container's log ends, or `on_line` returns false (the view is
+/// gone).
+pub async fn follow_logs(
+    engine: &Engine,
+    container: &str,
+    mut on_line: impl FnMut(LogLine) -> bool + Send,
+    cancel: CancellationToken,
+) -> Result<()> {
+    let mut stream = Box::pin(engine.logs(container, true, Some(LOG_BACKLOG_LINES)));
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            next = stream.next() => match next {
+                None => return Ok(()),
+                Some(line) => {
+                    if !on_line(line?) {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Watch the folder (files its .dockerignore excludes do not count) and send each debounced
+/// batch of changes, until `cancel` fires or `on_change` returns false (the view is gone).
+pub async fn watch_sources(
+    root: &Path,
+    mut on_change: impl FnMut(SourcesChanged) -> bool + Send,
+    cancel: CancellationToken,
+) -> Result<()> {
+    let root = std::fs::canonicalize(root).map_err(|_| Error::NotFound(root.to_path_buf()))?;
+    let mut changes = berth_core::engine::watch::watch(&root)?;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            batch = changes.next_batch() => {
+                let Some(batch) = batch else { return Ok(()) };
+                let paths = batch
+                    .iter()
+                    .map(|p| {
+                        p.strip_prefix(&root)
+                            .unwrap_or(p)
+                            .to_string_lossy()
+                            .replace('\\', "/")
+                    })
+                    .collect();
+                if !on_change(SourcesChanged { paths }) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// The URL "Open in browser" may open: http(s) on localhost or 127.0.0.1 only, so the
+/// webview cannot use the command to open arbitrary addresses or files (pure).
+pub fn local_url(url: &str) -> Result<String> {
+    let refuse = || {
+        Error::InvalidPlan(format!(
+            "{url}: only http(s)://localhost or http(s)://127.0.0.1 addresses are opened"
+        ))
+    };
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(refuse)?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    if !matches!(host, "localhost" | "127.0.0.1") {
+        return Err(refuse());
+    }
+    if let Some(p) = port {
+        if p.parse::<u16>().ok().filter(|p| *p != 0).is_none() {
+            return Err(refuse());
+        }
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(refuse());
+    }
+    Ok(url.to_string())
+}
+
+/// Record `port` as the host port in the folder's compose file (atomic, with a backup).
+pub fn write_port(root: &Path, port: u16) -> Result<PortWriteReport> {
+    let file = berth_core::engine::compose::compose_file(root)
+        .ok_or_else(|| Error::NotFound(root.join("compose.yaml")))?;
+    let written = berth_core::ports::compose::write_host_port(&file, port)?;
+    Ok(PortWriteReport {
+        path: file.display().to_string(),
+        port,
+        backup: written.map(|w| w.backup.display().to_string()),
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+#[path = "run_ops_tests.rs"]
+mod tests;

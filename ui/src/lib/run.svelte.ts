@@ -1,0 +1,367 @@
+// The Run journey's state: engine status -> Run (build progress step n of m, per-step output)
+// -> port conflict explained -> waiting healthy -> healthy with a URL, or unhealthy with the
+// last log lines, or failed / cancelled -> Stop & remove. Talks to the app only through `RunApi`.
+import type { BuildEvent } from './bindings/BuildEvent';
+import type { DownReport } from './bindings/DownReport';
+import type { EngineInfo } from './bindings/EngineInfo';
+import type { ErrorPayload } from './bindings/ErrorPayload';
+import type { PortConflict } from './bindings/PortConflict';
+import type { PortWriteReport } from './bindings/PortWriteReport';
+import type { UpEvent } from './bindings/UpEvent';
+import type { UpReport } from './bindings/UpReport';
+import type { SourcesChanged } from './bindings/SourcesChanged';
+import type { LogFollow, RunApi } from './ipc';
+import { toErrorPayload } from './ipc';
+
+export type RunPhase =
+  | 'idle'
+  | 'building'
+  | 'starting'
+  | 'cancelling'
+  | 'healthy'
+  | 'unhealthy'
+  | 'failed'
+  | 'cancelled'
+  | 'stopping'
+  | 'stopped';
+
+export interface BuildStep {
+  n: number;
+  total: number;
+  instruction: string;
+  cached: boolean;
+  output: string[];
+}
+
+/** Build progress as the panel shows it, folded from the build's events (pure). */
+export interface Progress {
+  /** Lines before the first step (context upload, which Dockerfile). */
+  preface: string[];
+  steps: BuildStep[];
+  total: number;
+  error: string | null;
+  built: boolean;
+}
+
+export function emptyProgress(): Progress {
+  return { preface: [], steps: [], total: 0, error: null, built: false };
+}
+
+/** Output lines kept per step (the rest is summarized). */
+export const MAX_STEP_LINES = 500;
+
+export function foldBuildEvent(p: Progress, e: BuildEvent): Progress {
+  const steps = p.steps;
+  const last = steps[steps.length - 1];
+  switch (e.type) {
+    case 'context':
+      return { ...p, preface: [...p.preface, `sending context: ${e.files} files, ${formatBytes(Number(e.bytes))}`] };
+    case 'step':
+      return {
+        ...p,
+        total: e.total,
+        steps: [...steps, { n: e.n, total: e.total, instruction: e.instruction, cached: false, output: [] }],
+      };
+    case 'cached':
+      if (!last) return p;
+      return { ...p, steps: [...steps.slice(0, -1), { ...last, cached: true }] };
+    case 'output': {
+      if (!last) return { ...p, preface: [...p.preface, e.line] };
+      const output = [...last.output, e.line].slice(-MAX_STEP_LINES);
+      return { ...p, steps: [...steps.slice(0, -1), { ...last, output }] };
+    }
+    case 'error':
+      return { ...p, error: e.message };
+    case 'built':
+      return { ...p, built: true };
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return '?';
+  if (n < 1000) return `${n} B`;
+  if (n < 1000 * 1000) return `${(n / 1000).toFixed(1)} kB`;
+  if (n < 1000 * 1000 * 1000) return `${(n / 1000 / 1000).toFixed(1)} MB`;
+  return `${(n / 1000 / 1000 / 1000).toFixed(2)} GB`;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+/** A port typed in the field: a number 1..65535, or null (empty/invalid). */
+export function parsePort(raw: string): number | null {
+  const t = raw.trim();
+  if (!/^\d{1,5}$/.test(t)) return null;
+  const n = Number(t);
+  return n >= 1 && n <= 65535 ? n : null;
+}
+
+export class RunState {
+  engine = $state<EngineInfo | null>(null);
+  engineError = $state<ErrorPayload | null>(null);
+  checkingEngine = $state(false);
+
+  phase = $state<RunPhase>('idle');
+  progress = $state<Progress>(emptyProgress());
+  report = $state<UpReport | null>(null);
+  error = $state<ErrorPayload | null>(null);
+  /** The port field (empty: let Berth choose, starting with the app's port). */
+  portInput = $state('');
+  /** Why the typed port cannot be used (checked before running). */
+  portProblem = $state<string | null>(null);
+
+  confirmingPortWrite = $state(false);
+  portWrite = $state<PortWriteReport | null>(null);
+  portWriteError = $state<ErrorPayload | null>(null);
+
+  down = $state<DownReport | null>(null);
+  downError = $state<ErrorPayload | null>(null);
+  openError = $state<ErrorPayload | null>(null);
+
+  /** The folder this state runs (set by `attach`). */
+  root = $state<string | null>(null);
+  /** Why the app is not on its preferred port: from the last run, or carried over by a
+   * rebuild that kept the port chosen then. */
+  conflict = $state<PortConflict | null>(null);
+  /** Files changed since the last run (the folder is watched after a run): offer a rebuild. */
+  changed = $state<string[]>([]);
+
+  #api: RunApi;
+  #runSeq = 0;
+  #watch: LogFollow | null = null;
+
+  constructor(api: RunApi) {
+    this.#api = api;
+  }
+
+  get api(): RunApi {
+    return this.#api;
+  }
+
+  get busy(): boolean {
+    return this.phase === 'building' || this.phase === 'starting' || this.phase === 'cancelling' || this.phase === 'stopping';
+  }
+
+  /** Step n of m, as a fraction 0..1 (the starting/health stage counts as the last part). */
+  get fraction(): number {
+    const { steps, total, built } = this.progress;
+    if (this.phase === 'healthy' || this.phase === 'unhealthy') return 1;
+    if (total === 0) return 0;
+    const done = built ? total : Math.max(0, steps.length - 1);
+    return Math.min(1, (done / total) * 0.9 + (built ? 0.05 : 0));
+  }
+
+  /** The container of the last up, while it may still exist. */
+  get container(): string | null {
+    if (this.phase === 'stopped' || this.phase === 'stopping') return null;
+    return this.report?.container ?? null;
+  }
+
+  /** A project (re)opened: forget the previous folder's run, keep the engine status. */
+  attach(root: string): void {
+    if (this.root === root) return;
+    this.root = root;
+    this.#runSeq++;
+    this.#stopWatching();
+    this.phase = 'idle';
+    this.progress = emptyProgress();
+    this.report = null;
+    this.conflict = null;
+    this.error = null;
+    this.portInput = '';
+    this.portProblem = null;
+    this.confirmingPortWrite = false;
+    this.portWrite = null;
+    this.portWriteError = null;
+    this.down = null;
+    this.downError = null;
+    this.openError = null;
+  }
+
+  /** Connect afresh (a just-started engine is found); the error names what was tried. */
+  async checkEngine(): Promise<void> {
+    this.checkingEngine = true;
+    try {
+      this.engine = await this.#api.engineStatus();
+      this.engineError = null;
+    } catch (e) {
+      this.engine = null;
+      this.engineError = toErrorPayload(e);
+    } finally {
+      this.checkingEngine = false;
+    }
+  }
+
+  /** Run (build, start, wait healthy), on the typed port when there is one (checked first). */
+  async run(): Promise<void> {
+    if (!this.root || this.busy) return;
+    let hostPort: number | null = null;
+    this.portProblem = null;
+    if (this.portInput.trim() !== '') {
+      hostPort = parsePort(this.portInput);
+      if (hostPort === null) {
+        this.portProblem = 'A port is a number from 1 to 65535.';
+        return;
+      }
+      try {
+        const check = await this.#api.checkPort(hostPort);
+        if (!check.free) {
+          this.portProblem = [`Port ${hostPort} is taken.`, check.explanation, check.suggestion].filter(Boolean).join(' ');
+          return;
+        }
+      } catch (e) {
+        this.portProblem = toErrorPayload(e).message;
+        return;
+      }
+    }
+    await this.#up(hostPort);
+  }
+
+  /** Sources changed: build and restart on the same host port (the old container gives it up). */
+  async rebuild(): Promise<void> {
+    if (!this.root || this.busy) return;
+    await this.#up(this.report?.host_port ?? null, this.conflict);
+  }
+
+  async #up(hostPort: number | null, carried: PortConflict | null = null): Promise<void> {
+    const root = this.root;
+    if (!root) return;
+    this.#stopWatching();
+    this.changed = [];
+    const seq = ++this.#runSeq;
+    this.phase = 'building';
+    this.progress = emptyProgress();
+    this.report = null;
+    this.error = null;
+    this.down = null;
+    this.downError = null;
+    this.portWrite = null;
+    this.portWriteError = null;
+    this.openError = null;
+    try {
+      const report = await this.#api.upProject(root, hostPort, (e) => {
+        if (seq === this.#runSeq) this.onEvent(e);
+      });
+      if (seq !== this.#runSeq) return;
+      this.report = report;
+      this.conflict =
+        report.port_conflict ?? (carried !== null && carried.chosen === report.host_port ? carried : null);
+      this.phase = report.healthy ? 'healthy' : 'unhealthy';
+      this.engineError = null;
+      this.#startWatching(root, seq);
+      // BUILD-NOTIFICATION: the lead wires the desktop notification here ("build finished" /
+      // "not healthy") from the stats branch's notification helper.
+    } catch (e) {
+      if (seq !== this.#runSeq) return;
+      const err = toErrorPayload(e);
+      if (err.kind === 'cancelled') {
+        this.phase = 'cancelled';
+      } else {
+        this.error = err;
+        this.phase = 'failed';
+        if (err.kind === 'engine_unavailable') this.engineError = err;
+        // BUILD-NOTIFICATION: "build failed" goes here.
+      }
+    }
+  }
+
+  onEvent(e: UpEvent): void {
+    if (e.type === 'stage') {
+      if (this.phase !== 'cancelling') this.phase = e.stage === 'building' ? 'building' : 'starting';
+    } else {
+      this.progress = foldBuildEvent(this.progress, e.event);
+    }
+  }
+
+  async cancel(): Promise<void> {
+    if (!this.root || (this.phase !== 'building' && this.phase !== 'starting')) return;
+    this.phase = 'cancelling';
+    try {
+      await this.#api.cancelUp(this.root);
+    } catch (e) {
+      this.error = toErrorPayload(e);
+    }
+  }
+
+  /** Stop & remove: the folder's containers and (by default) its image. */
+  async stop(removeImage = true): Promise<void> {
+    if (!this.root || this.busy) return;
+    const before = this.phase;
+    this.phase = 'stopping';
+    this.#stopWatching();
+    this.changed = [];
+    this.downError = null;
+    try {
+      this.down = await this.#api.downProject(this.root, removeImage);
+      this.phase = 'stopped';
+    } catch (e) {
+      this.downError = toErrorPayload(e);
+      this.phase = before;
+    }
+  }
+
+  #startWatching(root: string, seq: number): void {
+    const onChange = (c: SourcesChanged) => {
+      if (seq !== this.#runSeq) return;
+      this.changed = [...new Set([...this.changed, ...c.paths])];
+    };
+    const w = this.#api.watchProject(root, onChange);
+    this.#watch = w;
+    // Watching is an offer, not a must: a folder that cannot be watched just gets no offer.
+    w.done.catch(() => {});
+  }
+
+  #stopWatching(): void {
+    const w = this.#watch;
+    this.#watch = null;
+    if (w) void w.stop().catch(() => {});
+  }
+
+  async openInBrowser(): Promise<void> {
+    const url = this.report?.url;
+    if (!url) return;
+    this.openError = null;
+    try {
+      await this.#api.openUrl(url);
+    } catch (e) {
+      this.openError = toErrorPayload(e);
+    }
+  }
+
+  /** Use another port: fill the field and run again. */
+  async runOn(port: number): Promise<void> {
+    this.portInput = String(port);
+    await this.run();
+  }
+
+  /** The port to offer writing into compose.yaml: the one the app now runs on, when it differs. */
+  get portToWrite(): number | null {
+    const r = this.report;
+    if (!r || r.host_port === null || !this.conflict) return null;
+    return r.host_port;
+  }
+
+  requestPortWrite(): void {
+    if (this.portToWrite !== null) this.confirmingPortWrite = true;
+  }
+
+  cancelPortWrite(): void {
+    this.confirmingPortWrite = false;
+  }
+
+  async confirmPortWrite(): Promise<void> {
+    this.confirmingPortWrite = false;
+    const port = this.portToWrite;
+    if (!this.root || port === null) return;
+    this.portWriteError = null;
+    try {
+      this.portWrite = await this.#api.writePort(this.root, port);
+    } catch (e) {
+      this.portWriteError = toErrorPayload(e);
+    }
+  }
+}
