@@ -139,6 +139,8 @@ async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
             .any(|l| l.contains(&format!("running {}", file.display()))),
         "{lines:#?}"
     );
+    // docker-compose's own progress (stderr) came through the callback.
+    assert!(lines.iter().any(|l| l.contains("Creating")), "{lines:#?}");
     let (_, base) = berth_core::engine::up::project_names(p.path());
     assert_eq!(r.image, format!("{base}-app:dev"));
     assert!(get(port, "/").contains("from-cache"));
@@ -188,4 +190,54 @@ async fn a_failing_service_build_is_named_and_nothing_runs() {
         "{err}"
     );
     assert_eq!(compose_containers(&name), "");
+}
+
+#[tokio::test]
+async fn cancelling_kills_the_compose_tool() {
+    let e = engine().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A stand-in compose tool that says hello, records its pid and waits forever.
+    let pid_file = dir.path().join("pid");
+    let fake = dir.path().join("fake-compose");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\necho $$ > {}\necho waiting >&2\nexec sleep 600\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let file = dir.path().join("compose.yaml");
+    std::fs::write(&file, "services:\n  app:\n    image: none-needed\n").unwrap();
+    let tool = ComposeTool::Standalone {
+        path: fake.display().to_string(),
+    };
+    let req = ComposeToolRequest::new(dir.path(), &file, tool);
+    let cancel = CancellationToken::new();
+    let c2 = cancel.clone();
+    let err = e
+        .compose_up_tool(
+            &req,
+            move |ev| {
+                if ev
+                    == (BuildEvent::Output {
+                        line: "waiting".into(),
+                    })
+                {
+                    c2.cancel();
+                }
+            },
+            cancel,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err:?}");
+    // The tool was killed and reaped: its pid is gone.
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    assert!(
+        !Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        "the compose tool (pid {pid}) is still running"
+    );
 }
