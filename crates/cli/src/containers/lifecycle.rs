@@ -12,7 +12,7 @@ pub async fn down(path: PathBuf) -> Result<()> {
         berth_core::engine::compose::compose_file(&root),
         berth_core::engine::compose::find_tool(),
     ) {
-        super::compose::down(&tool, &root, &file)?;
+        super::compose::down(&e, &tool, &root, &file).await?;
     }
     let removed = e.down(&root).await?;
     if removed.is_empty() {

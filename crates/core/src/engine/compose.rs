@@ -1,7 +1,7 @@
 //! Compose projects: find a compose file, find a compose tool (`docker compose` plugin or
 //! the standalone `docker-compose`), and the command that brings a project up. Spawning
-//! is left to the caller (the CLI spawns it; the app goes through its shell plugin), so
-//! this module stays pure apart from [`find_tool`]'s probes.
+//! is in [`super::compose_tool`] (shared by the CLI and the app), so this module stays pure
+//! apart from [`find_tool`]'s probes.
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -131,6 +131,16 @@ pub fn up_args_labelled(file: &Path, labels_override: &Path, project_name: &str)
     a
 }
 
+/// [`up_args_labelled`] for images Berth built itself: `up -d --no-build` (the override
+/// points every `build:` service at Berth's image; see [`super::compose_tool`]).
+pub fn up_args_prebuilt(file: &Path, tool_override: &Path, project_name: &str) -> Vec<String> {
+    let mut a = up_args_labelled(file, tool_override, project_name);
+    if let Some(last) = a.last_mut() {
+        *last = "--no-build".into();
+    }
+    a
+}
+
 /// Arguments that stop and remove a project.
 pub fn down_args(file: &Path, project_name: &str) -> Vec<String> {
     vec![
@@ -180,6 +190,11 @@ mod tests {
         assert_eq!(
             a.join(" "),
             "-f /p/compose.yaml -f /t/o.json -p web up -d --build"
+        );
+        let a = up_args_prebuilt(Path::new("/p/compose.yaml"), Path::new("/t/o.json"), "web");
+        assert_eq!(
+            a.join(" "),
+            "-f /p/compose.yaml -f /t/o.json -p web up -d --no-build"
         );
         assert_eq!(
             down_args(Path::new("/p/compose.yaml"), "web")

@@ -435,11 +435,28 @@ pub fn read(file: &Path) -> Result<ComposeFile> {
 /// `dev.berth.project=<absolute folder>`, so `berth ps` lists them and `berth down` finds
 /// them (pure). JSON is YAML, which keeps the quoting exact.
 pub fn labels_override(project: &Path, file: &ComposeFile) -> String {
+    tool_override(project, file, &BTreeMap::new())
+}
+
+/// [`labels_override`] that also sets `image: <tag>` for the services in `images` (service
+/// name -> tag): the images Berth built itself before running the compose tool, so the
+/// tool runs them with `--no-build` instead of building them (pure).
+pub fn tool_override(
+    project: &Path,
+    file: &ComposeFile,
+    images: &BTreeMap<String, String>,
+) -> String {
     let labels = super::lifecycle::berth_labels(project);
     let services: serde_json::Map<String, serde_json::Value> = file
         .services
         .iter()
-        .map(|s| (s.name.clone(), serde_json::json!({ "labels": labels })))
+        .map(|s| {
+            let mut body = serde_json::json!({ "labels": labels });
+            if let Some(tag) = images.get(&s.name) {
+                body["image"] = serde_json::Value::String(tag.clone());
+            }
+            (s.name.clone(), body)
+        })
         .collect();
     let mut doc = serde_json::Map::new();
     if let Some(v) = &file.version {
@@ -458,9 +475,17 @@ pub fn override_path(project: &Path) -> PathBuf {
 
 /// Write the labels override for a project's compose file; returns its path.
 pub fn write_labels_override(project: &Path, compose_file: &Path) -> Result<PathBuf> {
-    let parsed = read(compose_file)?;
+    write_tool_override(project, &read(compose_file)?, &BTreeMap::new())
+}
+
+/// Write [`tool_override`] for a parsed compose file to [`override_path`]; returns its path.
+pub fn write_tool_override(
+    project: &Path,
+    parsed: &ComposeFile,
+    images: &BTreeMap<String, String>,
+) -> Result<PathBuf> {
     let path = override_path(project);
-    std::fs::write(&path, labels_override(project, &parsed)).map_err(|e| Error::Io {
+    std::fs::write(&path, tool_override(project, parsed, images)).map_err(|e| Error::Io {
         path: path.clone(),
         source: e,
     })?;

@@ -151,3 +151,26 @@ fn the_labels_override_labels_every_service() {
     let y: Value = serde_yaml_ng::from_str(&o).unwrap();
     assert!(y.get("services").is_some());
 }
+
+#[test]
+fn the_tool_override_points_built_services_at_berths_images() {
+    let f = parse(
+        Path::new("compose.yaml"),
+        "services:\n  app: {build: .}\n  db: {image: b}\n",
+    )
+    .unwrap();
+    let images = BTreeMap::from([("app".to_string(), "berth-shop-abc123-app:dev".to_string())]);
+    let o = tool_override(Path::new("/home/me/shop"), &f, &images);
+    let v: serde_json::Value = serde_json::from_str(&o).unwrap();
+    assert_eq!(v["services"]["app"]["image"], "berth-shop-abc123-app:dev");
+    assert_eq!(v["services"]["app"]["labels"]["dev.berth.managed"], "true");
+    // A service Berth did not build keeps its own image (no `image:` in the override).
+    assert!(v["services"]["db"].get("image").is_none());
+    assert_eq!(
+        v["services"]["db"]["labels"]["dev.berth.project"],
+        "/home/me/shop"
+    );
+    assert!(v.get("version").is_none());
+    let y: Value = serde_yaml_ng::from_str(&o).unwrap();
+    assert!(y.get("services").is_some());
+}

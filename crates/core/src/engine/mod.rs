@@ -4,6 +4,8 @@
 //! - [`discovery`]: where the engine is (pure, unit-tested), then [`Engine::connect`].
 //! - [`context`] / [`build`] / [`buildkit`]: in-memory build context and builds (BuildKit,
 //!   else the classic builder) with progress events.
+//! - [`compose_tool`]: compose projects through `docker compose` / `docker-compose` (Berth
+//!   pre-builds the services); [`compose_api`]: the same without a compose tool.
 //! - [`run`], [`lifecycle`], [`health`], [`logs`]: containers Berth creates, labelled
 //!   [`LABEL_PROJECT`] / [`LABEL_MANAGED`].
 
@@ -13,6 +15,7 @@ pub mod classic;
 pub mod compose;
 pub mod compose_api;
 pub mod compose_file;
+pub mod compose_tool;
 pub mod context;
 pub mod discovery;
 pub mod events;

@@ -1,0 +1,243 @@
+//! Compose projects through the compose tool (/usr/bin/docker-compose, 1.29, whose own
+//! builds use the classic builder): Berth builds the `build:` services first with BuildKit,
+//! so a Dockerfile with `RUN --mount=type=cache` works; the services are labelled as
+//! Berth's; `down` removes them; a failing build names its service.
+#![cfg(unix)] // the engine tests run against a Linux engine over its unix socket
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod engine_support;
+
+use berth_core::engine::build::BuildEvent;
+use berth_core::engine::compose::ComposeTool;
+use berth_core::engine::compose_tool::{project_name, ComposeToolRequest};
+use berth_core::engine::CancellationToken;
+use berth_core::Error;
+use engine_support::{engine, TestProject, DOCKER};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
+
+const COMPOSE: &str = "/usr/bin/docker-compose";
+
+/// busybox httpd serving a page written through a BuildKit cache mount.
+const CACHE_MOUNT_APP: &str = "FROM scratch\nCOPY busybox /bin/busybox\n\
+RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+RUN --mount=type=cache,target=/cache echo from-cache > /cache/page && mkdir -p /www && cp /cache/page /www/index.html\n\
+USER 65534\nEXPOSE 8080\n\
+CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n";
+
+fn tool() -> ComposeTool {
+    assert!(
+        Path::new(COMPOSE).is_file(),
+        "this test needs docker-compose: apt-get install -y docker-compose"
+    );
+    ComposeTool::Standalone {
+        path: COMPOSE.into(),
+    }
+}
+
+fn get(port: u16, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// Removes what the compose tool created for a project (containers by its compose label,
+/// its default network) when dropped; the TestProject drop then removes Berth's images.
+struct ComposeCleanup(String);
+impl Drop for ComposeCleanup {
+    fn drop(&mut self) {
+        let o = Command::new(DOCKER)
+            .args([
+                "ps",
+                "-aq",
+                "--filter",
+                &format!("label=com.docker.compose.project={}", self.0),
+            ])
+            .output();
+        if let Ok(o) = o {
+            let ids: Vec<String> = String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            if !ids.is_empty() {
+                let _ = Command::new(DOCKER).args(["rm", "-f"]).args(&ids).output();
+            }
+        }
+        let _ = Command::new(DOCKER)
+            .args(["network", "rm", &format!("{}_default", self.0)])
+            .output();
+    }
+}
+
+fn compose_containers(name: &str) -> String {
+    let o = Command::new(DOCKER)
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=com.docker.compose.project={name}"),
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+#[tokio::test]
+async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
+    let e = engine().await;
+    let tool = tool();
+    let p = TestProject::new(CACHE_MOUNT_APP);
+    let name = project_name(p.path());
+    let _cleanup = ComposeCleanup(name.clone());
+    let port = portpicker::pick_unused_port().unwrap();
+    let file = p.path().join("compose.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "services:\n  app:\n    build: .\n    ports:\n      - \"${{HOST_PORT:-{port}}}:8080\"\n"
+        ),
+    )
+    .unwrap();
+    let req = ComposeToolRequest::new(p.path(), &file, tool);
+    let mut events = Vec::new();
+    let r = e
+        .compose_up_tool(&req, |ev| events.push(ev), CancellationToken::new())
+        .await
+        .unwrap();
+    let lines: Vec<String> = events
+        .iter()
+        .filter_map(|ev| match ev {
+            BuildEvent::Output { line } => Some(line.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(r.healthy, "{r:?}\n{lines:#?}");
+    assert_eq!(r.runner, "compose");
+    assert_eq!(r.tool, "docker-compose");
+    assert_eq!(r.host_port, port);
+    assert_eq!(r.port_conflict, None);
+    // Berth built the service (BuildKit, progress through the callback) and the tool ran
+    // Berth's image without building (its own output came through the callback too).
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("building service app as ")),
+        "{lines:#?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|ev| matches!(ev, BuildEvent::Built { .. })),
+        "{events:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("running {}", file.display()))),
+        "{lines:#?}"
+    );
+    // docker-compose's own progress (stderr) came through the callback.
+    assert!(lines.iter().any(|l| l.contains("Creating")), "{lines:#?}");
+    let (_, base) = berth_core::engine::up::project_names(p.path());
+    assert_eq!(r.image, format!("{base}-app:dev"));
+    assert!(get(port, "/").contains("from-cache"));
+    // The tool's containers are Berth's: labelled with the folder.
+    let mine: Vec<_> = e
+        .ps()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.project.as_deref() == Some(p.path().to_str().unwrap()))
+        .collect();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert!(mine[0].managed);
+    assert_eq!(mine[0].name, r.container);
+    // The override file is not left behind.
+    assert!(!berth_core::engine::compose_file::override_path(p.path()).exists());
+
+    e.compose_down_tool(&req, |_| {}, CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(compose_containers(&name), "");
+}
+
+#[tokio::test]
+async fn a_failing_service_build_is_named_and_nothing_runs() {
+    let e = engine().await;
+    let tool = tool();
+    let p = TestProject::new(
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"false\"]\n",
+    );
+    let name = project_name(p.path());
+    let _cleanup = ComposeCleanup(name.clone());
+    let file = p.path().join("compose.yaml");
+    std::fs::write(
+        &file,
+        "services:\n  web:\n    build: .\n    ports:\n      - \"${HOST_PORT:-8080}:8080\"\n",
+    )
+    .unwrap();
+    let req = ComposeToolRequest::new(p.path(), &file, tool);
+    let err = e
+        .compose_up_tool(&req, |_| {}, CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Engine(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("service web: build failed"),
+        "{err}"
+    );
+    assert_eq!(compose_containers(&name), "");
+}
+
+#[tokio::test]
+async fn cancelling_kills_the_compose_tool() {
+    let e = engine().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A stand-in compose tool that says hello, records its pid and waits forever.
+    let pid_file = dir.path().join("pid");
+    let fake = dir.path().join("fake-compose");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\necho $$ > {}\necho waiting >&2\nexec sleep 600\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let file = dir.path().join("compose.yaml");
+    std::fs::write(&file, "services:\n  app:\n    image: none-needed\n").unwrap();
+    let tool = ComposeTool::Standalone {
+        path: fake.display().to_string(),
+    };
+    let req = ComposeToolRequest::new(dir.path(), &file, tool);
+    let cancel = CancellationToken::new();
+    let c2 = cancel.clone();
+    let err = e
+        .compose_up_tool(
+            &req,
+            move |ev| {
+                if ev
+                    == (BuildEvent::Output {
+                        line: "waiting".into(),
+                    })
+                {
+                    c2.cancel();
+                }
+            },
+            cancel,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err:?}");
+    // The tool was killed and reaped: its pid is gone.
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    assert!(
+        !Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        "the compose tool (pid {pid}) is still running"
+    );
+}
