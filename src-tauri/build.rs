@@ -2,7 +2,17 @@
 //! each app command, so a command is callable only when capabilities/default.json grants it.
 
 /// Every `#[tauri::command]` registered in `main.rs` (keep in sync with `commands::handler`).
-const COMMANDS: &[&str] = &["open_project", "preview_files", "write_files"];
+const COMMANDS: &[&str] = &[
+    "open_project",
+    "preview_files",
+    "write_files",
+    "list_containers",
+    "stats_subscribe",
+    "stats_unsubscribe",
+    "container_history",
+    "host_capacity",
+    "container_lifecycle",
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=permissions");

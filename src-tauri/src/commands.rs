@@ -56,7 +56,17 @@ impl AppState {
 }
 
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![open_project, preview_files, write_files]
+    tauri::generate_handler![
+        open_project,
+        preview_files,
+        write_files,
+        crate::stats_commands::list_containers,
+        crate::stats_commands::stats_subscribe,
+        crate::stats_commands::stats_unsubscribe,
+        crate::stats_commands::container_history,
+        crate::stats_commands::host_capacity,
+        crate::stats_commands::container_lifecycle,
+    ]
 }
 
 /// Run a blocking core call off the async runtime and map its error for IPC.

@@ -16,7 +16,12 @@ fn the_main_window_gets_exactly_the_described_permission_sets() {
     assert_eq!(cap["windows"], serde_json::json!(["main"]));
     assert_eq!(
         cap["permissions"],
-        serde_json::json!(["project-commands", "folder-drop", "folder-picker"])
+        serde_json::json!([
+            "project-commands",
+            "containers-commands",
+            "folder-drop",
+            "folder-picker"
+        ])
     );
     assert!(!cap["description"].as_str().unwrap_or_default().is_empty());
 }
@@ -36,6 +41,12 @@ fn the_sets_grant_only_the_commands_events_and_picker_the_ui_uses() {
         "allow-open-project",
         "allow-preview-files",
         "allow-write-files",
+        "allow-list-containers",
+        "allow-stats-subscribe",
+        "allow-stats-unsubscribe",
+        "allow-container-history",
+        "allow-host-capacity",
+        "allow-container-lifecycle",
         "core:event:allow-listen",
         "core:event:allow-unlisten",
         "dialog:allow-open",
