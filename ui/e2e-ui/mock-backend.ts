@@ -8,6 +8,7 @@ import type { PlanEdits } from '../src/lib/bindings/PlanEdits';
 import type { ProjectPreview } from '../src/lib/bindings/ProjectPreview';
 import type { FilePreview } from '../src/lib/bindings/FilePreview';
 import type { WriteReport } from '../src/lib/bindings/WriteReport';
+import { statsCommand, tick, unsubscribed } from './mock-stats';
 
 const ROOT = '/projects/flask-redis';
 const EXISTING_DOCKERFILE = 'FROM python:3.9\nCOPY . .\nCMD ["python", "app.py"]\n';
@@ -90,6 +91,8 @@ mockIPC(
   (cmd, args) => {
     calls.push({ cmd, args });
     const a = (args ?? {}) as Record<string, unknown>;
+    const stats = statsCommand(cmd, a);
+    if (stats.handled) return stats.value;
     switch (cmd) {
       case 'open_project':
         if (a.path === ROOT || a.path === `${ROOT}/`) return opened();
@@ -127,4 +130,6 @@ mockIPC(
 (window as unknown as { __berth: unknown }).__berth = {
   calls,
   emit: (event: string, payload: unknown) => emit(event, payload),
+  tick,
+  unsubscribed,
 };

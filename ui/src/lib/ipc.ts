@@ -1,6 +1,6 @@
 // The only module that talks to Tauri. Everything else gets an `Api` (or the event
 // adapters below) so it can be tested without a webview.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
 import { open } from '@tauri-apps/plugin-dialog';
 import type { ErrorPayload } from './bindings/ErrorPayload';
@@ -8,6 +8,11 @@ import type { OpenedProject } from './bindings/OpenedProject';
 import type { PlanEdits } from './bindings/PlanEdits';
 import type { ProjectPreview } from './bindings/ProjectPreview';
 import type { WriteReport } from './bindings/WriteReport';
+import type { ContainerRow } from './bindings/ContainerRow';
+import type { HostCapacity } from './bindings/HostCapacity';
+import type { LifecycleAction } from './bindings/LifecycleAction';
+import type { StatsBatch } from './bindings/StatsBatch';
+import type { StatsPoint } from './bindings/StatsPoint';
 
 /** The app's commands, typed by the Rust bindings in ./bindings. */
 export interface Api {
@@ -53,3 +58,29 @@ export async function subscribeToDrops(
     onHover(payload.type === 'enter' || payload.type === 'over');
   });
 }
+
+/** The containers view's commands (live stats, history, host capacity, lifecycle). */
+export interface StatsApi {
+  listContainers(): Promise<ContainerRow[]>;
+  /** Stream batches (about one a second) to `onBatch`; resolves to the unsubscribe function. */
+  subscribeStats(onBatch: (batch: StatsBatch) => void): Promise<() => void>;
+  containerHistory(id: string): Promise<StatsPoint[]>;
+  hostCapacity(): Promise<HostCapacity>;
+  containerLifecycle(name: string, action: LifecycleAction): Promise<void>;
+}
+
+export const tauriStatsApi: StatsApi = {
+  listContainers: () => call('list_containers', {}),
+  async subscribeStats(onBatch) {
+    const channel = new Channel<StatsBatch>(onBatch);
+    const id = await call<number>('stats_subscribe', { onBatch: channel });
+    return () => {
+      channel.onmessage = () => {};
+      void call('stats_unsubscribe', { id }).catch(() => {});
+    };
+  },
+  containerHistory: (id) => call('container_history', { id }),
+  hostCapacity: () => call('host_capacity', {}),
+  containerLifecycle: (name, action) => call('container_lifecycle', { name, action }),
+};
+
