@@ -25,6 +25,9 @@ fn main() {
             tray::install(app.handle())?;
             tray::spawn_updater(app.handle().clone(), stats.clone());
             notify::spawn(app.handle().clone(), stats);
+            if let Ok(view) = std::env::var("BERTH_VIEW") {
+                open_on_view(app.handle(), &view);
+            }
             Ok(())
         })
         .invoke_handler(commands::handler())
@@ -32,6 +35,21 @@ fn main() {
     if let Err(e) = app {
         eprintln!("berth: cannot start the app: {e}");
         std::process::exit(1);
+    }
+}
+
+/// `BERTH_VIEW=containers`: open the window on that view (the UI reads the URL fragment).
+fn open_on_view(app: &tauri::AppHandle, view: &str) {
+    use tauri::Manager;
+    if view.is_empty() || !view.bytes().all(|b| b.is_ascii_lowercase()) {
+        return;
+    }
+    if let Some(window) = app.get_webview_window("main") {
+        if let Ok(mut url) = window.url() {
+            url.set_fragment(Some(view));
+            // A window that cannot navigate simply stays on the default view.
+            let _ = window.navigate(url);
+        }
     }
 }
 

@@ -261,8 +261,11 @@ await test('a container detail charts its backlog, then live samples from the ch
   await page.waitForFunction(() => document.querySelector('[data-testid=chart-cpu]')?.getAttribute('data-points') === '123');
   // Hovering shows the value under the cursor.
   const box = await cpuChart.locator('.u-over').boundingBox();
-  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
-  await page.waitForFunction((v) => document.querySelectorAll('[data-testid=chart-cpu] .u-legend .u-value')[1]?.textContent !== v, latest);
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2);
+  await page.waitForFunction((v) => {
+    const t = document.querySelectorAll('[data-testid=chart-cpu] .u-legend .u-value')[1]?.textContent;
+    return t !== v && /^\d+\.\d%$/.test(t ?? '');
+  }, latest);
   assert.match(await page.getByTestId('chart-mem').textContent(), /Limit/);
   await page.screenshot({ path: join(shots, 'ui-detail-light.png') });
   await page.keyboard.press('Escape');

@@ -60,3 +60,13 @@ describe('NumberRing', () => {
     expect(r.last()).toBe(5);
   });
 });
+
+describe('locale guard', () => {
+  it('rejects the POSIX "C" tag WebKitGTK reports without a locale', async () => {
+    const { usableLanguage } = await import('./locale-guard');
+    expect(usableLanguage('C')).toBe(false);
+    expect(usableLanguage(undefined)).toBe(false);
+    expect(usableLanguage('en-US')).toBe(true);
+    expect(usableLanguage('de')).toBe(true);
+  });
+});
