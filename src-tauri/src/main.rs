@@ -21,6 +21,15 @@ fn main() {
         .manage(commands::AppState::load())
         .manage(stats.clone())
         .manage(stats_commands::Subscriptions::default())
+        .on_page_load(|webview, payload| {
+            // A reload leaves no view behind to read the old channels.
+            if payload.event() == tauri::webview::PageLoadEvent::Started {
+                use tauri::Manager;
+                webview
+                    .state::<stats_commands::Subscriptions>()
+                    .cancel_webview(webview.label());
+            }
+        })
         .setup(move |app| {
             tray::install(app.handle())?;
             tray::spawn_updater(app.handle().clone(), stats.clone());

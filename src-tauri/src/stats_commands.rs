@@ -1,7 +1,7 @@
 //! Thin `#[tauri::command]`s of the containers view: take the managed [`StatsState`], call
 //! `stats`/`host`, map the error to `{ kind, message }`. Live stats go through a
-//! `tauri::ipc::Channel` per view, cancelled by `stats_unsubscribe` (the view closing) or
-//! when the channel stops accepting messages.
+//! `tauri::ipc::Channel` per view, cancelled by `stats_unsubscribe` (the view closing), when
+//! the channel stops accepting messages, or when the webview that asked (re)loads a page.
 
 use crate::host::{self, HostCapacity};
 use crate::stats::{self, ContainerRow, LifecycleAction, StatsBatch, StatsState};
@@ -16,20 +16,32 @@ use tauri::State;
 
 type CmdResult<T> = Result<T, ErrorPayload>;
 
-/// The live views' forwarding tasks, by subscription id.
+/// The live views' forwarding tasks, by subscription id, with the webview that asked.
 #[derive(Default)]
 pub struct Subscriptions {
     next: AtomicU32,
-    tasks: Mutex<HashMap<u32, JoinHandle<()>>>,
+    tasks: Mutex<HashMap<u32, (String, JoinHandle<()>)>>,
 }
 
 impl Subscriptions {
-    fn insert(&self, task: JoinHandle<()>) -> u32 {
+    fn insert(&self, webview: &str, task: JoinHandle<()>) -> u32 {
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
-        tasks.retain(|_, t| !t.inner().is_finished());
-        tasks.insert(id, task);
+        tasks.retain(|_, (_, t)| !t.inner().is_finished());
+        tasks.insert(id, (webview.to_owned(), task));
         id
+    }
+
+    /// A webview (re)loads a page: its views are gone, and so are their streams.
+    pub fn cancel_webview(&self, webview: &str) {
+        let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+        tasks.retain(|_, (label, t)| {
+            let keep = label != webview;
+            if !keep {
+                t.abort();
+            }
+            keep
+        });
     }
 
     fn cancel(&self, id: u32) {
@@ -38,7 +50,7 @@ impl Subscriptions {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&id);
-        if let Some(task) = task {
+        if let Some((_, task)) = task {
             task.abort();
         }
     }
@@ -57,6 +69,7 @@ pub async fn list_containers(state: State<'_, Arc<StatsState>>) -> CmdResult<Vec
 /// Start streaming batches to `on_batch`; returns the id to unsubscribe with.
 #[tauri::command]
 pub fn stats_subscribe(
+    webview: tauri::Webview,
     state: State<'_, Arc<StatsState>>,
     subs: State<'_, Subscriptions>,
     on_batch: Channel<StatsBatch>,
@@ -65,7 +78,7 @@ pub fn stats_subscribe(
     let task = tauri::async_runtime::spawn(stats::forward(state, move |batch| {
         on_batch.send(batch).is_ok()
     }));
-    subs.insert(task)
+    subs.insert(webview.label(), task)
 }
 
 #[tauri::command]
