@@ -57,6 +57,18 @@ impl StatsState {
         })
     }
 
+    /// State still waiting for an engine, and the sender that hands it one (tests: the
+    /// background retry loop does this in the app).
+    #[cfg(test)]
+    pub fn waiting() -> (Arc<StatsState>, watch::Sender<Option<Arc<Live>>>) {
+        let (tx, rx) = watch::channel(None);
+        let state = Arc::new(StatsState {
+            live: rx,
+            user_stops: Mutex::new(HashMap::new()),
+        });
+        (state, tx)
+    }
+
     /// The hub, if an engine has answered since startup.
     pub fn live(&self) -> Option<Arc<Live>> {
         self.live.borrow().clone()

@@ -222,6 +222,30 @@ async fn live_views_get_batches_and_lifecycle_actions_work() {
     forwarder.abort();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_engine_views_are_told_so_and_pick_it_up_when_it_appears() {
+    let (state, appears) = StatsState::waiting();
+    let err = state.require().err().expect("no engine yet");
+    assert_eq!(err.kind(), berth_core::ErrorKind::EngineUnavailable);
+    assert!(stats::lifecycle(&state, "x", LifecycleAction::Start)
+        .await
+        .is_err());
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<StatsBatch>();
+    let forwarder = tokio::spawn(stats::forward(state.clone(), move |b| tx.send(b).is_ok()));
+    let deadline = Instant::now() + WAIT;
+    let first = next(&mut rx, deadline).await;
+    assert!(!first.connected, "the view hears there is no engine");
+
+    let engine = Engine::connect().await.unwrap();
+    let hub = StatsHub::start(engine.clone()).await.unwrap();
+    appears.send(Some(Arc::new(Live { engine, hub }))).unwrap();
+    let batch = next(&mut rx, deadline).await;
+    assert!(batch.connected, "the view hears the engine appeared");
+    assert!(state.require().is_ok());
+    forwarder.abort();
+}
+
 async fn next(
     rx: &mut tokio::sync::mpsc::UnboundedReceiver<StatsBatch>,
     deadline: Instant,
