@@ -112,7 +112,9 @@ try {
   const row = `[data-testid="container-row"][data-name="${name}"]`;
   await until('our container in the list', () => exec(`return !!document.querySelector('${row}')`));
 
-  // 2. Its CPU sparkline is drawn from live samples, and the number reads a busy container.
+  // 2. Its CPU sparkline is drawn from live samples (sparklines draw while on screen: other
+  // containers on the engine may list first), and the number reads a busy container.
+  await exec(`document.querySelector('${row}').scrollIntoView({ block: 'center' })`);
   await until('a drawn sparkline', () =>
     exec(`return Number(document.querySelector('${row} canvas')?.getAttribute('data-points') ?? 0) >= 3`),
   );

@@ -215,6 +215,12 @@ await test('the containers view lists 50 containers with badges, ports and live 
   assert.match(await web.getByTestId('mem').textContent(), /MiB$/);
   assert.match(await page.getByTestId('total-cpu').textContent(), /%$/);
   await page.screenshot({ path: join(shots, 'ui-containers.png') });
+  // Rows scrolled out of view keep their numbers but draw their sparklines only when shown.
+  const last = '[data-name=svc-48] canvas';
+  assert.equal(await page.locator(last).first().getAttribute('data-points'), '0');
+  assert.match(await rowOf(page, 'svc-48').getByTestId('cpu').textContent(), /%$/);
+  await rowOf(page, 'svc-48').scrollIntoViewIfNeeded();
+  await page.waitForFunction((css) => document.querySelector(css)?.getAttribute('data-points') === '5', last);
 });
 
 await test('remove asks first; stop calls the command; leaving the view closes the channel', async (page) => {
