@@ -132,7 +132,7 @@ try {
   console.log(`e2e: ${name} reads ${cpu} CPU`);
 
   // 3. Its detail: the uPlot CPU chart starts from the history and keeps receiving points.
-  await until('the detail', () => click(`${row} button.link`, name));
+  await until('the detail', () => click(`${row} button.link`));
   await until('the CPU chart', () => exec('return !!document.querySelector("[data-testid=chart-cpu] .uplot canvas")'));
   const points = () => exec('return Number(document.querySelector("[data-testid=chart-cpu]")?.getAttribute("data-points") ?? 0)');
   const first = await until('chart points', async () => {
