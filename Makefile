@@ -59,3 +59,4 @@ bench: cli engine
 	bash scripts/bench-detect.sh
 	bash scripts/bench-ports.sh
 	bash scripts/bench-stats.sh
+	bash scripts/bench-app.sh

@@ -17,6 +17,12 @@ const COMMANDS: &[&str] = &[
     "stop_stream",
     "open_url",
     "write_port",
+    "list_containers",
+    "stats_subscribe",
+    "stats_unsubscribe",
+    "container_history",
+    "host_capacity",
+    "container_lifecycle",
 ];
 
 fn main() {

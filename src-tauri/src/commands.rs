@@ -75,6 +75,12 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::run::stop_stream,
         crate::run::open_url,
         crate::run::write_port,
+        crate::stats_commands::list_containers,
+        crate::stats_commands::stats_subscribe,
+        crate::stats_commands::stats_unsubscribe,
+        crate::stats_commands::container_history,
+        crate::stats_commands::host_capacity,
+        crate::stats_commands::container_lifecycle,
     ]
 }
 

@@ -2,20 +2,44 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod host;
+pub mod notify;
 mod ops;
 mod payload;
 mod run;
 mod run_ops;
+mod stats;
+mod stats_commands;
 mod tray;
+mod tray_model;
 
 fn main() {
+    // One stats hub for the whole app; it keeps looking for an engine in the background.
+    let stats = stats::StatsState::start();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .manage(commands::AppState::load())
         .manage(run::RunState::default())
-        .setup(|app| {
+        .manage(stats.clone())
+        .manage(stats_commands::Subscriptions::default())
+        .on_page_load(|webview, payload| {
+            // A reload leaves no view behind to read the old channels.
+            if payload.event() == tauri::webview::PageLoadEvent::Started {
+                use tauri::Manager;
+                webview
+                    .state::<stats_commands::Subscriptions>()
+                    .cancel_webview(webview.label());
+            }
+        })
+        .setup(move |app| {
             tray::install(app.handle())?;
+            tray::spawn_updater(app.handle().clone(), stats.clone());
+            notify::spawn(app.handle().clone(), stats);
+            if let Ok(view) = std::env::var("BERTH_VIEW") {
+                open_on_view(app.handle(), &view);
+            }
             Ok(())
         })
         .invoke_handler(commands::handler())
@@ -25,3 +49,21 @@ fn main() {
         std::process::exit(1);
     }
 }
+
+/// `BERTH_VIEW=containers`: open the window on that view (the UI reads the URL fragment).
+fn open_on_view(app: &tauri::AppHandle, view: &str) {
+    use tauri::Manager;
+    if view.is_empty() || !view.bytes().all(|b| b.is_ascii_lowercase()) {
+        return;
+    }
+    if let Some(window) = app.get_webview_window("main") {
+        if let Ok(mut url) = window.url() {
+            url.set_fragment(Some(view));
+            // A window that cannot navigate simply stays on the default view.
+            let _ = window.navigate(url);
+        }
+    }
+}
+
+#[cfg(test)]
+mod stats_tests;

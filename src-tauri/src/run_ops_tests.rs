@@ -148,7 +148,9 @@ async fn up_explains_the_conflict_runs_on_another_port_streams_logs_and_down_rem
             _ => None,
         })
         .collect();
-    assert!(steps.len() >= 5, "{events:?}");
+    // BuildKit numbers the steps that run (COPY, RUN); the classic builder numbers every
+    // instruction. Either way there are steps, counted up in order.
+    assert!(steps.len() >= 2, "{events:?}");
     assert!(steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
     assert_eq!(
         events.last(),

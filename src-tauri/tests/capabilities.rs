@@ -19,6 +19,7 @@ fn the_main_window_gets_exactly_the_described_permission_sets() {
         serde_json::json!([
             "project-commands",
             "run-commands",
+            "containers-commands",
             "folder-drop",
             "folder-picker"
         ])
@@ -51,6 +52,12 @@ fn the_sets_grant_only_the_commands_events_and_picker_the_ui_uses() {
         "allow-stop-stream",
         "allow-open-url",
         "allow-write-port",
+        "allow-list-containers",
+        "allow-stats-subscribe",
+        "allow-stats-unsubscribe",
+        "allow-container-history",
+        "allow-host-capacity",
+        "allow-container-lifecycle",
         "core:event:allow-listen",
         "core:event:allow-unlisten",
         "dialog:allow-open",

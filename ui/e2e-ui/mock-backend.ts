@@ -9,6 +9,7 @@ import type { ProjectPreview } from '../src/lib/bindings/ProjectPreview';
 import type { FilePreview } from '../src/lib/bindings/FilePreview';
 import type { WriteReport } from '../src/lib/bindings/WriteReport';
 import { runCommand, runControls } from './mock-run';
+import { statsCommand, tick, unsubscribed } from './mock-stats';
 
 const ROOT = '/projects/flask-redis';
 const EXISTING_DOCKERFILE = 'FROM python:3.9\nCOPY . .\nCMD ["python", "app.py"]\n';
@@ -91,6 +92,8 @@ mockIPC(
   (cmd, args) => {
     calls.push({ cmd, args });
     const a = (args ?? {}) as Record<string, unknown>;
+    const stats = statsCommand(cmd, a);
+    if (stats.handled) return stats.value;
     switch (cmd) {
       case 'open_project':
         if (a.path === ROOT || a.path === `${ROOT}/`) return opened();
@@ -129,4 +132,6 @@ mockIPC(
   calls,
   run: runControls,
   emit: (event: string, payload: unknown) => emit(event, payload),
+  tick,
+  unsubscribed,
 };

@@ -85,7 +85,8 @@ function report(scenario: Scenario, hostPort: number | null): UpReport {
       duration_ms: 3400,
       steps: 5,
       cached_steps: 2,
-      builder: 'classic',
+      builder: 'buildkit',
+      builder_note: null,
       targets: [
         { name: 'image size', target: '< 100 MB', actual: '1.2 MB', met: true, hint: null },
         { name: 'build time', target: '< 5 min', actual: '3.4 s', met: true, hint: null },
@@ -131,7 +132,8 @@ export async function runCommand(cmd: string, a: Record<string, unknown>): Promi
         os: 'linux',
         arch: 'x86_64',
         buildkit_available: true,
-        builder: 'classic',
+        builder: 'buildkit',
+        builder_note: null,
       };
     case 'check_port': {
       const port = a.port as number;

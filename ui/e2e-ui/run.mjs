@@ -85,6 +85,10 @@ async function openByTyping(page) {
 await test('empty state offers the path field and a focusable Choose folder button', async (page) => {
   await page.getByRole('heading', { name: 'Drop a project folder here' }).waitFor();
   await page.screenshot({ path: join(shots, 'ui-empty.png') });
+  // The header's view tabs come first, then the page.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Project');
+  await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Project folder path');
   await page.keyboard.press('Tab');
@@ -235,6 +239,7 @@ await test('a port conflict is explained, the app is healthy with its URL, and l
   const report = await page.getByRole('region', { name: 'Build report' }).textContent();
   assert.match(report, /1\.2 MB/);
   assert.match(report, /met/);
+  assert.equal(await page.getByTestId('builder').textContent(), 'BuildKit');
   // The log view follows the container: timestamps, ANSI colours as classes, stderr marked.
   const lines = page.getByTestId('log-lines');
   await lines.getByText('disk almost full').waitFor();
@@ -377,6 +382,104 @@ await test('the Run view in the dark theme', async (page) => {
   const red = await page.locator('.ansi-fg-1').evaluate((e) => getComputedStyle(e).color);
   assert.equal(red, 'rgb(255, 123, 114)');
   await page.screenshot({ path: join(shots, 'ui-run-dark.png') });
+});
+
+// --- Containers view (live stats over a mocked channel) ---
+async function openContainers(page) {
+  const nav = page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Containers' });
+  await nav.focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('table', { name: 'Containers' }).waitFor();
+}
+const rowOf = (page, name) => page.locator(`[data-testid=container-row][data-name="${name}"]`);
+
+await test('the containers view lists 50 containers with badges, ports and live sparklines', async (page) => {
+  await openContainers(page);
+  assert.equal(await page.getByTestId('container-row').count(), 50);
+  assert.equal(await page.evaluate(() => window.location.hash), '#containers');
+  const web = rowOf(page, 'web');
+  assert.match(await web.textContent(), /running/);
+  assert.match(await web.textContent(), /healthy/);
+  assert.match(await web.textContent(), /18080→8080/);
+  assert.match(await rowOf(page, 'svc-01').textContent(), /unhealthy/);
+  assert.match(await rowOf(page, 'svc-09').textContent(), /exited/);
+  await page.evaluate(() => window.__berth.tick(5));
+  await page.waitForFunction(() => document.querySelector('[data-name=web] canvas')?.getAttribute('data-points') === '5');
+  assert.match(await web.getByTestId('cpu').textContent(), /^\d+\.\d%$/);
+  assert.match(await web.getByTestId('mem').textContent(), /MiB$/);
+  assert.match(await page.getByTestId('total-cpu').textContent(), /%$/);
+  await page.screenshot({ path: join(shots, 'ui-containers.png') });
+  // Rows scrolled out of view keep their numbers but draw their sparklines only when shown.
+  const last = '[data-name=svc-48] canvas';
+  assert.equal(await page.locator(last).first().getAttribute('data-points'), '0');
+  assert.match(await rowOf(page, 'svc-48').getByTestId('cpu').textContent(), /%$/);
+  await rowOf(page, 'svc-48').scrollIntoViewIfNeeded();
+  await page.waitForFunction((css) => document.querySelector(css)?.getAttribute('data-points') === '5', last);
+});
+
+await test('remove asks first; stop calls the command; leaving the view closes the channel', async (page) => {
+  await openContainers(page);
+  await rowOf(page, 'svc-02').getByRole('button', { name: 'Remove svc-02' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /Remove svc-02\?/);
+  assert.equal((await calls(page, 'container_lifecycle')).length, 0);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  await rowOf(page, 'svc-02').getByRole('button', { name: 'Remove svc-02' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await rowOf(page, 'svc-02').waitFor({ state: 'detached' });
+  await rowOf(page, 'svc-03').getByRole('button', { name: 'Stop' }).click();
+  await page.waitForFunction(() => /exited/.test(document.querySelector('[data-name=svc-03]')?.textContent ?? ''));
+  assert.deepEqual(await calls(page, 'container_lifecycle'), [
+    { name: 'svc-02', action: 'remove' },
+    { name: 'svc-03', action: 'stop' },
+  ]);
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Project' }).click();
+  await page.getByRole('heading', { name: 'Drop a project folder here' }).waitFor();
+  assert.deepEqual(await page.evaluate(() => window.__berth.unsubscribed), [7]);
+});
+
+async function openDetail(page, colorScheme) {
+  await page.emulateMedia({ colorScheme });
+  await openContainers(page);
+  await rowOf(page, 'web').getByRole('button', { name: 'web', exact: true }).click();
+  await page.getByTestId('chart-cpu').waitFor();
+  // The 2-minute backlog, cut to the 1-minute window.
+  await page.waitForFunction(() => document.querySelector('[data-testid=chart-cpu]')?.getAttribute('data-points') === '61');
+}
+
+await test('a container detail charts its backlog, then live samples from the channel, with hover values', async (page) => {
+  await openDetail(page, 'light');
+  assert.equal(await page.locator('.uplot').count(), 4);
+  await page.evaluate(() => window.__berth.tick(3));
+  const cpuChart = page.getByTestId('chart-cpu');
+  const latest = await cpuChart.locator('.u-legend .u-value').nth(1).textContent();
+  assert.match(latest, /^\d+\.\d%$/);
+  // 120 backlog points + 3 live ones fit in 5 minutes.
+  await page.getByRole('radio', { name: '5 min', exact: true }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=chart-cpu]')?.getAttribute('data-points') === '123');
+  // Hovering shows the value under the cursor.
+  const box = await cpuChart.locator('.u-over').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2);
+  await page.waitForFunction((v) => {
+    const t = document.querySelectorAll('[data-testid=chart-cpu] .u-legend .u-value')[1]?.textContent;
+    return t !== v && /^\d+\.\d%$/.test(t ?? '');
+  }, latest);
+  assert.match(await page.getByTestId('chart-mem').textContent(), /Limit/);
+  await page.screenshot({ path: join(shots, 'ui-detail-light.png') });
+  await page.keyboard.press('Escape');
+  await page.getByRole('table', { name: 'Containers' }).waitFor();
+});
+
+await test('detail charts follow the dark theme', async (page) => {
+  await openDetail(page, 'dark');
+  const axis = await page.evaluate(() => {
+    const css = getComputedStyle(document.documentElement);
+    return css.getPropertyValue('--muted').trim();
+  });
+  assert.equal(axis, '#9aa5b1');
+  await page.screenshot({ path: join(shots, 'ui-detail-dark.png') });
 });
 
 await browser.close();

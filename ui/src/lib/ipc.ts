@@ -16,6 +16,11 @@ import type { PortWriteReport } from './bindings/PortWriteReport';
 import type { SourcesChanged } from './bindings/SourcesChanged';
 import type { UpEvent } from './bindings/UpEvent';
 import type { UpReport } from './bindings/UpReport';
+import type { ContainerRow } from './bindings/ContainerRow';
+import type { HostCapacity } from './bindings/HostCapacity';
+import type { LifecycleAction } from './bindings/LifecycleAction';
+import type { StatsBatch } from './bindings/StatsBatch';
+import type { StatsPoint } from './bindings/StatsPoint';
 
 /** The app's commands, typed by the Rust bindings in ./bindings. */
 export interface Api {
@@ -113,3 +118,28 @@ export const tauriRunApi: RunApi = {
   followLogs: (container, onLine) => stream('follow_logs', { container }, 'onLine', onLine),
   watchProject: (root, onChange) => stream('watch_project', { root }, 'onChange', onChange),
 };
+/** The containers view's commands (live stats, history, host capacity, lifecycle). */
+export interface StatsApi {
+  listContainers(): Promise<ContainerRow[]>;
+  /** Stream batches (about one a second) to `onBatch`; resolves to the unsubscribe function. */
+  subscribeStats(onBatch: (batch: StatsBatch) => void): Promise<() => void>;
+  containerHistory(id: string): Promise<StatsPoint[]>;
+  hostCapacity(): Promise<HostCapacity>;
+  containerLifecycle(name: string, action: LifecycleAction): Promise<void>;
+}
+
+export const tauriStatsApi: StatsApi = {
+  listContainers: () => call('list_containers', {}),
+  async subscribeStats(onBatch) {
+    const channel = new Channel<StatsBatch>(onBatch);
+    const id = await call<number>('stats_subscribe', { onBatch: channel });
+    return () => {
+      channel.onmessage = () => {};
+      void call('stats_unsubscribe', { id }).catch(() => {});
+    };
+  },
+  containerHistory: (id) => call('container_history', { id }),
+  hostCapacity: () => call('host_capacity', {}),
+  containerLifecycle: (name, action) => call('container_lifecycle', { name, action }),
+};
+

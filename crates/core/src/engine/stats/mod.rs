@@ -136,6 +136,28 @@ pub fn container_stats(
         })
 }
 
+impl Engine {
+    /// Every container on the engine in any state, Berth's or not, by name: what the app's
+    /// containers view lists next to the hub's live samples (the hub streams all of them).
+    pub async fn all_containers(&self) -> Result<Vec<super::lifecycle::ContainerInfo>> {
+        let options = bollard::query_parameters::ListContainersOptions {
+            all: true,
+            ..Default::default()
+        };
+        let list = self
+            .docker()
+            .list_containers(Some(options))
+            .await
+            .map_err(engine_err)?;
+        let mut v: Vec<_> = list
+            .iter()
+            .map(super::lifecycle::container_from_summary)
+            .collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(v)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

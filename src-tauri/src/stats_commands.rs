@@ -1,0 +1,110 @@
+//! Thin `#[tauri::command]`s of the containers view: take the managed [`StatsState`], call
+//! `stats`/`host`, map the error to `{ kind, message }`. Live stats go through a
+//! `tauri::ipc::Channel` per view, cancelled by `stats_unsubscribe` (the view closing), when
+//! the channel stops accepting messages, or when the webview that asked (re)loads a page.
+
+use crate::host::{self, HostCapacity};
+use crate::stats::{self, ContainerRow, LifecycleAction, StatsBatch, StatsState};
+use berth_core::error::ErrorPayload;
+use berth_core::stats::StatsPoint;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use tauri::async_runtime::JoinHandle;
+use tauri::ipc::Channel;
+use tauri::State;
+
+type CmdResult<T> = Result<T, ErrorPayload>;
+
+/// The live views' forwarding tasks, by subscription id, with the webview that asked.
+#[derive(Default)]
+pub struct Subscriptions {
+    next: AtomicU32,
+    tasks: Mutex<HashMap<u32, (String, JoinHandle<()>)>>,
+}
+
+impl Subscriptions {
+    fn insert(&self, webview: &str, task: JoinHandle<()>) -> u32 {
+        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+        tasks.retain(|_, (_, t)| !t.inner().is_finished());
+        tasks.insert(id, (webview.to_owned(), task));
+        id
+    }
+
+    /// A webview (re)loads a page: its views are gone, and so are their streams.
+    pub fn cancel_webview(&self, webview: &str) {
+        let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+        tasks.retain(|_, (label, t)| {
+            let keep = label != webview;
+            if !keep {
+                t.abort();
+            }
+            keep
+        });
+    }
+
+    fn cancel(&self, id: u32) {
+        let task = self
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id);
+        if let Some((_, task)) = task {
+            task.abort();
+        }
+    }
+}
+
+fn err(e: berth_core::Error) -> ErrorPayload {
+    ErrorPayload::from(&e)
+}
+
+#[tauri::command]
+pub async fn list_containers(state: State<'_, Arc<StatsState>>) -> CmdResult<Vec<ContainerRow>> {
+    let live = state.require().map_err(err)?;
+    stats::list_containers(&live).await.map_err(err)
+}
+
+/// Start streaming batches to `on_batch`; returns the id to unsubscribe with.
+#[tauri::command]
+pub fn stats_subscribe(
+    webview: tauri::Webview,
+    state: State<'_, Arc<StatsState>>,
+    subs: State<'_, Subscriptions>,
+    on_batch: Channel<StatsBatch>,
+) -> u32 {
+    let state = state.inner().clone();
+    let task = tauri::async_runtime::spawn(stats::forward(state, move |batch| {
+        on_batch.send(batch).is_ok()
+    }));
+    subs.insert(webview.label(), task)
+}
+
+#[tauri::command]
+pub fn stats_unsubscribe(subs: State<'_, Subscriptions>, id: u32) {
+    subs.cancel(id);
+}
+
+#[tauri::command]
+pub fn container_history(
+    state: State<'_, Arc<StatsState>>,
+    id: String,
+) -> CmdResult<Vec<StatsPoint>> {
+    let live = state.require().map_err(err)?;
+    Ok(stats::history(&live, &id))
+}
+
+#[tauri::command]
+pub fn host_capacity() -> CmdResult<HostCapacity> {
+    host::host_capacity().map_err(err)
+}
+
+#[tauri::command]
+pub async fn container_lifecycle(
+    state: State<'_, Arc<StatsState>>,
+    name: String,
+    action: LifecycleAction,
+) -> CmdResult<()> {
+    stats::lifecycle(&state, &name, action).await.map_err(err)
+}

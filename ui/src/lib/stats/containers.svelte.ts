@@ -1,0 +1,248 @@
+// State of the containers view: one row object per container whose few reactive fields
+// change in place, so a sample re-renders that row's numbers and sparklines only. Batches
+// from the live channel are queued and applied once per animation frame (coalesced), and
+// container events trigger one debounced re-list. Tested in containers.test.ts.
+import type { StatsApi } from '../ipc';
+import { toErrorPayload } from '../ipc';
+import type { ContainerInfo } from '../bindings/ContainerInfo';
+import type { ContainerRow } from '../bindings/ContainerRow';
+import type { ErrorPayload } from '../bindings/ErrorPayload';
+import type { Health } from '../bindings/Health';
+import type { HostCapacity } from '../bindings/HostCapacity';
+import type { LifecycleAction } from '../bindings/LifecycleAction';
+import type { StatsBatch } from '../bindings/StatsBatch';
+import type { StatsSample } from '../bindings/StatsSample';
+import { NumberRing } from './format';
+
+/** Points per sparkline: the last minute at one sample a second. */
+export const SPARK_POINTS = 60;
+/** Container events within this long cause one re-list. */
+export const RELIST_DEBOUNCE_MS = 250;
+
+export type Schedule = (cb: () => void) => void;
+
+const nextFrame: Schedule = (cb) => {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => cb());
+  else setTimeout(cb, 16);
+};
+
+export class ContainerRowState {
+  readonly id: string;
+  info = $state.raw() as ContainerInfo;
+  health = $state<Health | null>(null);
+  cpu = $state<number | null>(null);
+  mem = $state<number | null>(null);
+  memLimit = $state(0);
+  /** Bumped whenever the sparkline rings change (the canvases redraw on it). */
+  version = $state(0);
+  busy = $state<LifecycleAction | null>(null);
+  readonly cpuRing = new NumberRing(SPARK_POINTS);
+  readonly memRing = new NumberRing(SPARK_POINTS);
+
+  constructor(row: ContainerRow) {
+    this.id = row.container.id;
+    this.update(row);
+    if (row.sample) this.push(row.sample);
+  }
+
+  get running(): boolean {
+    return this.info.state === 'running';
+  }
+
+  /** The URL of its first published port (shown as a link in the row). */
+  get ports(): string {
+    return this.info.ports.map((p) => `${p.host_port}→${p.container_port}`).join(', ');
+  }
+
+  update(row: ContainerRow): void {
+    this.info = row.container;
+    this.health = row.health;
+    if (row.container.state !== 'running') {
+      this.cpu = null;
+      this.mem = null;
+    }
+  }
+
+  push(s: StatsSample): void {
+    this.cpuRing.push(s.cpu_percent);
+    this.memRing.push(s.mem_bytes);
+    this.cpu = s.cpu_percent;
+    this.mem = s.mem_bytes;
+    this.memLimit = s.mem_limit_bytes;
+    this.version++;
+  }
+}
+
+export type SampleListener = (s: StatsSample) => void;
+
+export class ContainersState {
+  rows = $state.raw<ContainerRowState[]>([]);
+  host = $state.raw<HostCapacity | null>(null);
+  /** null until the first answer; false while no engine answers. */
+  connected = $state<boolean | null>(null);
+  error = $state.raw<ErrorPayload | null>(null);
+  /** The container whose detail is shown. */
+  selected = $state<string | null>(null);
+  confirmingRemove = $state.raw<ContainerRowState | null>(null);
+  /** Bumped once per applied frame (the overview strip redraws on it). */
+  frame = $state(0);
+
+  private byId = new Map<string, ContainerRowState>();
+  private pending: StatsBatch[] = [];
+  private scheduled = false;
+  private relistTimer: ReturnType<typeof setTimeout> | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private listeners = new Set<SampleListener>();
+  private stopped = false;
+
+  constructor(
+    private api: StatsApi,
+    private schedule: Schedule = nextFrame,
+  ) {}
+
+  /** Subscribe to the live channel and load the list and the host's capacity. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    const off = await this.api.subscribeStats((b) => this.onBatch(b));
+    if (this.stopped) off();
+    else this.unsubscribe = off;
+    await Promise.all([this.refresh(), this.loadHost()]);
+  }
+
+  /** The view closed: cancel the channel and timers. */
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.relistTimer) clearTimeout(this.relistTimer);
+    this.relistTimer = null;
+    this.pending = [];
+  }
+
+  async loadHost(): Promise<void> {
+    try {
+      this.host = await this.api.hostCapacity();
+    } catch {
+      this.host = null;
+    }
+  }
+
+  /** Re-read the container list, keeping the row objects (and their sparklines) by id. */
+  async refresh(): Promise<void> {
+    try {
+      const list = await this.api.listContainers();
+      const next = new Map<string, ContainerRowState>();
+      for (const row of list) {
+        const existing = this.byId.get(row.container.id);
+        if (existing) existing.update(row);
+        next.set(row.container.id, existing ?? new ContainerRowState(row));
+      }
+      this.byId = next;
+      this.rows = [...next.values()];
+      this.error = null;
+      this.connected = true;
+      if (this.selected && !next.has(this.selected)) this.selected = null;
+    } catch (e) {
+      const err = toErrorPayload(e);
+      this.error = err;
+      if (err.kind === 'engine_unavailable') this.connected = false;
+    }
+    this.frame++;
+  }
+
+  /** A batch from the channel: queued and applied on the next animation frame. */
+  onBatch(batch: StatsBatch): void {
+    if (this.stopped) return;
+    this.pending.push(batch);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.schedule(() => this.flush());
+    }
+  }
+
+  /** Apply every queued batch at once. */
+  flush(): void {
+    this.scheduled = false;
+    const batches = this.pending;
+    this.pending = [];
+    if (batches.length === 0) return;
+    let relist = false;
+    for (const b of batches) {
+      if (b.connected !== this.connected) {
+        relist = relist || b.connected;
+        this.connected = b.connected;
+      }
+      for (const s of b.samples) {
+        const row = this.byId.get(s.id);
+        if (row) row.push(s);
+        else relist = true;
+        for (const l of this.listeners) l(s);
+      }
+      if (b.events.length) relist = true;
+    }
+    if (relist) this.relistSoon();
+    this.frame++;
+  }
+
+  private relistSoon(): void {
+    if (this.relistTimer) return;
+    this.relistTimer = setTimeout(() => {
+      this.relistTimer = null;
+      if (!this.stopped) void this.refresh();
+    }, RELIST_DEBOUNCE_MS);
+  }
+
+  /** Every sample as it is applied (the detail charts). Returns the remover. */
+  onSample(l: SampleListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  row(id: string): ContainerRowState | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Sum of the running containers' CPU (docker scale: 100 = one core) and memory. */
+  get totals(): { cpu: number; mem: number } {
+    let cpu = 0;
+    let mem = 0;
+    for (const r of this.rows) {
+      if (!r.running) continue;
+      cpu += r.cpu ?? 0;
+      mem += r.mem ?? 0;
+    }
+    return { cpu, mem };
+  }
+
+  /** Start/stop/restart now; remove asks first (see confirmRemove). */
+  async act(row: ContainerRowState, action: LifecycleAction): Promise<void> {
+    if (action === 'remove') {
+      this.confirmingRemove = row;
+      return;
+    }
+    await this.run(row, action);
+  }
+
+  async confirmRemove(): Promise<void> {
+    const row = this.confirmingRemove;
+    this.confirmingRemove = null;
+    if (row) await this.run(row, 'remove');
+  }
+
+  cancelRemove(): void {
+    this.confirmingRemove = null;
+  }
+
+  private async run(row: ContainerRowState, action: LifecycleAction): Promise<void> {
+    row.busy = action;
+    try {
+      await this.api.containerLifecycle(row.info.name, action);
+      this.error = null;
+    } catch (e) {
+      this.error = toErrorPayload(e);
+    } finally {
+      row.busy = null;
+    }
+    await this.refresh();
+  }
+}

@@ -1,0 +1,193 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ContainersState, RELIST_DEBOUNCE_MS, SPARK_POINTS } from './containers.svelte';
+import { DetailState, DETAIL_CAPACITY } from './detail.svelte';
+import type { StatsApi } from '../ipc';
+import type { ContainerRow } from '../bindings/ContainerRow';
+import type { StatsBatch } from '../bindings/StatsBatch';
+import type { StatsSample } from '../bindings/StatsSample';
+import type { StatsPoint } from '../bindings/StatsPoint';
+
+function row(name: string, state = 'running', sample: StatsSample | null = null): ContainerRow {
+  return {
+    container: {
+      id: `id-${name}`,
+      name,
+      image: 'busybox',
+      state,
+      status: 'Up 1 second',
+      project: null,
+      managed: false,
+      ports: [{ host_ip: '0.0.0.0', host_port: 18080, container_port: 80 }],
+      created: 0n,
+    },
+    health: null,
+    sample,
+  };
+}
+
+function sample(name: string, cpu: number, ts = 1000): StatsSample {
+  return {
+    id: `id-${name}`,
+    name,
+    ts_ms: ts,
+    cpu_percent: cpu,
+    mem_bytes: 1024 * cpu,
+    mem_limit_bytes: 1 << 30,
+    mem_percent: 0,
+    net_rx_bps: 1,
+    net_tx_bps: 2,
+    blk_read_bps: 3,
+    blk_write_bps: 4,
+    pids: 1,
+  };
+}
+
+function fakeApi(rows: () => ContainerRow[]) {
+  let onBatch: ((b: StatsBatch) => void) | null = null;
+  const api = {
+    listContainers: vi.fn(async () => rows()),
+    subscribeStats: vi.fn(async (cb: (b: StatsBatch) => void) => {
+      onBatch = cb;
+      return unsubscribe;
+    }),
+    containerHistory: vi.fn(async (): Promise<StatsPoint[]> => []),
+    hostCapacity: vi.fn(async () => ({ cores: 2, mem_total_bytes: 8 << 30, mem_used_bytes: 2 << 30 })),
+    containerLifecycle: vi.fn(async () => {}),
+  } satisfies StatsApi;
+  const unsubscribe = vi.fn(() => {
+    onBatch = null;
+  });
+  return { api, unsubscribe, send: (b: StatsBatch) => onBatch?.(b) };
+}
+
+const batch = (samples: StatsSample[], events: StatsBatch['events'] = []): StatsBatch => ({
+  samples,
+  events,
+  connected: true,
+});
+
+describe('ContainersState', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('coalesces batches into one update per frame and keeps row objects', async () => {
+    const { api, send } = fakeApi(() => [row('web'), row('db')]);
+    const frames: Array<() => void> = [];
+    const s = new ContainersState(api, (cb) => frames.push(cb));
+    await s.start();
+    const web = s.row('id-web')!;
+    expect(s.rows.map((r) => r.info.name)).toEqual(['web', 'db']);
+
+    send(batch([sample('web', 10)]));
+    send(batch([sample('web', 20), sample('db', 5)]));
+    expect(frames).toHaveLength(1);
+    expect(web.cpu).toBeNull();
+    const frameBefore = s.frame;
+    frames.shift()!();
+    expect(s.frame).toBe(frameBefore + 1);
+    expect(web.cpu).toBe(20);
+    expect(Array.from(web.cpuRing.values())).toEqual([10, 20]);
+    expect(web.version).toBe(2);
+    expect(s.totals).toEqual({ cpu: 25, mem: 25 * 1024 });
+
+    await s.refresh();
+    expect(s.row('id-web')).toBe(web);
+  });
+
+  it('sparkline rings keep the last minute', async () => {
+    const { api, send } = fakeApi(() => [row('web')]);
+    const s = new ContainersState(api, (cb) => cb());
+    await s.start();
+    for (let i = 0; i < SPARK_POINTS + 5; i++) send(batch([sample('web', i)]));
+    const ring = s.row('id-web')!.cpuRing;
+    expect(ring.length).toBe(SPARK_POINTS);
+    expect(ring.last()).toBe(SPARK_POINTS + 4);
+  });
+
+  it('container events re-list once (debounced) and a stopped row clears its numbers', async () => {
+    let state = 'running';
+    const { api, send } = fakeApi(() => [row('web', state)]);
+    const s = new ContainersState(api, (cb) => cb());
+    await s.start();
+    send(batch([sample('web', 50)]));
+    state = 'exited';
+    const ev = { id: 'id-web', name: 'web', ts_ms: 1, action: { kind: 'die' as const, exit_code: 137 } };
+    send(batch([], [ev]));
+    send(batch([], [ev]));
+    expect(api.listContainers).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(RELIST_DEBOUNCE_MS);
+    expect(api.listContainers).toHaveBeenCalledTimes(2);
+    expect(s.row('id-web')!.running).toBe(false);
+    expect(s.row('id-web')!.cpu).toBeNull();
+  });
+
+  it('shows no engine, then picks it up when the channel says it is back', async () => {
+    let up = false;
+    const { api, send } = fakeApi(() => {
+      if (!up) throw { kind: 'engine_unavailable', message: 'no engine yet' };
+      return [row('web')];
+    });
+    const s = new ContainersState(api, (cb) => cb());
+    await s.start();
+    expect(s.connected).toBe(false);
+    up = true;
+    send({ samples: [], events: [], connected: true });
+    await vi.advanceTimersByTimeAsync(RELIST_DEBOUNCE_MS);
+    expect(s.connected).toBe(true);
+    expect(s.rows).toHaveLength(1);
+  });
+
+  it('remove asks first; stop unsubscribes the channel', async () => {
+    const { api, unsubscribe } = fakeApi(() => [row('web')]);
+    const s = new ContainersState(api, (cb) => cb());
+    await s.start();
+    const web = s.row('id-web')!;
+    await s.act(web, 'remove');
+    expect(api.containerLifecycle).not.toHaveBeenCalled();
+    expect(s.confirmingRemove).toBe(web);
+    s.cancelRemove();
+    await s.act(web, 'remove');
+    await s.confirmRemove();
+    expect(api.containerLifecycle).toHaveBeenCalledWith('web', 'remove');
+    await s.act(web, 'stop');
+    expect(api.containerLifecycle).toHaveBeenLastCalledWith('web', 'stop');
+    s.stop();
+    expect(unsubscribe).toHaveBeenCalledOnce();
+  });
+});
+
+describe('DetailState', () => {
+  const point = (ts: number, cpu: number): StatsPoint => {
+    const { id: _i, name: _n, ...p } = sample('web', cpu, ts);
+    return p;
+  };
+
+  it('starts from the backlog, appends live samples and cuts to the window', async () => {
+    const { api } = fakeApi(() => []);
+    api.containerHistory.mockResolvedValue(
+      Array.from({ length: 400 }, (_, i) => point(1_000_000 + i * 1000, i)),
+    );
+    const d = new DetailState(api, 'id-web');
+    await d.load();
+    expect(d.length).toBe(400);
+    d.push(sample('web', 7, 1_000_000 + 400 * 1000));
+    d.push(sample('web', 8, 1_000_000 + 400 * 1000));
+    expect(d.length).toBe(401);
+    const [t, cpu] = d.view(['cpu']);
+    expect(t!.length).toBe(61);
+    expect(cpu!.at(-1)).toBe(7);
+    d.setWindow(300);
+    expect(d.view(['cpu'])[0]!.length).toBe(301);
+    d.setWindow(900);
+    expect(d.view(['cpu', 'mem', 'rx'])).toHaveLength(4);
+    expect(d.view(['cpu'])[0]!.length).toBe(401);
+  });
+
+  it('stays bounded', () => {
+    const { api } = fakeApi(() => []);
+    const d = new DetailState(api, 'id-web');
+    for (let i = 0; i < DETAIL_CAPACITY + 50; i++) d.push(sample('web', i, i * 1000));
+    expect(d.length).toBe(DETAIL_CAPACITY);
+    expect(d.cols.cpu[0]).toBe(50);
+  });
+});

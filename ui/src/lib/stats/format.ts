@@ -1,0 +1,100 @@
+// Pure formatting and scaling for the containers view (unit-tested in format.test.ts).
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** 1536 -> "1.5 KiB"; three significant digits at most. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '–';
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < UNITS.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  const digits = i === 0 || v >= 100 ? 0 : v >= 10 ? 1 : 2;
+  return `${v.toFixed(digits)} ${UNITS[i]}`;
+}
+
+/** Bytes per second: "1.5 KiB/s". */
+export function formatRate(bps: number): string {
+  return `${formatBytes(bps)}/s`;
+}
+
+/** CPU or memory percent: "12.3%", "0.04%" below 0.1, "–" when unknown. */
+export function formatPercent(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return '–';
+  if (p > 0 && p < 0.1) return `${p.toFixed(2)}%`;
+  return `${p.toFixed(1)}%`;
+}
+
+/** The y-axis top of a sparkline: at least `floor`, else the data's max rounded up to 1/2/5×10^n. */
+export function niceMax(values: ArrayLike<number>, floor: number): number {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (Number.isFinite(v) && v > max) max = v;
+  }
+  if (max <= floor) return floor;
+  const mag = 10 ** Math.floor(Math.log10(max));
+  for (const m of [1, 2, 5, 10]) if (max <= m * mag) return m * mag;
+  return 10 * mag;
+}
+
+/**
+ * Canvas points of a sparkline: `values` (oldest first) spread over `slots` columns ending
+ * at the right edge, y = 0 at the bottom, `max` at the top (with `pad` pixels).
+ */
+export function sparkPoints(
+  values: ArrayLike<number>,
+  slots: number,
+  width: number,
+  height: number,
+  max: number,
+  pad = 1,
+): Array<[number, number]> {
+  const n = Math.min(values.length, slots);
+  if (n === 0 || max <= 0) return [];
+  const step = slots > 1 ? width / (slots - 1) : 0;
+  const start = values.length - n;
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < n; i++) {
+    const raw = values[start + i] as number;
+    const v = Number.isFinite(raw) ? Math.max(0, Math.min(raw, max)) : 0;
+    const x = width - (n - 1 - i) * step;
+    const y = height - pad - (v / max) * (height - 2 * pad);
+    out.push([x, y]);
+  }
+  return out;
+}
+
+/** A fixed-size ring of numbers (oldest dropped first); `values()` is oldest first. */
+export class NumberRing {
+  private buf: Float64Array;
+  private start = 0;
+  length = 0;
+
+  constructor(readonly capacity: number) {
+    this.buf = new Float64Array(Math.max(1, capacity));
+  }
+
+  push(v: number): void {
+    const cap = this.buf.length;
+    if (this.length < cap) {
+      this.buf[(this.start + this.length) % cap] = v;
+      this.length++;
+    } else {
+      this.buf[this.start] = v;
+      this.start = (this.start + 1) % cap;
+    }
+  }
+
+  values(): Float64Array {
+    const out = new Float64Array(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.buf[(this.start + i) % this.buf.length] as number;
+    return out;
+  }
+
+  last(): number | undefined {
+    return this.length ? this.buf[(this.start + this.length - 1) % this.buf.length] : undefined;
+  }
+}
