@@ -440,6 +440,18 @@ await test('remove asks first; stop calls the command; leaving the view closes t
   assert.deepEqual(await page.evaluate(() => window.__berth.unsubscribed), [7]);
 });
 
+await test("a row's Logs opens the container's live log in a dialog; Escape closes it and stops following", async (page) => {
+  await openContainers(page);
+  await rowOf(page, 'web').getByRole('button', { name: 'Logs of web' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Logs of web' });
+  await dialog.waitFor();
+  await dialog.getByTestId('log-lines').getByText('disk almost full').waitFor();
+  assert.deepEqual((await calls(page, 'follow_logs')).map((a) => a.container), ['web']);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  await page.waitForFunction(() => window.__berth.calls.some((c) => c.cmd === 'stop_stream'));
+});
+
 async function openDetail(page, colorScheme) {
   await page.emulateMedia({ colorScheme });
   await openContainers(page);
