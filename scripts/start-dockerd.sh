@@ -13,7 +13,9 @@ if ! command -v dockerd >/dev/null 2>&1; then
 fi
 log=${DOCKERD_LOG:-/tmp/berth-dockerd.log}
 echo "start-dockerd: starting dockerd (log: $log)"
-nohup dockerd >"$log" 2>&1 &
+# Its own session (setsid): killing the process group of whatever started it (a test runner,
+# a shell job) must not take the engine down with it.
+setsid nohup dockerd >"$log" 2>&1 </dev/null &
 for _ in $(seq 1 60); do
   if "$DOCKER" -H "unix://$sock" version >/dev/null 2>&1; then
     echo "start-dockerd: engine ready"
