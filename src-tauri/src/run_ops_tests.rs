@@ -148,7 +148,9 @@ async fn up_explains_the_conflict_runs_on_another_port_streams_logs_and_down_rem
             _ => None,
         })
         .collect();
-    assert!(steps.len() >= 5, "{events:?}");
+    // BuildKit numbers the Dockerfile's own steps (COPY, RUN here); the classic builder
+    // counted more.
+    assert!(steps.len() >= 2, "{events:?}");
     assert!(steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
     assert_eq!(
         events.last(),

@@ -25,6 +25,7 @@ function report(over: Partial<UpReport> = {}): UpReport {
       steps: 3,
       cached_steps: 1,
       builder: 'classic',
+      builder_note: null,
       targets: [],
     },
     health: { healthy: true, via: 'healthcheck', message: 'healthy', waited_ms: 900, last_logs: [] },
