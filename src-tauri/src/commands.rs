@@ -21,7 +21,8 @@ type CmdResult<T> = Result<T, ErrorPayload>;
 /// or hand the renderer a detection of its own.
 pub struct AppState {
     templates: Result<Arc<Templates>, ErrorPayload>,
-    opened: Mutex<HashMap<PathBuf, Detection>>,
+    /// `None`: opened for its own Dockerfile/compose file, no stack detected.
+    opened: Mutex<HashMap<PathBuf, Option<Detection>>>,
 }
 
 impl AppState {
@@ -38,7 +39,7 @@ impl AppState {
         self.templates.clone()
     }
 
-    fn remember(&self, root: PathBuf, detection: Detection) {
+    fn remember(&self, root: PathBuf, detection: Option<Detection>) {
         // A poisoned lock only means another command panicked mid-insert; the map is intact.
         let mut map = self.opened.lock().unwrap_or_else(|p| p.into_inner());
         map.insert(root, detection);
@@ -46,10 +47,11 @@ impl AppState {
 
     /// The folder `root` names, if it was opened in this session (the Run commands' check).
     pub fn opened_root(&self, root: &str) -> CmdResult<PathBuf> {
-        self.detection(root).map(|_| ops::path_arg(root))
+        self.opened(root).map(|_| ops::path_arg(root))
     }
 
-    fn detection(&self, root: &str) -> CmdResult<Detection> {
+    /// The detection of an opened folder; `None` when it opened with no stack detected.
+    fn opened(&self, root: &str) -> CmdResult<Option<Detection>> {
         let map = self.opened.lock().unwrap_or_else(|p| p.into_inner());
         map.get(&ops::path_arg(root))
             .cloned()
@@ -57,6 +59,12 @@ impl AppState {
                 kind: berth_core::ErrorKind::NotFound,
                 message: format!("{root} is not open in Berth: open the folder first"),
             })
+    }
+
+    /// The detection of an opened folder, for generating files (refused without one).
+    fn detection(&self, root: &str) -> CmdResult<Detection> {
+        self.opened(root)?
+            .ok_or_else(|| ErrorPayload::from(&ops::nothing_to_generate(&ops::path_arg(root))))
     }
 }
 
@@ -157,7 +165,33 @@ mod tests {
         );
 
         state.remember(ops::path_arg(&opened.root), opened.detection.clone());
-        assert_eq!(state.detection(&opened.root).unwrap(), opened.detection);
+        assert_eq!(
+            Some(state.detection(&opened.root).unwrap()),
+            opened.detection
+        );
         assert!(state.detection("/somewhere/else").is_err());
+    }
+
+    #[test]
+    fn a_dockerfile_only_folder_can_be_run_but_not_generated_for() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        let state = AppState::load();
+        let opened = ops::open_project(dir.path()).unwrap();
+        assert!(state.opened_root(&opened.root).is_err());
+
+        state.remember(ops::path_arg(&opened.root), opened.detection.clone());
+        assert_eq!(
+            state.opened_root(&opened.root).unwrap(),
+            ops::path_arg(&opened.root)
+        );
+        let refused = state.detection(&opened.root).unwrap_err();
+        assert_eq!(refused.kind, berth_core::ErrorKind::NotAProject);
+        assert!(
+            refused.message.contains("nothing to generate"),
+            "{}",
+            refused.message
+        );
+        assert!(state.opened_root("/somewhere/else").is_err());
     }
 }

@@ -10,16 +10,49 @@ use berth_core::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// Detect the folder at `path` (as typed, picked or dropped) and make its default plan.
+/// A folder no detector recognises still opens when it has its own Dockerfile or compose
+/// file (built as it is; nothing to generate): detection, plan and edits are then `None`.
 pub fn open_project(path: &Path) -> Result<OpenedProject> {
-    let detection = berth_core::detect::detect(path)?;
+    let detected = match berth_core::detect::detect(path) {
+        Err(e) if !matches!(e, Error::NotAProject { .. }) => return Err(e),
+        detected => detected,
+    };
     let root = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
-    let plan = default_plan(&detection, &root);
+    let own_files = own_build_files(&root);
+    let detection = match detected {
+        Ok(d) => Some(d),
+        Err(Error::NotAProject { .. }) if !own_files.is_empty() => None,
+        Err(e) => return Err(e),
+    };
+    let plan = detection.as_ref().map(|d| default_plan(d, &root));
     Ok(OpenedProject {
         root: root.to_string_lossy().into_owned(),
-        edits: PlanEdits::of(&plan),
+        edits: plan.as_ref().map(PlanEdits::of),
         detection,
         plan,
+        own_files,
     })
+}
+
+/// The build files the folder already has: its `Dockerfile` and its compose file, by name.
+pub fn own_build_files(root: &Path) -> Vec<String> {
+    let dockerfile = Some(root.join("Dockerfile")).filter(|p| p.is_file());
+    let compose = berth_core::engine::compose::compose_file(root);
+    [dockerfile, compose]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect()
+}
+
+/// The error for generating files in a folder with no detected stack.
+pub fn nothing_to_generate(root: &Path) -> Error {
+    Error::NotAProject {
+        path: root.to_path_buf(),
+        reason: "no stack detected, so there is nothing to generate; Berth builds the folder's \
+                 own Dockerfile or compose file as it is"
+            .to_string(),
+    }
 }
 
 /// The plan for `detection` with the user's `edits` applied, validated.

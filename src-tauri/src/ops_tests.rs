@@ -45,9 +45,11 @@ fn compose(p: &ProjectPreview) -> &str {
 fn open_project_detects_and_offers_the_default_plan_as_edits() {
     let dir = flask_project();
     let opened = open_project(dir.path()).unwrap();
-    assert_eq!(opened.detection.stack, Stack::Python);
-    assert_eq!(opened.edits, PlanEdits::of(&opened.plan));
-    assert!(opened.edits.services.contains(&Service::Redis));
+    assert_eq!(opened.detection.as_ref().unwrap().stack, Stack::Python);
+    let edits = opened.edits.as_ref().unwrap();
+    assert_eq!(edits, &PlanEdits::of(opened.plan.as_ref().unwrap()));
+    assert!(edits.services.contains(&Service::Redis));
+    assert!(opened.own_files.is_empty());
     assert!(Path::new(&opened.root).is_absolute());
 }
 
@@ -58,18 +60,72 @@ fn open_project_reports_a_missing_folder_with_its_kind() {
 }
 
 #[test]
+fn a_folder_with_only_a_dockerfile_opens_with_nothing_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+    let opened = open_project(dir.path()).unwrap();
+    assert!(opened.detection.is_none());
+    assert!(opened.plan.is_none());
+    assert!(opened.edits.is_none());
+    assert_eq!(opened.own_files, vec!["Dockerfile".to_string()]);
+    assert!(Path::new(&opened.root).is_absolute());
+}
+
+#[test]
+fn a_folder_with_only_a_compose_file_opens_with_nothing_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    build: .\n",
+    )
+    .unwrap();
+    let opened = open_project(dir.path()).unwrap();
+    assert!(opened.detection.is_none());
+    assert_eq!(opened.own_files, vec!["compose.yaml".to_string()]);
+}
+
+#[test]
+fn a_folder_with_neither_a_stack_nor_build_files_is_still_not_a_project() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "hello\n").unwrap();
+    let err = open_project(dir.path()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotAProject);
+}
+
+#[test]
+fn a_detected_project_lists_its_own_dockerfile_too() {
+    let dir = flask_project();
+    std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+    let opened = open_project(dir.path()).unwrap();
+    assert!(opened.detection.is_some());
+    assert_eq!(opened.own_files, vec!["Dockerfile".to_string()]);
+}
+
+#[test]
 fn edits_flow_into_the_rendered_files() {
     let dir = flask_project();
     let opened = open_project(dir.path()).unwrap();
     let root = PathBuf::from(&opened.root);
-    let before = preview_files(&root, &opened.detection, &opened.edits, &templates()).unwrap();
+    let before = preview_files(
+        &root,
+        opened.detection.as_ref().unwrap(),
+        opened.edits.as_ref().unwrap(),
+        &templates(),
+    )
+    .unwrap();
     assert!(before.files.iter().all(|f| f.status == FileStatus::New));
     assert!(compose(&before).contains("redis"));
 
-    let mut edits = opened.edits.clone();
+    let mut edits = opened.edits.clone().unwrap();
     edits.port = 9123;
     edits.services.clear();
-    let after = preview_files(&root, &opened.detection, &edits, &templates()).unwrap();
+    let after = preview_files(
+        &root,
+        opened.detection.as_ref().unwrap(),
+        &edits,
+        &templates(),
+    )
+    .unwrap();
     assert_eq!(after.plan.port, 9123);
     assert!(
         dockerfile(&after).contains("9123"),
@@ -84,9 +140,15 @@ fn edits_flow_into_the_rendered_files() {
 fn invalid_edits_are_rejected_as_invalid_plan() {
     let dir = flask_project();
     let opened = open_project(dir.path()).unwrap();
-    let mut edits = opened.edits.clone();
+    let mut edits = opened.edits.clone().unwrap();
     edits.runtime_image = "python:3.12\nUSER root".into();
-    let err = preview_files(dir.path(), &opened.detection, &edits, &templates()).unwrap_err();
+    let err = preview_files(
+        dir.path(),
+        opened.detection.as_ref().unwrap(),
+        &edits,
+        &templates(),
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidPlan);
 }
 
@@ -97,8 +159,14 @@ fn write_refuses_to_replace_without_force_and_keeps_a_backup_with_it() {
     let root = PathBuf::from(&opened.root);
     std::fs::write(root.join("Dockerfile"), "FROM scratch\n").unwrap();
 
-    let err =
-        write_files(&root, &opened.detection, &opened.edits, &templates(), false).unwrap_err();
+    let err = write_files(
+        &root,
+        opened.detection.as_ref().unwrap(),
+        opened.edits.as_ref().unwrap(),
+        &templates(),
+        false,
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::WouldOverwrite);
     assert_eq!(
         std::fs::read_to_string(root.join("Dockerfile")).unwrap(),
@@ -106,7 +174,14 @@ fn write_refuses_to_replace_without_force_and_keeps_a_backup_with_it() {
     );
     assert!(!root.join("compose.yaml").exists(), "nothing is written");
 
-    let report = write_files(&root, &opened.detection, &opened.edits, &templates(), true).unwrap();
+    let report = write_files(
+        &root,
+        opened.detection.as_ref().unwrap(),
+        opened.edits.as_ref().unwrap(),
+        &templates(),
+        true,
+    )
+    .unwrap();
     let docker = report
         .files
         .iter()
@@ -120,7 +195,13 @@ fn write_refuses_to_replace_without_force_and_keeps_a_backup_with_it() {
     let written = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
     assert!(written.contains("USER"), "{written}");
 
-    let again = preview_files(&root, &opened.detection, &opened.edits, &templates()).unwrap();
+    let again = preview_files(
+        &root,
+        opened.detection.as_ref().unwrap(),
+        opened.edits.as_ref().unwrap(),
+        &templates(),
+    )
+    .unwrap();
     assert!(again
         .files
         .iter()

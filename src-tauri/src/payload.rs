@@ -34,15 +34,19 @@ impl PlanEdits {
 }
 
 /// What `open_project` returns: the folder as the core resolved it, what was detected, the
-/// default plan and its editable fields.
+/// default plan and its editable fields. A folder with no known stack but its own Dockerfile
+/// or compose file opens too: detection, plan and edits are null (nothing to generate) and
+/// Run builds the folder's files as they are.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct OpenedProject {
     /// Absolute path of the project folder.
     pub root: String,
-    pub detection: Detection,
-    pub plan: Plan,
-    pub edits: PlanEdits,
+    pub detection: Option<Detection>,
+    pub plan: Option<Plan>,
+    pub edits: Option<PlanEdits>,
+    /// The build files already in the folder (`Dockerfile`, the compose file), by name.
+    pub own_files: Vec<String>,
 }
 
 /// What `preview_files` returns: the plan the edits produced and the files it renders to,

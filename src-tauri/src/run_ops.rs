@@ -4,10 +4,14 @@
 //! the chosen host port back into compose.yaml.
 
 use berth_core::engine::build::BuildEvent;
+use berth_core::engine::compose::ComposeTool;
+use berth_core::engine::compose_api::ComposeUpRequest;
+use berth_core::engine::compose_tool::ComposeToolRequest;
+use berth_core::engine::health::HealthReport;
 use berth_core::engine::logs::LogLine;
 use berth_core::engine::up::{project_names, UpReport, UpRequest};
 use berth_core::engine::{CancellationToken, Engine, EngineInfo};
-use berth_core::ports::PortCheck;
+use berth_core::ports::{PortCheck, PortChoice};
 use berth_core::{Error, Result};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -53,6 +57,27 @@ pub struct DownReport {
     pub containers: Vec<String>,
     /// The project's image, when it was removed too.
     pub image: Option<String>,
+}
+
+/// A compose project brought up by the app: which path ran it and the app service's result.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ComposeRun {
+    /// The compose tool that ran it (`docker compose` or `docker-compose`); null: the
+    /// services ran through the Engine API because no compose tool was found.
+    pub tool: Option<String>,
+    /// The compose project name.
+    pub project: String,
+    /// The app service's container (the one publishing the host port).
+    pub container: String,
+    pub image: String,
+    pub host_port: Option<u16>,
+    pub url: Option<String>,
+    pub port_conflict: Option<PortChoice>,
+    pub healthy: bool,
+    pub health: HealthReport,
+    /// What the Engine API path left out or changed (empty with a compose tool).
+    pub notes: Vec<String>,
 }
 
 /// What `write_port` did to the folder's compose file.
@@ -142,8 +167,75 @@ pub async fn up(
     Ok(report)
 }
 
+/// Bring the compose project in `root` (compose file `file`) up: with `tool` when one is
+/// installed (Berth pre-builds with BuildKit, the tool runs the services), else through the
+/// Engine API. Build events and the tool's output go to `on_event`; `cancel` stops a build or
+/// kills the tool. Not wired into `up_project` yet (the Run view shows single containers).
+#[allow(dead_code)]
+pub async fn up_compose(
+    engine: &Engine,
+    root: &Path,
+    file: &Path,
+    tool: Option<ComposeTool>,
+    host_port: Option<u16>,
+    mut on_event: impl FnMut(UpEvent) + Send,
+    cancel: CancellationToken,
+) -> Result<ComposeRun> {
+    on_event(UpEvent::Stage {
+        stage: UpStage::Building,
+    });
+    let forward = |event| on_event(UpEvent::Build { event });
+    match tool {
+        Some(tool) => {
+            let mut req = ComposeToolRequest::new(root, file, tool);
+            req.host_port = host_port;
+            let r = engine.compose_up_tool(&req, forward, cancel).await?;
+            Ok(ComposeRun {
+                tool: Some(r.tool),
+                project: r.project_name,
+                container: r.container,
+                image: r.image,
+                host_port: Some(r.host_port),
+                url: Some(r.url),
+                port_conflict: r.port_conflict,
+                healthy: r.healthy,
+                health: r.health,
+                notes: Vec::new(),
+            })
+        }
+        None => {
+            let mut req = ComposeUpRequest::new(root);
+            req.host_port = host_port;
+            let r = engine.compose_up_api(&req, forward, cancel).await?;
+            Ok(ComposeRun {
+                tool: None,
+                project: r.project,
+                container: r.container,
+                image: r.image,
+                host_port: r.host_port,
+                url: r.url,
+                port_conflict: r.port_conflict,
+                healthy: r.healthy,
+                health: r.health,
+                notes: r.notes,
+            })
+        }
+    }
+}
+
 /// Stop and remove the folder's containers and, with `remove_image`, the image `up` built.
+/// A compose project is taken down by its compose tool first when one is installed (its
+/// network and containers), then whatever Berth labelled for the folder (the CLI's order).
 pub async fn down_project(engine: &Engine, root: &Path, remove_image: bool) -> Result<DownReport> {
+    if let (Some(file), Some(tool)) = (
+        berth_core::engine::compose::compose_file(root),
+        berth_core::engine::compose::find_tool(),
+    ) {
+        let req = ComposeToolRequest::new(root, &file, tool);
+        engine
+            .compose_down_tool(&req, |_| {}, CancellationToken::new())
+            .await?;
+    }
     let containers = engine.down(root).await?;
     let image = if remove_image {
         let (image, _) = project_names(root);

@@ -392,3 +392,92 @@ async fn watching_a_missing_folder_is_not_found() {
     .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
 }
+
+/// Removes what the compose tool created for a project (containers by its compose label,
+/// its default network) when dropped; the Project's own drop then removes Berth's images.
+struct ComposeCleanup(String);
+
+impl Drop for ComposeCleanup {
+    fn drop(&mut self) {
+        let filter = format!("label=com.docker.compose.project={}", self.0);
+        let ids = docker_lines(&["ps", "-aq", "--filter", &filter]);
+        if !ids.is_empty() {
+            let _ = Command::new(DOCKER).args(["rm", "-f"]).args(&ids).output();
+        }
+        let _ = Command::new(DOCKER)
+            .args(["network", "rm", &format!("{}_default", self.0)])
+            .output();
+    }
+}
+
+#[tokio::test]
+async fn a_compose_project_comes_up_healthy_through_docker_compose_and_down_removes_it() {
+    let port = hold_a_port().local_addr().unwrap().port();
+    let p = Project::httpd(port);
+    let name = berth_core::engine::compose_tool::project_name(&p.path);
+    let _compose = ComposeCleanup(name.clone());
+    let file = p.path.join("compose.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "services:\n  web:\n    build: .\n    ports:\n      - \"${{HOST_PORT:-{port}}}:{port}\"\n"
+        ),
+    )
+    .unwrap();
+    let tool = ComposeTool::Standalone {
+        path: "/usr/bin/docker-compose".into(),
+    };
+    let e = engine().await;
+
+    let mut events = Vec::new();
+    let run = up_compose(
+        &e,
+        &p.path,
+        &file,
+        Some(tool),
+        None,
+        |ev| events.push(ev),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert!(run.healthy, "{run:?}\n{events:?}");
+    assert_eq!(run.tool.as_deref(), Some("docker-compose"));
+    assert_eq!(run.project, name);
+    assert_eq!(run.host_port, Some(port));
+    assert_eq!(
+        run.url.as_deref(),
+        Some(format!("http://localhost:{port}").as_str())
+    );
+    assert!(run.notes.is_empty());
+    assert_eq!(
+        events.first(),
+        Some(&UpEvent::Stage {
+            stage: UpStage::Building
+        })
+    );
+    let filter = format!("label=com.docker.compose.project={name}");
+    let running = docker_lines(&["ps", "-q", "--filter", &filter]);
+    assert_eq!(running.len(), 1, "{running:?}");
+
+    // The app's log is followed like a single container's.
+    let mut lines = Vec::new();
+    let cancel = CancellationToken::new();
+    follow_logs(
+        &e,
+        &run.container,
+        |l| {
+            lines.push(l);
+            false
+        },
+        cancel,
+    )
+    .await
+    .unwrap();
+    assert!(!lines.is_empty());
+
+    down_project(&e, &p.path, true).await.unwrap();
+    assert!(docker_lines(&["ps", "-aq", "--filter", &filter]).is_empty());
+    let network = format!("name=^{name}_default$");
+    assert!(docker_lines(&["network", "ls", "-q", "--filter", &network]).is_empty());
+}

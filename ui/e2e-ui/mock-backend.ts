@@ -84,8 +84,12 @@ function opened(): OpenedProject {
     },
     plan: { serve_static: false } as OpenedProject['plan'],
     edits: structuredClone(EDITS),
+    own_files: ['Dockerfile'],
   };
 }
+
+/** A folder with its own Dockerfile and no stack Berth detects. */
+export const OWN_ROOT = '/projects/own-dockerfile';
 
 mockWindows('main');
 mockIPC(
@@ -97,6 +101,9 @@ mockIPC(
     switch (cmd) {
       case 'open_project':
         if (a.path === ROOT || a.path === `${ROOT}/`) return opened();
+        if (a.path === OWN_ROOT) {
+          return { root: OWN_ROOT, detection: null, plan: null, edits: null, own_files: ['Dockerfile'] } satisfies OpenedProject;
+        }
         throw { kind: 'not_found', message: `${String(a.path)}: no such file or folder` };
       case 'preview_files': {
         const edits = a.edits as PlanEdits;

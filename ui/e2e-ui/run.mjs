@@ -494,6 +494,25 @@ await test('detail charts follow the dark theme', async (page) => {
   await page.screenshot({ path: join(shots, 'ui-detail-dark.png') });
 });
 
+await test('a folder with only its own Dockerfile opens, offers nothing to generate and runs', async (page) => {
+  await pathField(page).fill('/projects/own-dockerfile');
+  await pathField(page).press('Enter');
+  const note = page.getByTestId('no-stack');
+  await note.waitFor();
+  assert.equal(await note.textContent(), 'No stack detected; Berth will build your Dockerfile as it is');
+  assert.equal(await page.getByRole('button', { name: /Write files/ }).count(), 0);
+  assert.equal((await calls(page, 'preview_files')).length, 0);
+  await page.keyboard.press('Control+s');
+  assert.equal((await calls(page, 'write_files')).length, 0);
+  await page.getByRole('tab', { name: 'Run' }).click();
+  await page.getByTestId('engine-status').getByText('unix:///var/run/docker.sock').waitFor();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByTestId('progress-label').waitFor();
+  await page.evaluate(() => window.__berth.run.release());
+  await page.getByTestId('run-healthy').waitFor();
+  assert.deepEqual((await calls(page, 'up_project')).map((a) => a.root), ['/projects/own-dockerfile']);
+});
+
 await browser.close();
 server.close();
 if (failures) {

@@ -100,7 +100,8 @@ export class ProjectState {
       if (seq !== this.#openSeq) return;
       this.#cancelTimer();
       this.opened = opened;
-      this.edits = structuredClone(opened.edits);
+      // null when no stack was detected: the folder's own Dockerfile/compose file is built as it is.
+      this.edits = opened.edits ? structuredClone(opened.edits) : null;
       this.preview = null;
       this.previewError = null;
       this.report = null;
@@ -126,6 +127,11 @@ export class ProjectState {
       this.#timer = null;
       void this.refreshPreview();
     }, this.#debounceMs);
+  }
+
+  /** Opened for its own Dockerfile/compose file with no stack detected: nothing to generate. */
+  get generates(): boolean {
+    return this.opened?.detection != null;
   }
 
   /** Whether a debounced preview is still waiting to run. */
@@ -155,7 +161,7 @@ export class ProjectState {
 
   /** Ctrl/Cmd+S or "Write files": confirm first when existing files would be replaced. */
   async requestWrite(): Promise<void> {
-    if (!this.opened || this.writing) return;
+    if (!this.opened || !this.edits || this.writing) return;
     if (this.pending || !this.preview) await this.refreshPreview();
     if (this.previewError || !this.preview) return;
     const replaced = replacedFiles(this.preview.files);

@@ -36,6 +36,7 @@ function opened(root: string): OpenedProject {
     },
     plan: { serve_static: false } as OpenedProject['plan'],
     edits: structuredClone(EDITS),
+    own_files: [],
   };
 }
 
@@ -88,6 +89,22 @@ describe('pickDropped / normalizePath', () => {
     expect(normalizePath('  "/home/me/my app" ')).toBe('/home/me/my app');
     expect(normalizePath('file:///home/me/my%20app')).toBe('/home/me/my app');
     expect(normalizePath("'/x'")).toBe('/x');
+  });
+});
+
+describe('a folder with only its own Dockerfile', () => {
+  it('opens with nothing to generate: no edits, no preview, writing does nothing', async () => {
+    const own: OpenedProject = { root: '/work/own', detection: null, plan: null, edits: null, own_files: ['Dockerfile'] };
+    const { api, calls } = fakeApi({ openProject: async () => own });
+    const s = new ProjectState(api);
+    await s.open('/work/own');
+    expect(s.phase).toBe('ready');
+    expect(s.generates).toBe(false);
+    expect(s.edits).toBeNull();
+    expect(calls.preview).toHaveLength(0);
+    await s.requestWrite();
+    expect(calls.write).toHaveLength(0);
+    expect(s.confirming).toBeNull();
   });
 });
 

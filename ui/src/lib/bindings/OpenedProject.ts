@@ -5,10 +5,16 @@ import type { PlanEdits } from "./PlanEdits";
 
 /**
  * What `open_project` returns: the folder as the core resolved it, what was detected, the
- * default plan and its editable fields.
+ * default plan and its editable fields. A folder with no known stack but its own Dockerfile
+ * or compose file opens too: detection, plan and edits are null (nothing to generate) and
+ * Run builds the folder's files as they are.
  */
 export type OpenedProject = { 
 /**
  * Absolute path of the project folder.
  */
-root: string, detection: Detection, plan: Plan, edits: PlanEdits, };
+root: string, detection: Detection | null, plan: Plan | null, edits: PlanEdits | null, 
+/**
+ * The build files already in the folder (`Dockerfile`, the compose file), by name.
+ */
+own_files: Array<string>, };
