@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "engine_status",
     "check_port",
     "up_project",
+    "up_compose_project",
     "cancel_up",
     "down_project",
     "follow_logs",

@@ -76,6 +76,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::run::engine_status,
         crate::run::check_port,
         crate::run::up_project,
+        crate::run::up_compose_project,
         crate::run::cancel_up,
         crate::run::down_project,
         crate::run::follow_logs,

@@ -137,7 +137,6 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, notice: &Notice) {
 }
 
 /// For the Run journey: tell the user a build finished (`ok`) or failed, with a detail line.
-#[allow(dead_code)] // called by the Run journey's build command once it is wired
 pub fn build_finished<R: Runtime>(app: &AppHandle<R>, ok: bool, detail: &str) {
     let title = if ok { "Build finished" } else { "Build failed" };
     show(

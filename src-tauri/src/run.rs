@@ -5,7 +5,7 @@
 //! session (AppState's check).
 
 use crate::commands::AppState;
-use crate::run_ops::{self, DownReport, PortWriteReport, SourcesChanged, UpEvent};
+use crate::run_ops::{self, ComposeRun, DownReport, PortWriteReport, SourcesChanged, UpEvent};
 use berth_core::engine::logs::LogLine;
 use berth_core::engine::up::UpReport;
 use berth_core::engine::{CancellationToken, EngineInfo};
@@ -75,9 +75,52 @@ pub async fn check_port(port: u16) -> CmdResult<PortCheck> {
     Ok(run_ops::check_port(port).await)
 }
 
+/// Register the folder's `up` (one at a time per folder); the guard forgets it when done.
+fn begin_up<'a>(
+    run: &'a RunState,
+    root: &std::path::Path,
+) -> CmdResult<(UpGuard<'a>, CancellationToken)> {
+    let cancel = CancellationToken::new();
+    let mut ups = lock(&run.ups);
+    if ups.contains_key(root) {
+        return Err(ErrorPayload {
+            kind: ErrorKind::Engine,
+            message: format!("{} is already being started", root.display()),
+        });
+    }
+    ups.insert(root.to_path_buf(), cancel.clone());
+    Ok((
+        UpGuard {
+            state: run,
+            root: root.to_path_buf(),
+        },
+        cancel,
+    ))
+}
+
+/// Tell the user how a build-and-run ended (desktop notification; quiet without a daemon).
+/// Nothing for a cancelled run: the user asked for it.
+fn notify_outcome<T>(
+    handle: &AppHandle,
+    result: &berth_core::Result<T>,
+    describe: impl Fn(&T) -> (bool, String),
+) {
+    match result {
+        Ok(r) => {
+            let (healthy, detail) = describe(r);
+            crate::notify::build_finished(handle, healthy, &detail);
+        }
+        Err(e) if e.kind() != ErrorKind::Cancelled => {
+            crate::notify::build_finished(handle, false, &e.to_string());
+        }
+        Err(_) => {}
+    }
+}
+
 /// Build, run and wait healthy; progress goes to `on_event`. One at a time per folder.
 #[tauri::command]
 pub async fn up_project(
+    handle: AppHandle,
     app: State<'_, AppState>,
     run: State<'_, RunState>,
     root: String,
@@ -85,21 +128,7 @@ pub async fn up_project(
     on_event: Channel<UpEvent>,
 ) -> CmdResult<UpReport> {
     let root = app.opened_root(&root)?;
-    let cancel = CancellationToken::new();
-    {
-        let mut ups = lock(&run.ups);
-        if ups.contains_key(&root) {
-            return Err(ErrorPayload {
-                kind: ErrorKind::Engine,
-                message: format!("{} is already being started", root.display()),
-            });
-        }
-        ups.insert(root.clone(), cancel.clone());
-    }
-    let _guard = UpGuard {
-        state: &run,
-        root: root.clone(),
-    };
+    let (_guard, cancel) = begin_up(&run, &root)?;
     let engine = run_ops::connect().await.map_err(err)?;
     // A closed channel (the window reloaded) only stops the progress, not the up.
     let send = move |e: UpEvent| {
@@ -110,9 +139,39 @@ pub async fn up_project(
     if let Ok(report) = &result {
         lock(&run.images).insert(root.clone(), report.build.image_id.clone());
     }
-    // BUILD-NOTIFICATION: the lead wires "build finished / failed" notifications here
-    // (tauri-plugin-notification comes with the stats branch): notify on Ok(report)
-    // (healthy or not) and on Err(e) unless e.kind() is ErrorKind::Cancelled.
+    notify_outcome(&handle, &result, |r| {
+        (r.healthy, format!("{}: {}", r.container, r.health.message))
+    });
+    result.map_err(err)
+}
+
+/// Bring the folder's compose project up: with the compose tool when one is installed
+/// (Berth pre-builds the services with BuildKit), else its services through the Engine API.
+/// The report says which. Cancellable with `cancel_up` like `up_project`.
+#[tauri::command]
+pub async fn up_compose_project(
+    handle: AppHandle,
+    app: State<'_, AppState>,
+    run: State<'_, RunState>,
+    root: String,
+    host_port: Option<u16>,
+    on_event: Channel<UpEvent>,
+) -> CmdResult<ComposeRun> {
+    let root = app.opened_root(&root)?;
+    let file = berth_core::engine::compose::compose_file(&root).ok_or_else(|| ErrorPayload {
+        kind: ErrorKind::NotFound,
+        message: format!("{} has no compose.yaml", root.display()),
+    })?;
+    let (_guard, cancel) = begin_up(&run, &root)?;
+    let engine = run_ops::connect().await.map_err(err)?;
+    let send = move |e: UpEvent| {
+        let _ = on_event.send(e);
+    };
+    let tool = berth_core::engine::compose::find_tool();
+    let result = run_ops::up_compose(&engine, &root, &file, tool, host_port, send, cancel).await;
+    notify_outcome(&handle, &result, |r| {
+        (r.healthy, format!("{}: {}", r.container, r.health.message))
+    });
     result.map_err(err)
 }
 

@@ -171,7 +171,6 @@ pub async fn up(
 /// installed (Berth pre-builds with BuildKit, the tool runs the services), else through the
 /// Engine API. Build events and the tool's output go to `on_event`; `cancel` stops a build or
 /// kills the tool. Not wired into `up_project` yet (the Run view shows single containers).
-#[allow(dead_code)]
 pub async fn up_compose(
     engine: &Engine,
     root: &Path,

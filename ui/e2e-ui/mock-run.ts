@@ -2,6 +2,7 @@
 // and log lines go through the real Channel callbacks (index-ordered, as Tauri sends them).
 // The test picks a scenario and releases the second half of the build by hand, so it can
 // look at the panel mid-build.
+import type { ComposeRun } from '../src/lib/bindings/ComposeRun';
 import type { UpEvent } from '../src/lib/bindings/UpEvent';
 import type { UpReport } from '../src/lib/bindings/UpReport';
 import type { LogLine } from '../src/lib/bindings/LogLine';
@@ -18,6 +19,8 @@ export const runControls = {
   engineUp: true,
   /** Whether the project has a compose.yaml of its own (so writing the port is offered). */
   existingCompose: false,
+  /** The compose tool `up_compose_project` reports (null: the Engine API path). */
+  composeTool: 'docker-compose' as string | null,
   /** Let the up finish (call after looking at the mid-build state). */
   release: () => {},
   /** Stops of streams: log follows and watches (channel ids). */
@@ -173,6 +176,29 @@ export async function runCommand(cmd: string, a: Record<string, unknown>): Promi
       ev({ type: 'build', event: { type: 'built', image_id: 'sha256:feed' } });
       ev({ type: 'stage', stage: 'starting' });
       return report(c.scenario, (a.hostPort as number | null) ?? null);
+    }
+    case 'up_compose_project': {
+      const ch = a.onEvent as ChannelLike;
+      const ev = (e: UpEvent) => send(ch, e);
+      ev({ type: 'stage', stage: 'building' });
+      ev({ type: 'build', event: { type: 'step', n: 1, total: 2, instruction: 'COPY busybox /bin/busybox' } });
+      ev({ type: 'build', event: { type: 'step', n: 2, total: 2, instruction: 'RUN --mount=type=cache,target=/cache …' } });
+      ev({ type: 'build', event: { type: 'built', image_id: 'sha256:c0de' } });
+      ev({ type: 'build', event: { type: 'output', line: 'Creating web_app_1 ... done' } });
+      ev({ type: 'stage', stage: 'starting' });
+      const tool = c.composeTool;
+      return {
+        tool,
+        project: 'web',
+        container: CONTAINER,
+        image: 'berth-web-abc123-app:dev',
+        host_port: 8081,
+        url: 'http://localhost:8081',
+        port_conflict: { port: 8081, preferred: 8000, reason: 'port 8000 is in use; 8080 is in use; 8081 was free' },
+        healthy: true,
+        health: { healthy: true, via: 'healthcheck', message: 'healthy after 1.2 s', waited_ms: 1200, last_logs: [] },
+        notes: tool ? [] : ['service redis: ports other than the app\'s are not published'],
+      } satisfies ComposeRun;
     }
     case 'cancel_up':
       cancel();

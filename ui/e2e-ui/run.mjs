@@ -223,6 +223,33 @@ await test('Run shows the engine, then progress step n of m with per-step output
   assert.deepEqual((await calls(page, 'up_project')).map((a) => [a.root, a.hostPort]), [[ROOT, null]]);
 });
 
+await test('Run with compose says which path ran, shows the URL and follows the app container', async (page) => {
+  await openRun(page, { scenario: 'healthy', existingCompose: true, composeTool: 'docker-compose' });
+  await page.getByRole('button', { name: 'Run with compose' }).click();
+  const how = page.getByTestId('compose-run');
+  await how.waitFor();
+  assert.match(await how.textContent(), /brought up with docker-compose/);
+  await page.getByTestId('run-healthy').waitFor();
+  assert.equal(await page.getByTestId('app-url').textContent(), 'http://localhost:8081');
+  assert.match(await page.getByTestId('compose-port').textContent(), /8000 is in use/);
+  await page.getByTestId('log-lines').getByText('disk almost full').waitFor();
+  assert.deepEqual((await calls(page, 'up_compose_project')).map((a) => [a.root, a.hostPort]), [[ROOT, null]]);
+  await page.getByRole('button', { name: 'Stop & remove' }).click();
+  await page.getByTestId('run-stopped').waitFor();
+});
+
+await test('without a compose tool the compose run says it used the Engine API, with its notes', async (page) => {
+  await openRun(page, { scenario: 'healthy', existingCompose: true, composeTool: null });
+  await page.getByRole('button', { name: 'Run with compose' }).click();
+  await page.getByTestId('compose-run').getByText('through the Engine API').waitFor();
+  assert.match(await page.getByRole('list', { name: 'Notes' }).textContent(), /not published/);
+});
+
+await test('a folder without a compose file offers no compose run', async (page) => {
+  await openRun(page, { scenario: 'healthy', existingCompose: false });
+  assert.equal(await page.getByRole('button', { name: 'Run with compose' }).count(), 0);
+});
+
 await test('a port conflict is explained, the app is healthy with its URL, and logs follow with colours', async (page) => {
   await openRun(page, { scenario: 'conflict', existingCompose: true });
   await page.getByRole('button', { name: 'Run', exact: true }).click();

@@ -16,6 +16,7 @@ import type { PortWriteReport } from './bindings/PortWriteReport';
 import type { SourcesChanged } from './bindings/SourcesChanged';
 import type { UpEvent } from './bindings/UpEvent';
 import type { UpReport } from './bindings/UpReport';
+import type { ComposeRun } from './bindings/ComposeRun';
 import type { ContainerRow } from './bindings/ContainerRow';
 import type { HostCapacity } from './bindings/HostCapacity';
 import type { LifecycleAction } from './bindings/LifecycleAction';
@@ -84,6 +85,8 @@ export interface RunApi extends LogsApi {
   engineStatus(): Promise<EngineInfo>;
   checkPort(port: number): Promise<PortCheck>;
   upProject(root: string, hostPort: number | null, onEvent: (e: UpEvent) => void): Promise<UpReport>;
+  /** The folder's compose project: the compose tool when installed, else the Engine API. */
+  upComposeProject(root: string, hostPort: number | null, onEvent: (e: UpEvent) => void): Promise<ComposeRun>;
   cancelUp(root: string): Promise<boolean>;
   downProject(root: string, removeImage: boolean): Promise<DownReport>;
   openUrl(url: string): Promise<void>;
@@ -110,6 +113,10 @@ export const tauriRunApi: RunApi = {
   upProject(root, hostPort, onEvent) {
     const channel = new Channel<UpEvent>(onEvent);
     return call('up_project', { root, hostPort, onEvent: channel });
+  },
+  upComposeProject(root, hostPort, onEvent) {
+    const channel = new Channel<UpEvent>(onEvent);
+    return call('up_compose_project', { root, hostPort, onEvent: channel });
   },
   cancelUp: (root) => call('cancel_up', { root }),
   downProject: (root, removeImage) => call('down_project', { root, removeImage }),

@@ -9,6 +9,7 @@ import type { PortConflict } from './bindings/PortConflict';
 import type { PortWriteReport } from './bindings/PortWriteReport';
 import type { UpEvent } from './bindings/UpEvent';
 import type { UpReport } from './bindings/UpReport';
+import type { ComposeRun } from './bindings/ComposeRun';
 import type { SourcesChanged } from './bindings/SourcesChanged';
 import type { LogFollow, RunApi } from './ipc';
 import { toErrorPayload } from './ipc';
@@ -108,6 +109,8 @@ export class RunState {
   phase = $state<RunPhase>('idle');
   progress = $state<Progress>(emptyProgress());
   report = $state<UpReport | null>(null);
+  /** The last compose run (Run with compose), instead of `report`. */
+  compose = $state<ComposeRun | null>(null);
   error = $state<ErrorPayload | null>(null);
   /** The port field (empty: let Berth choose, starting with the app's port). */
   portInput = $state('');
@@ -158,7 +161,12 @@ export class RunState {
   /** The container of the last up, while it may still exist. */
   get container(): string | null {
     if (this.phase === 'stopped' || this.phase === 'stopping') return null;
-    return this.report?.container ?? null;
+    return this.report?.container ?? this.compose?.container ?? null;
+  }
+
+  /** The app's URL from the last run, single container or compose. */
+  get url(): string | null {
+    return this.report?.url ?? this.compose?.url ?? null;
   }
 
   /** A project (re)opened: forget the previous folder's run, keep the engine status. */
@@ -170,6 +178,7 @@ export class RunState {
     this.phase = 'idle';
     this.progress = emptyProgress();
     this.report = null;
+    this.compose = null;
     this.conflict = null;
     this.error = null;
     this.portInput = '';
@@ -199,26 +208,85 @@ export class RunState {
   /** Run (build, start, wait healthy), on the typed port when there is one (checked first). */
   async run(): Promise<void> {
     if (!this.root || this.busy) return;
-    let hostPort: number | null = null;
+    // No await without a typed port: the up starts in this same turn.
     this.portProblem = null;
-    if (this.portInput.trim() !== '') {
-      hostPort = parsePort(this.portInput);
-      if (hostPort === null) {
-        this.portProblem = 'A port is a number from 1 to 65535.';
-        return;
-      }
-      try {
-        const check = await this.#api.checkPort(hostPort);
-        if (!check.free) {
-          this.portProblem = [`Port ${hostPort} is taken.`, check.explanation, check.suggestion].filter(Boolean).join(' ');
-          return;
-        }
-      } catch (e) {
-        this.portProblem = toErrorPayload(e).message;
-        return;
-      }
-    }
+    const hostPort = this.portInput.trim() === '' ? null : await this.#typedPort();
+    if (hostPort === undefined) return;
     await this.#up(hostPort);
+  }
+
+  /** Run with compose: every service of the folder's compose file (the compose tool when
+   * installed, else the Engine API; the result says which), the app on the typed port. */
+  async runCompose(): Promise<void> {
+    const root = this.root;
+    if (!root || this.busy) return;
+    // No await without a typed port: the up starts in this same turn.
+    this.portProblem = null;
+    const hostPort = this.portInput.trim() === '' ? null : await this.#typedPort();
+    if (hostPort === undefined) return;
+    this.#stopWatching();
+    this.changed = [];
+    const seq = ++this.#runSeq;
+    this.#reset();
+    try {
+      const r = await this.#api.upComposeProject(root, hostPort, (e) => {
+        if (seq === this.#runSeq) this.onEvent(e);
+      });
+      if (seq !== this.#runSeq) return;
+      this.compose = r;
+      this.conflict = null; // a compose run explains its port in `compose.port_conflict`
+      this.phase = r.healthy ? 'healthy' : 'unhealthy';
+      this.engineError = null;
+    } catch (e) {
+      if (seq === this.#runSeq) this.#failed(e);
+    }
+  }
+
+  /** The typed host port: null for "let Berth choose", undefined when it cannot be used
+   * (the reason is in `portProblem`). */
+  async #typedPort(): Promise<number | null | undefined> {
+    this.portProblem = null;
+    if (this.portInput.trim() === '') return null;
+    const hostPort = parsePort(this.portInput);
+    if (hostPort === null) {
+      this.portProblem = 'A port is a number from 1 to 65535.';
+      return undefined;
+    }
+    try {
+      const check = await this.#api.checkPort(hostPort);
+      if (!check.free) {
+        this.portProblem = [`Port ${hostPort} is taken.`, check.explanation, check.suggestion].filter(Boolean).join(' ');
+        return undefined;
+      }
+    } catch (e) {
+      this.portProblem = toErrorPayload(e).message;
+      return undefined;
+    }
+    return hostPort;
+  }
+
+  #reset(): void {
+    this.phase = 'building';
+    this.progress = emptyProgress();
+    this.report = null;
+    this.compose = null;
+    this.error = null;
+    this.down = null;
+    this.downError = null;
+    this.portWrite = null;
+    this.portWriteError = null;
+    this.openError = null;
+  }
+
+  #failed(e: unknown): void {
+    const err = toErrorPayload(e);
+    if (err.kind === 'cancelled') {
+      this.phase = 'cancelled';
+    } else {
+      this.error = err;
+      this.phase = 'failed';
+      if (err.kind === 'engine_unavailable') this.engineError = err;
+    }
   }
 
   /** Sources changed: build and restart on the same host port (the old container gives it up). */
@@ -233,15 +301,7 @@ export class RunState {
     this.#stopWatching();
     this.changed = [];
     const seq = ++this.#runSeq;
-    this.phase = 'building';
-    this.progress = emptyProgress();
-    this.report = null;
-    this.error = null;
-    this.down = null;
-    this.downError = null;
-    this.portWrite = null;
-    this.portWriteError = null;
-    this.openError = null;
+    this.#reset();
     try {
       const report = await this.#api.upProject(root, hostPort, (e) => {
         if (seq === this.#runSeq) this.onEvent(e);
@@ -253,19 +313,9 @@ export class RunState {
       this.phase = report.healthy ? 'healthy' : 'unhealthy';
       this.engineError = null;
       this.#startWatching(root, seq);
-      // BUILD-NOTIFICATION: the lead wires the desktop notification here ("build finished" /
-      // "not healthy") from the stats branch's notification helper.
+      // The desktop notification ("build finished" / "failed") is sent by the command itself.
     } catch (e) {
-      if (seq !== this.#runSeq) return;
-      const err = toErrorPayload(e);
-      if (err.kind === 'cancelled') {
-        this.phase = 'cancelled';
-      } else {
-        this.error = err;
-        this.phase = 'failed';
-        if (err.kind === 'engine_unavailable') this.engineError = err;
-        // BUILD-NOTIFICATION: "build failed" goes here.
-      }
+      if (seq === this.#runSeq) this.#failed(e);
     }
   }
 
@@ -322,7 +372,7 @@ export class RunState {
   }
 
   async openInBrowser(): Promise<void> {
-    const url = this.report?.url;
+    const url = this.url;
     if (!url) return;
     this.openError = null;
     try {

@@ -61,6 +61,23 @@ function fakeApi() {
         failUp = rej;
       });
     },
+    async upComposeProject(root, hostPort, onEvent) {
+      calls.push(['upComposeProject', [root, hostPort]]);
+      onEvent({ type: 'stage', stage: 'building' });
+      if (root.endsWith('broken')) throw { kind: 'engine', message: 'docker-compose up failed: service web: build failed' };
+      return {
+        tool: root.endsWith('notool') ? null : 'docker-compose',
+        project: 'web',
+        container: 'web_app_1',
+        image: 'berth-web-abc123-app:dev',
+        host_port: 8000,
+        url: 'http://localhost:8000',
+        port_conflict: null,
+        healthy: true,
+        health: { healthy: true, via: 'healthcheck', message: 'healthy', waited_ms: 900, last_logs: [] },
+        notes: [],
+      };
+    },
     cancelUp: async (root) => {
       calls.push(['cancelUp', [root]]);
       failUp?.({ kind: 'cancelled', message: 'cancelled' });
@@ -247,6 +264,39 @@ describe('RunState', () => {
     await run.stop(true);
     expect(run.phase).toBe('stopped');
     expect(run.down).toEqual({ containers: ['berth-web-abc123'], image: 'berth-web-abc123:dev' });
+    expect(run.container).toBeNull();
+  });
+
+  it('Run with compose: the compose result names its tool, its container is logged and its URL opened', async () => {
+    const f = fakeApi();
+    const run = new RunState(f.api);
+    run.attach(ROOT);
+    run.portInput = '9000';
+    await run.runCompose();
+    expect(f.calls.filter(([c]) => c === 'upComposeProject')).toEqual([['upComposeProject', [ROOT, 9000]]]);
+    expect(run.phase).toBe('healthy');
+    expect(run.compose?.tool).toBe('docker-compose');
+    expect(run.report).toBeNull();
+    expect(run.container).toBe('web_app_1');
+    await run.openInBrowser();
+    expect(f.calls).toContainEqual(['openUrl', ['http://localhost:8000']]);
+    // A later single-container run replaces the compose result.
+    run.portInput = '';
+    const done = run.run();
+    f.finish(report());
+    await done;
+    expect(run.compose).toBeNull();
+    expect(run.container).toBe('berth-web-abc123');
+  });
+
+  it('Run with compose fails with the reason and keeps nothing of an earlier result', async () => {
+    const f = fakeApi();
+    const run = new RunState(f.api);
+    run.attach('/projects/broken');
+    await run.runCompose();
+    expect(run.phase).toBe('failed');
+    expect(run.error?.message).toMatch(/service web: build failed/);
+    expect(run.compose).toBeNull();
     expect(run.container).toBeNull();
   });
 
