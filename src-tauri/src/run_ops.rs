@@ -57,6 +57,9 @@ pub struct DownReport {
     pub containers: Vec<String>,
     /// The project's image, when it was removed too.
     pub image: Option<String>,
+    /// With the image: the images Berth built for the compose file's `build:` services
+    /// (those without an `image:` name of their own), removed too.
+    pub service_images: Vec<String>,
 }
 
 /// A compose project brought up by the app: which path ran it and the app service's result.
@@ -236,14 +239,34 @@ pub async fn down_project(engine: &Engine, root: &Path, remove_image: bool) -> R
             .await?;
     }
     let containers = engine.down(root).await?;
+    let mut service_images = Vec::new();
     let image = if remove_image {
         let (image, _) = project_names(root);
         engine.remove_image(&image).await?;
+        if let Some(file) = berth_core::engine::compose::compose_file(root) {
+            let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
+            let parsed = berth_core::engine::compose_file::parse(&file, &text)?;
+            for service in parsed
+                .services
+                .iter()
+                .filter(|s| s.build.is_some() && s.image.is_none())
+            {
+                let tag = berth_core::engine::compose_tool::service_tag(root, service);
+                // Missing when the project never ran with compose: nothing to report.
+                if engine.remove_image_if_present(&tag).await? {
+                    service_images.push(tag);
+                }
+            }
+        }
         Some(image)
     } else {
         None
     };
-    Ok(DownReport { containers, image })
+    Ok(DownReport {
+        containers,
+        image,
+        service_images,
+    })
 }
 
 /// Send the last [`LOG_BACKLOG_LINES`] lines of `container`, then new ones as they come,

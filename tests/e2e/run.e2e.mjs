@@ -5,7 +5,8 @@
 // node process) and another port chosen, healthy + the URL (fetched for real), log lines
 // in the logs view, a changed file offers Rebuild & restart (same port, new page), write
 // the port into compose.yaml (confirmed), then Stop & remove and
-// check with /usr/bin/docker that nothing of the test is left. Saves docs/screenshot-run.png.
+// check with /usr/bin/docker that nothing of the test is left; then Run with compose
+// (docker-compose, on the written port), Stop & remove, and check again. Saves docs/screenshot-run.png.
 // Run by scripts/e2e.sh (needs the engine: bash scripts/start-dockerd.sh).
 import { spawn, execFileSync } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, readdir, writeFile, mkdir, rm, realpath } from 'node:fs/promises';
@@ -215,8 +216,23 @@ try {
   assert.match(stopped, /Removed berth-webapp-/);
   const left = leftovers(folder);
   assert.deepEqual(left, { containers: [], images: [] }, `left behind: ${JSON.stringify(left)}`);
+
+  // 9. Run with compose: docker-compose brings the service up (Berth pre-builds its image with
+  //    BuildKit) on the port now written in compose.yaml; the panel says which tool ran it.
+  await click(await button('Run with compose'));
+  const how = await until('the compose run', () => text('[data-testid="compose-run"]'));
+  assert.match(how, /brought up with docker(-| )compose/, how);
+  await until('healthy with compose', () => text('[data-testid="run-healthy"]'));
+  assert.equal(await text('[data-testid="app-url"]'), `http://localhost:${chosen}`);
+  const composed = await (await fetch(`http://127.0.0.1:${chosen}/`)).text();
+  assert.match(composed, /hello again/);
+  await until('compose log lines', async () => (await text('[data-testid="log-lines"]')).includes('ready on'));
+  await click(await button('Stop & remove'));
+  await until('stopped after compose', () => text('[data-testid="run-stopped"]'));
+  const leftAfterCompose = leftovers(folder);
+  assert.deepEqual(leftAfterCompose, { containers: [], images: [] }, `left behind: ${JSON.stringify(leftAfterCompose)}`);
   ok = true;
-  console.log('e2e: ok — built with progress, conflict explained, healthy, logs followed, rebuilt on change, port written, removed');
+  console.log('e2e: ok — built with progress, conflict explained, healthy, logs followed, rebuilt on change, port written, removed, run with compose, removed');
 } catch (e) {
   console.error(`e2e: FAILED: ${e.stack ?? e}`);
   if (session) {

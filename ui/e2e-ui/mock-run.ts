@@ -204,7 +204,7 @@ export async function runCommand(cmd: string, a: Record<string, unknown>): Promi
       cancel();
       return true;
     case 'down_project':
-      return { containers: [CONTAINER], image: a.removeImage ? `${CONTAINER}:dev` : null };
+      return { containers: [CONTAINER], image: a.removeImage ? `${CONTAINER}:dev` : null, service_images: [] };
     case 'follow_logs': {
       const ch = a.onLine as ChannelLike;
       for (const l of LOG_LINES) send(ch, l);

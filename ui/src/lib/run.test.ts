@@ -85,7 +85,7 @@ function fakeApi() {
     },
     downProject: async (root, removeImage) => {
       calls.push(['downProject', [root, removeImage]]);
-      return { containers: ['berth-web-abc123'], image: removeImage ? 'berth-web-abc123:dev' : null };
+      return { containers: ['berth-web-abc123'], image: removeImage ? 'berth-web-abc123:dev' : null, service_images: [] };
     },
     openUrl: async (url) => {
       calls.push(['openUrl', [url]]);
@@ -263,7 +263,7 @@ describe('RunState', () => {
     await done;
     await run.stop(true);
     expect(run.phase).toBe('stopped');
-    expect(run.down).toEqual({ containers: ['berth-web-abc123'], image: 'berth-web-abc123:dev' });
+    expect(run.down).toEqual({ containers: ['berth-web-abc123'], image: 'berth-web-abc123:dev', service_images: [] });
     expect(run.container).toBeNull();
   });
 

@@ -95,6 +95,33 @@ pub fn default_host_port(text: &str) -> Option<u16> {
     text[i..].split('}').next()?.parse().ok()
 }
 
+/// The host port a compose file publishes as a literal number (`"5000:5000"`), when it has
+/// no `${HOST_PORT...}` Berth could set: that port cannot be moved, only checked (pure).
+pub fn fixed_host_port(text: &str, parsed: &compose_file::ComposeFile) -> Option<u16> {
+    if text.contains("${HOST_PORT") {
+        return None;
+    }
+    parsed
+        .services
+        .iter()
+        .flat_map(|s| &s.ports)
+        .find_map(|p| p.host.as_deref()?.trim().parse::<u16>().ok())
+}
+
+/// The error for a literal host port that is taken: who holds it, and how to let Berth move it.
+fn fixed_port_taken(port: u16, check: Option<&ports::PortCheck>) -> Error {
+    let owner = check.and_then(|c| {
+        c.explanation
+            .clone()
+            .or_else(|| c.owner.as_ref().and_then(|o| o.name.clone()))
+    });
+    Error::Engine(format!(
+        "compose.yaml publishes host port {port} as a fixed number and it is in use{}; free it, \
+         or write the port as \"${{HOST_PORT:-{port}}}:<container port>\" so Berth can choose another",
+        owner.map(|o| format!(" ({o})")).unwrap_or_default()
+    ))
+}
+
 /// The tag Berth builds a `build:` service as: the service's own `image:` when it names
 /// one (compose tags builds so too), else `berth-<folder>-<hash>-<service>:dev` (pure).
 pub fn service_tag(root: &Path, service: &compose_file::ServiceSpec) -> String {
@@ -131,6 +158,20 @@ impl Engine {
         })?;
         let parsed = compose_file::parse(&req.file, &text)?;
         let preferred = req.host_port.or_else(|| default_host_port(&text));
+        let fixed = fixed_host_port(&text, &parsed);
+        let preferred = fixed.or(preferred);
+        if let Some(port) = fixed {
+            if req.host_port.is_some_and(|asked| asked != port) {
+                return Err(Error::Engine(format!(
+                    "compose.yaml publishes host port {port} as a fixed number: Berth can run it on \
+                     another port only when it reads \"${{HOST_PORT:-{port}}}:<container port>\""
+                )));
+            }
+            let check = ports::check(port, Some(self)).await;
+            if !check.free {
+                return Err(fixed_port_taken(port, Some(&check)));
+            }
+        }
         let name = project_name(&root);
         let tool = &req.tool;
         let images = self
@@ -145,9 +186,16 @@ impl Engine {
         let mut raced = Vec::new();
         let mut conflict = None;
         let run = loop {
-            let choice = match ports::resolve(preferred, req.policy, &raced) {
-                Ok(c) => c,
-                Err(e) => break Err(e),
+            let choice = match fixed {
+                Some(port) => ports::PortChoice {
+                    port,
+                    preferred: Some(port),
+                    reason: format!("compose.yaml publishes {port}"),
+                },
+                None => match ports::resolve(preferred, req.policy, &raced) {
+                    Ok(c) => c,
+                    Err(e) => break Err(e),
+                },
             };
             if Some(choice.port) != preferred {
                 conflict = Some(choice.clone());
@@ -159,6 +207,9 @@ impl Engine {
                 };
             if ok {
                 break Ok(choice.port);
+            }
+            if let (Some(port), true) = (fixed, is_port_taken_message(&err)) {
+                break Err(fixed_port_taken(port, None));
             }
             if is_port_taken_message(&err) && raced.len() < PORT_RACE_RETRIES {
                 raced.push(choice.port);
@@ -330,6 +381,23 @@ async fn run_tool(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_literal_host_port_is_fixed_unless_host_port_is_used() {
+        let parse = |t: &str| compose_file::parse(Path::new("/p/compose.yaml"), t).unwrap();
+        let literal = "services:\n  web:\n    build: .\n    ports:\n      - \"5000:8000\"\n";
+        assert_eq!(fixed_host_port(literal, &parse(literal)), Some(5000));
+        let movable =
+            "services:\n  web:\n    build: .\n    ports:\n      - \"${HOST_PORT:-5000}:8000\"\n";
+        assert_eq!(fixed_host_port(movable, &parse(movable)), None);
+        let container_only = "services:\n  web:\n    build: .\n    ports:\n      - \"8000\"\n";
+        assert_eq!(
+            fixed_host_port(container_only, &parse(container_only)),
+            None
+        );
+        let e = fixed_port_taken(5000, None).to_string();
+        assert!(e.contains("${HOST_PORT:-5000}:<container port>"), "{e}");
+    }
 
     #[test]
     fn host_port_default() {

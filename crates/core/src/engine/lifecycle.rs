@@ -196,14 +196,19 @@ impl Engine {
 
     /// Remove an image; a missing image is not an error.
     pub async fn remove_image(&self, image: &str) -> Result<()> {
+        self.remove_image_if_present(image).await.map(|_| ())
+    }
+
+    /// Remove an image: true when it was there and is gone, false when it was missing.
+    pub async fn remove_image_if_present(&self, image: &str) -> Result<bool> {
         let opts = RemoveImageOptions {
             force: true,
             noprune: false,
             platforms: None,
         };
         match self.docker().remove_image(image, Some(opts), None).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
+            Ok(_) => Ok(true),
+            Err(e) if is_not_found(&e) => Ok(false),
             Err(e) => Err(engine_err(e)),
         }
     }

@@ -11,4 +11,9 @@ containers: Array<string>,
 /**
  * The project's image, when it was removed too.
  */
-image: string | null, };
+image: string | null, 
+/**
+ * With the image: the images Berth built for the compose file's `build:` services
+ * (those without an `image:` name of their own), removed too.
+ */
+service_images: Array<string>, };
