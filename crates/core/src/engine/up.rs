@@ -282,9 +282,9 @@ impl Engine {
         let mut warnings = run.warnings.clone();
         if let Some(f) = super::compose::compose_file(&root) {
             warnings.push(format!(
-                "{} found, but it was not used: the app was run through the Engine API from \
-                 its Dockerfile; other services in it were not started (install the docker \
-                 compose plugin to run them all)",
+                "{} found, but this run built the Dockerfile as one container: other services \
+                 in it were not started (Run with compose in the app, or `berth up` with a \
+                 compose tool installed, starts them all)",
                 f.file_name()
                     .map(|n| n.to_string_lossy())
                     .unwrap_or_default()
