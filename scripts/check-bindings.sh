@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/app}"
+# Same target dir as `cargo test` (make test-rust): a separate one would be a second full
+# debug build of the workspace on disk.
 TS_RS_EXPORT_DIR="$tmp" cargo test -q -p berth-core -p berth-app export_bindings >/dev/null
 if ! diff -ru ui/src/lib/bindings "$tmp"; then
   echo "bindings drift: ui/src/lib/bindings differs from the Rust types (diff above: committed -> generated)." >&2
