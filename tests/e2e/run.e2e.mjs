@@ -7,68 +7,19 @@
 // the port into compose.yaml (confirmed), then Stop & remove and
 // check with /usr/bin/docker that nothing of the test is left; then Run with compose
 // (docker-compose, on the written port), Stop & remove, and check again. Saves docs/screenshot-run.png.
-// Run by scripts/e2e.sh (needs the engine: bash scripts/start-dockerd.sh).
-import { spawn, execFileSync } from 'node:child_process';
+// Run by scripts/e2e.sh (needs the engine: bash scripts/start-dockerd.sh); harness: tests/e2e/harness.mjs.
+import { execFileSync } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, readdir, writeFile, mkdir, rm, realpath } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { poller, repo, runSpec } from './harness.mjs';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const app = process.env.BERTH_APP_BIN ?? join(repo, 'target/app/release/berth-app');
-const driverBin = process.env.TAURI_DRIVER ?? 'tauri-driver';
-const port = Number(process.env.TAURI_DRIVER_PORT ?? 4444);
-const base = `http://127.0.0.1:${port}`;
 const screenshot = process.env.BERTH_RUN_SCREENSHOT ?? join(repo, 'docs/screenshot-run.png');
 const DOCKER = '/usr/bin/docker';
 // Building busybox images is quick, but the engine is shared: allow for a slow machine.
-const TIMEOUT_MS = 120000;
-
-async function wd(method, path, body) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.value ?? json)}`);
-  return json.value;
-}
-
-const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Poll `fn` until it returns a truthy value (WebDriver has no event to wait on). */
-async function until(what, fn, timeout = TIMEOUT_MS) {
-  const deadline = Date.now() + timeout;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (${last.message})` : ''}`);
-}
-
-async function waitForDriver(child) {
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  for (let i = 0; i < 100 && !exited; i++) {
-    try {
-      await fetch(`${base}/status`);
-      return;
-    } catch {
-      await sleep(100);
-    }
-  }
-  throw new Error('tauri-driver did not start');
-}
+const until = poller(120000, 100);
 
 /** Containers / images labelled with the project folder (what the test must leave none of). */
 function leftovers(folder) {
@@ -114,144 +65,109 @@ await writeFile(
 const COMPOSE = `services:\n  web:\n    build: .\n    ports:\n      - "${preferred}:${preferred}"\n`;
 await writeFile(join(folder, 'compose.yaml'), COMPOSE);
 
-const driver = spawn(driverBin, ['--port', String(port)], { stdio: ['ignore', 'inherit', 'inherit'] });
-let session;
-let ok = false;
-try {
-  await waitForDriver(driver);
-  session = (
-    await wd('POST', '/session', {
-      capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: app } } },
-    })
-  ).sessionId;
-  const s = `/session/${session}`;
-  const find = async (css) => (await wd('POST', `${s}/element`, { using: 'css selector', value: css }))[ELEMENT];
-  const xfind = async (xpath) => (await wd('POST', `${s}/element`, { using: 'xpath', value: xpath }))[ELEMENT];
-  const text = async (css) => wd('GET', `${s}/element/${await find(css)}/text`);
-  const click = async (el) => wd('POST', `${s}/element/${el}/click`, {});
-  const button = (label) => xfind(`//section[@aria-label='Run']//button[normalize-space()='${label}']`);
+await runSpec({
+  failureShot: 'failure-run.png',
+  async body({ find, xfind, text, click, exec, type, screenshot: shoot }) {
+    const button = (label) => xfind(`//section[@aria-label='Run']//button[normalize-space()='${label}']`);
 
-  // 1. Open the folder through the path field.
-  const field = await until('the path field', () => find('input[aria-label="Project folder path"]'));
-  await wd('POST', `${s}/element/${field}/clear`, {});
-  await wd('POST', `${s}/element/${field}/value`, { text: folder + '\uE007' });
-  await until('the detection', () => find('[data-testid="stack"]'));
+    // 1. Open the folder through the path field.
+    const field = await until('the path field', () => find('input[aria-label="Project folder path"]'));
+    await type(field, folder + '\uE007');
+    await until('the detection', () => find('[data-testid="stack"]'));
 
-  // 2. The Run view: the engine in use.
-  await click(await until('the Run tab', () => find('#view-tab-run')));
-  const engine = await until('the engine status', async () => {
-    const t = await text('[data-testid="engine-status"]');
-    return t.includes('Engine:') ? t : null;
-  });
-  assert.match(engine, /Docker \d+/, engine);
+    // 2. The Run view: the engine in use.
+    await click(await until('the Run tab', () => find('#view-tab-run')));
+    const engine = await until('the engine status', async () => {
+      const t = await text('[data-testid="engine-status"]');
+      return t.includes('Engine:') ? t : null;
+    });
+    assert.match(engine, /Docker \d+/, engine);
 
-  // 3. Run: progress step n of m while the build runs.
-  await click(await button('Run'));
-  const step = await until('the progress bar at a step', async () => {
-    const t = await text('[data-testid="progress-label"]');
-    return /^Step \d+ of \d+$/.test(t) ? t : null;
-  });
-  const value = await wd('POST', `${s}/execute/sync`, {
-    script: 'const p = document.querySelector("progress"); return p ? [p.value, p.max] : null',
-    args: [],
-  });
-  assert.ok(value && value[1] === 100, `a progress bar: ${JSON.stringify(value)} at ${step}`);
+    // 3. Run: progress step n of m while the build runs.
+    await click(await button('Run'));
+    const step = await until('the progress bar at a step', async () => {
+      const t = await text('[data-testid="progress-label"]');
+      return /^Step \d+ of \d+$/.test(t) ? t : null;
+    });
+    const value = await exec('const p = document.querySelector("progress"); return p ? [p.value, p.max] : null');
+    assert.ok(value && value[1] === 100, `a progress bar: ${JSON.stringify(value)} at ${step}`);
 
-  // 4. Healthy, on another port, with the conflict explained (this node process holds it).
-  const healthy = await until('healthy', () => text('[data-testid="run-healthy"]'));
-  assert.match(healthy, /Healthy/);
-  const owner = await text('[data-testid="port-owner"]');
-  assert.match(owner, new RegExp(`pid ${process.pid}`), owner);
-  const chosen = Number(await text('[data-testid="chosen-port"]'));
-  assert.notEqual(chosen, preferred);
-  const url = await text('[data-testid="app-url"]');
-  assert.equal(url, `http://localhost:${chosen}`);
-  const page = await (await fetch(`http://127.0.0.1:${chosen}/`)).text();
-  assert.match(page, /hello from berth/);
+    // 4. Healthy, on another port, with the conflict explained (this node process holds it).
+    const healthy = await until('healthy', () => text('[data-testid="run-healthy"]'));
+    assert.match(healthy, /Healthy/);
+    const owner = await text('[data-testid="port-owner"]');
+    assert.match(owner, new RegExp(`pid ${process.pid}`), owner);
+    const chosen = Number(await text('[data-testid="chosen-port"]'));
+    assert.notEqual(chosen, preferred);
+    const url = await text('[data-testid="app-url"]');
+    assert.equal(url, `http://localhost:${chosen}`);
+    const page = await (await fetch(`http://127.0.0.1:${chosen}/`)).text();
+    assert.match(page, /hello from berth/);
 
-  // 5. The log view follows the container (timestamps; the ANSI green as a class).
-  const logs = await until('log lines', async () => {
-    const t = await text('[data-testid="log-lines"]');
-    return t.includes('starting httpd') && t.includes('ready on') ? t : null;
-  });
-  assert.match(logs, /\d\d:\d\d:\d\d\.\d{3}/);
-  const green = await text('[data-testid="log-lines"] .ansi-fg-2');
-  assert.equal(green, 'ready');
+    // 5. The log view follows the container (timestamps; the ANSI green as a class).
+    const logs = await until('log lines', async () => {
+      const t = await text('[data-testid="log-lines"]');
+      return t.includes('starting httpd') && t.includes('ready on') ? t : null;
+    });
+    assert.match(logs, /\d\d:\d\d:\d\d\.\d{3}/);
+    const green = await text('[data-testid="log-lines"] .ansi-fg-2');
+    assert.equal(green, 'ready');
 
-  await wd('POST', `${s}/execute/async`, {
-    script: 'const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));',
-    args: [],
-  });
-  await mkdir(dirname(screenshot), { recursive: true });
-  await writeFile(screenshot, Buffer.from(await wd('GET', `${s}/screenshot`), 'base64'));
-  console.log(`e2e: screenshot saved to ${screenshot}`);
+    await shoot(screenshot);
 
-  // 6. A changed source is noticed; Rebuild & restart serves it on the same port.
-  await writeFile(join(folder, 'index.html'), '<!doctype html><title>berth e2e</title><h1>hello again</h1>\n');
-  const offer = await until('the rebuild offer', async () => {
-    const t = await text('[data-testid="sources-changed"]');
-    return t.includes('index.html') ? t : null;
-  });
-  assert.match(offer, /Changed since this run/);
-  await click(await button('Rebuild & restart'));
-  await until('the rebuilt page', async () => {
-    const res = await fetch(`http://127.0.0.1:${chosen}/`).catch(() => null);
-    return res && (await res.text()).includes('hello again');
-  });
-  await until('healthy again', () => text('[data-testid="run-healthy"]'));
-  assert.equal(await text('[data-testid="app-url"]'), url, 'same URL after the rebuild');
+    // 6. A changed source is noticed; Rebuild & restart serves it on the same port.
+    await writeFile(join(folder, 'index.html'), '<!doctype html><title>berth e2e</title><h1>hello again</h1>\n');
+    const offer = await until('the rebuild offer', async () => {
+      const t = await text('[data-testid="sources-changed"]');
+      return t.includes('index.html') ? t : null;
+    });
+    assert.match(offer, /Changed since this run/);
+    await click(await button('Rebuild & restart'));
+    await until('the rebuilt page', async () => {
+      const res = await fetch(`http://127.0.0.1:${chosen}/`).catch(() => null);
+      return res && (await res.text()).includes('hello again');
+    });
+    await until('healthy again', () => text('[data-testid="run-healthy"]'));
+    assert.equal(await text('[data-testid="app-url"]'), url, 'same URL after the rebuild');
 
-  // 7. Write the chosen port into compose.yaml, after confirming.
-  await click(await xfind(`//button[starts-with(normalize-space(), 'Write port ${chosen} into compose.yaml')]`));
-  await until('the confirm dialog', () => find('dialog[open]'));
-  assert.equal(await readFile(join(folder, 'compose.yaml'), 'utf8'), COMPOSE, 'nothing written before confirming');
-  await click(await xfind(`//dialog//button[normalize-space()='Write port ${chosen}']`));
-  await until('the port written', async () => (await readFile(join(folder, 'compose.yaml'), 'utf8')).includes(`"${chosen}:${preferred}"`));
-  const backups = (await readdir(folder)).filter((f) => f.startsWith('compose.yaml.berth-backup-'));
-  assert.equal(backups.length, 1, `one backup: ${backups}`);
+    // 7. Write the chosen port into compose.yaml, after confirming.
+    await click(await xfind(`//button[starts-with(normalize-space(), 'Write port ${chosen} into compose.yaml')]`));
+    await until('the confirm dialog', () => find('dialog[open]'));
+    assert.equal(await readFile(join(folder, 'compose.yaml'), 'utf8'), COMPOSE, 'nothing written before confirming');
+    await click(await xfind(`//dialog//button[normalize-space()='Write port ${chosen}']`));
+    await until('the port written', async () => (await readFile(join(folder, 'compose.yaml'), 'utf8')).includes(`"${chosen}:${preferred}"`));
+    const backups = (await readdir(folder)).filter((f) => f.startsWith('compose.yaml.berth-backup-'));
+    assert.equal(backups.length, 1, `one backup: ${backups}`);
 
-  // 8. Stop & remove: nothing of the test is left in the engine.
-  await click(await button('Stop & remove'));
-  const stopped = await until('stopped', () => text('[data-testid="run-stopped"]'));
-  assert.match(stopped, /Removed berth-webapp-/);
-  const left = leftovers(folder);
-  assert.deepEqual(left, { containers: [], images: [] }, `left behind: ${JSON.stringify(left)}`);
+    // 8. Stop & remove: nothing of the test is left in the engine.
+    await click(await button('Stop & remove'));
+    const stopped = await until('stopped', () => text('[data-testid="run-stopped"]'));
+    assert.match(stopped, /Removed berth-webapp-/);
+    const left = leftovers(folder);
+    assert.deepEqual(left, { containers: [], images: [] }, `left behind: ${JSON.stringify(left)}`);
 
-  // 9. Run with compose: docker-compose brings the service up (Berth pre-builds its image with
-  //    BuildKit) on the port now written in compose.yaml; the panel says which tool ran it.
-  await click(await button('Run with compose'));
-  const how = await until('the compose run', () => text('[data-testid="compose-run"]'));
-  assert.match(how, /brought up with docker(-| )compose/, how);
-  await until('healthy with compose', () => text('[data-testid="run-healthy"]'));
-  assert.equal(await text('[data-testid="app-url"]'), `http://localhost:${chosen}`);
-  const composed = await (await fetch(`http://127.0.0.1:${chosen}/`)).text();
-  assert.match(composed, /hello again/);
-  await until('compose log lines', async () => (await text('[data-testid="log-lines"]')).includes('ready on'));
-  await click(await button('Stop & remove'));
-  await until('stopped after compose', () => text('[data-testid="run-stopped"]'));
-  const leftAfterCompose = leftovers(folder);
-  assert.deepEqual(leftAfterCompose, { containers: [], images: [] }, `left behind: ${JSON.stringify(leftAfterCompose)}`);
-  ok = true;
-  console.log('e2e: ok — built with progress, conflict explained, healthy, logs followed, rebuilt on change, port written, removed, run with compose, removed');
-} catch (e) {
-  console.error(`e2e: FAILED: ${e.stack ?? e}`);
-  if (session) {
-    const dir = join(repo, 'tests/e2e/screenshots');
-    await mkdir(dir, { recursive: true });
-    const shot = await wd('GET', `/session/${session}/screenshot`).catch(() => null);
-    if (shot) await writeFile(join(dir, 'failure-run.png'), Buffer.from(shot, 'base64'));
-    const html = await wd('GET', `/session/${session}/source`).catch((err) => String(err));
-    console.error(`e2e: page at failure (screenshot: tests/e2e/screenshots/failure-run.png):\n${String(html).slice(0, 3000)}`);
-  }
-} finally {
-  if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
-  driver.kill('SIGTERM');
-  try {
-    cleanUp(folder);
-  } catch (e) {
-    console.error(`e2e: cleanup: ${e.message}`);
-  }
-  holder.close();
-  await rm(project, { recursive: true, force: true });
-}
-process.exit(ok ? 0 : 1);
+    // 9. Run with compose: docker-compose brings the service up (Berth pre-builds its image with
+    //    BuildKit) on the port now written in compose.yaml; the panel says which tool ran it.
+    await click(await button('Run with compose'));
+    const how = await until('the compose run', () => text('[data-testid="compose-run"]'));
+    assert.match(how, /brought up with docker(-| )compose/, how);
+    await until('healthy with compose', () => text('[data-testid="run-healthy"]'));
+    assert.equal(await text('[data-testid="app-url"]'), `http://localhost:${chosen}`);
+    const composed = await (await fetch(`http://127.0.0.1:${chosen}/`)).text();
+    assert.match(composed, /hello again/);
+    await until('compose log lines', async () => (await text('[data-testid="log-lines"]')).includes('ready on'));
+    await click(await button('Stop & remove'));
+    await until('stopped after compose', () => text('[data-testid="run-stopped"]'));
+    const leftAfterCompose = leftovers(folder);
+    assert.deepEqual(leftAfterCompose, { containers: [], images: [] }, `left behind: ${JSON.stringify(leftAfterCompose)}`);
+    return 'built with progress, conflict explained, healthy, logs followed, rebuilt on change, port written, removed, run with compose, removed';
+  },
+  async cleanup() {
+    try {
+      cleanUp(folder);
+    } finally {
+      holder.close();
+      await rm(project, { recursive: true, force: true });
+    }
+  },
+});
