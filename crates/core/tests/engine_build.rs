@@ -10,7 +10,9 @@ use berth_core::engine::build::{BuildEvent, BuildRequest};
 use berth_core::engine::buildkit::BuilderChoice;
 use berth_core::engine::CancellationToken;
 use berth_core::ErrorKind;
-use engine_support::{engine, TestProject, DOCKER};
+use engine_support::{
+    collect, containers_mentioning, engine, image_exists, image_label, steps, TestProject, DOCKER,
+};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
@@ -32,27 +34,12 @@ async fn build_reports_progress_then_reuses_the_cache() {
     std::fs::write(p.path().join(".dockerignore"), "secret.txt\n").unwrap();
     std::fs::write(p.path().join("secret.txt"), "do not send").unwrap();
     let tag = format!("{}:test", p.name("img"));
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let ev = events.clone();
+    let (events, cb) = collect();
     let req = classic(p.path(), &tag);
-    let report = e
-        .build(
-            &req,
-            move |x| ev.lock().unwrap().push(x),
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+    let report = e.build(&req, cb, CancellationToken::new()).await.unwrap();
     let evs = events.lock().unwrap().clone();
-    let steps: Vec<_> = evs
-        .iter()
-        .filter_map(|x| match x {
-            BuildEvent::Step { n, total, .. } => Some((*n, *total)),
-            _ => None,
-        })
-        .collect();
     // The six Dockerfile steps, then the classic builder's two LABEL steps (Berth's labels).
-    assert_eq!(steps, (1..=8).map(|n| (n, 8)).collect::<Vec<_>>());
+    assert_eq!(steps(&evs), (1..=8).map(|n| (n, 8)).collect::<Vec<_>>());
     assert!(evs.iter().any(|x| matches!(x, BuildEvent::Step { n: 8, instruction, .. } if instruction.contains("dev.berth"))), "{evs:?}");
     assert!(
         evs.iter().any(
@@ -84,32 +71,14 @@ async fn build_reports_progress_then_reuses_the_cache() {
     assert!(report.targets.iter().all(|t| t.met), "{:?}", report.targets);
 
     // Labels on the image.
-    let out = Command::new(DOCKER)
-        .args([
-            "image",
-            "inspect",
-            "-f",
-            "{{index .Config.Labels \"dev.berth.project\"}}",
-            &tag,
-        ])
-        .output()
-        .unwrap();
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
+        image_label(&tag, "dev.berth.project"),
         p.path().display().to_string()
     );
 
     // Second build: every step that can be cached is.
-    let events2 = Arc::new(Mutex::new(Vec::new()));
-    let ev2 = events2.clone();
-    let again = e
-        .build(
-            &req,
-            move |x| ev2.lock().unwrap().push(x),
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+    let (events2, cb2) = collect();
+    let again = e.build(&req, cb2, CancellationToken::new()).await.unwrap();
     assert_eq!(
         again.image_id,
         report.image_id,
@@ -148,14 +117,9 @@ async fn a_failing_step_is_an_error_event() {
         "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"false\"]\n",
     );
     let tag = format!("{}:fail", p.name("img"));
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let ev = events.clone();
+    let (events, cb) = collect();
     let err = e
-        .build(
-            &classic(p.path(), &tag),
-            move |x| ev.lock().unwrap().push(x),
-            CancellationToken::new(),
-        )
+        .build(&classic(p.path(), &tag), cb, CancellationToken::new())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Engine);
@@ -191,19 +155,6 @@ fn images_mentioning(token: &str) -> Vec<String> {
                 .unwrap();
             String::from_utf8_lossy(&o.stdout).contains(token)
         })
-        .collect()
-}
-
-/// Containers (any state) whose command mentions `token`.
-fn containers_mentioning(token: &str) -> Vec<String> {
-    let out = Command::new(DOCKER)
-        .args(["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.contains(token))
-        .map(str::to_string)
         .collect()
 }
 
@@ -259,11 +210,7 @@ async fn cancelling_a_build_leaves_nothing_half_made() {
         Vec::<String>::new(),
         "intermediate images left"
     );
-    let out = Command::new(DOCKER)
-        .args(["image", "inspect", &tag])
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "the tag must not exist");
+    assert!(!image_exists(&tag), "the tag must not exist");
 }
 
 /// A unix-socket proxy in front of the real engine that can be cut, to stand in for the

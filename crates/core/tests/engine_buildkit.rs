@@ -9,9 +9,11 @@ use berth_core::engine::build::{BuildEvent, BuildRequest};
 use berth_core::engine::buildkit::BuilderChoice;
 use berth_core::engine::CancellationToken;
 use berth_core::ErrorKind;
-use engine_support::{engine, TestProject, DOCKER};
+use engine_support::{
+    collect, containers_mentioning, engine, image_exists, image_label, outputs, steps, TestProject,
+    DOCKER,
+};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A Dockerfile whose RUN step uses a cache mount: each build appends a line to the cache
@@ -23,21 +25,6 @@ fn cache_mount_dockerfile(token: &str) -> String {
          RUN --mount=type=cache,target=/cache,id={token} mkdir -p /cache && echo {token} >> /cache/runs && echo runs: $(wc -l < /cache/runs) && cp /cache/runs /runs\n\
          USER 65534\nCMD [\"/bin/busybox\", \"true\"]\n"
     )
-}
-
-fn collect() -> (Arc<Mutex<Vec<BuildEvent>>>, impl FnMut(BuildEvent) + Send) {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let ev = events.clone();
-    (events, move |x| ev.lock().unwrap().push(x))
-}
-
-fn outputs(evs: &[BuildEvent]) -> Vec<String> {
-    evs.iter()
-        .filter_map(|x| match x {
-            BuildEvent::Output { line } => Some(line.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Host processes whose command line mentions `token` (a BuildKit RUN step runs as a
@@ -59,28 +46,6 @@ fn processes_mentioning(token: &str) -> Vec<String> {
     found
 }
 
-/// Containers (any state) whose command mentions `token`.
-fn containers_mentioning(token: &str) -> Vec<String> {
-    let out = Command::new(DOCKER)
-        .args(["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.contains(token))
-        .map(str::to_string)
-        .collect()
-}
-
-fn image_exists(tag: &str) -> bool {
-    Command::new(DOCKER)
-        .args(["image", "inspect", tag])
-        .output()
-        .unwrap()
-        .status
-        .success()
-}
-
 #[tokio::test]
 async fn buildkit_builds_cache_mounts_and_reuses_the_cache() {
     let e = engine().await;
@@ -98,30 +63,13 @@ async fn buildkit_builds_cache_mounts_and_reuses_the_cache() {
     assert_eq!(r.builder_note, None);
     assert_eq!(r.steps, 4, "{evs:?}");
     assert_eq!(r.cached_steps, 0, "{evs:?}");
-    let steps: Vec<_> = evs
-        .iter()
-        .filter_map(|x| match x {
-            BuildEvent::Step { n, total, .. } => Some((*n, *total)),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(steps, (1..=4).map(|n| (n, 4)).collect::<Vec<_>>());
+    assert_eq!(steps(&evs), (1..=4).map(|n| (n, 4)).collect::<Vec<_>>());
     assert!(outputs(&evs).iter().any(|l| l == "runs: 1"), "{evs:?}");
     assert!(matches!(evs.first(), Some(BuildEvent::Context { .. })));
     assert!(matches!(evs.last(), Some(BuildEvent::Built { .. })));
     // The image carries Berth's labels (BuildKit has no LABEL steps for them).
-    let out = Command::new(DOCKER)
-        .args([
-            "image",
-            "inspect",
-            "-f",
-            "{{index .Config.Labels \"dev.berth.project\"}}",
-            &tag,
-        ])
-        .output()
-        .unwrap();
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
+        image_label(&tag, "dev.berth.project"),
         p.path().display().to_string()
     );
 

@@ -135,3 +135,70 @@ pub async fn build(
         .await
         .expect("build")
 }
+
+/// A build-event sink for `Engine::build` and the events it collected.
+pub fn collect() -> (
+    std::sync::Arc<std::sync::Mutex<Vec<berth_core::engine::build::BuildEvent>>>,
+    impl FnMut(berth_core::engine::build::BuildEvent) + Send,
+) {
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let ev = events.clone();
+    (events, move |x| ev.lock().unwrap().push(x))
+}
+
+/// The `(n, total)` of every Step event.
+pub fn steps(evs: &[berth_core::engine::build::BuildEvent]) -> Vec<(u32, u32)> {
+    evs.iter()
+        .filter_map(|x| match x {
+            berth_core::engine::build::BuildEvent::Step { n, total, .. } => Some((*n, *total)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The lines of every Output event.
+pub fn outputs(evs: &[berth_core::engine::build::BuildEvent]) -> Vec<String> {
+    evs.iter()
+        .filter_map(|x| match x {
+            berth_core::engine::build::BuildEvent::Output { line } => Some(line.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A label of an image, as the docker CLI reads it ("" when absent).
+pub fn image_label(tag: &str, key: &str) -> String {
+    let out = Command::new(DOCKER)
+        .args([
+            "image",
+            "inspect",
+            "-f",
+            &format!("{{{{index .Config.Labels \"{key}\"}}}}"),
+            tag,
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+pub fn image_exists(tag: &str) -> bool {
+    Command::new(DOCKER)
+        .args(["image", "inspect", tag])
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+/// Containers (any state) whose command mentions `token`.
+pub fn containers_mentioning(token: &str) -> Vec<String> {
+    let out = Command::new(DOCKER)
+        .args(["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains(token))
+        .map(str::to_string)
+        .collect()
+}
