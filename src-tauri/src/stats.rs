@@ -393,8 +393,10 @@ mod tests {
         StatsSample {
             id: id.into(),
             name: format!("n-{id}"),
-            cpu_percent: cpu,
-            ..StatsSample::default()
+            point: StatsPoint {
+                cpu_percent: cpu,
+                ..StatsPoint::default()
+            },
         }
     }
 

@@ -10,40 +10,38 @@ use ts_rs::TS;
 /// Points kept per container: 15 minutes at the engine's one read per second.
 pub const HISTORY_CAPACITY: usize = 900;
 
-/// One point of a container's history: a [`StatsSample`] without its id and name.
+/// One stats reading of a container, without its id and name: a point of its history (and
+/// the numbers of a [`StatsSample`]). Rates are per second over the real time between two
+/// engine reads.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct StatsPoint {
+    /// When the engine read these counters (Unix milliseconds).
     #[ts(type = "number")]
     pub ts_ms: i64,
+    /// CPU use, where 100 means one core fully busy (as `docker stats`).
     pub cpu_percent: f64,
+    /// Memory in use: usage minus inactive page cache (as `docker stats`).
     #[ts(type = "number")]
     pub mem_bytes: u64,
+    /// Memory limit (the host's memory when the container has none).
     #[ts(type = "number")]
     pub mem_limit_bytes: u64,
     pub mem_percent: f64,
+    /// Network bytes received / sent per second, summed over the container's interfaces.
     pub net_rx_bps: f64,
     pub net_tx_bps: f64,
+    /// Block device bytes read / written per second.
     pub blk_read_bps: f64,
     pub blk_write_bps: f64,
+    /// Number of processes/threads in the container.
     #[ts(type = "number")]
     pub pids: u64,
 }
 
 impl From<&StatsSample> for StatsPoint {
     fn from(s: &StatsSample) -> Self {
-        StatsPoint {
-            ts_ms: s.ts_ms,
-            cpu_percent: s.cpu_percent,
-            mem_bytes: s.mem_bytes,
-            mem_limit_bytes: s.mem_limit_bytes,
-            mem_percent: s.mem_percent,
-            net_rx_bps: s.net_rx_bps,
-            net_tx_bps: s.net_tx_bps,
-            blk_read_bps: s.blk_read_bps,
-            blk_write_bps: s.blk_write_bps,
-            pids: s.pids,
-        }
+        s.point
     }
 }
 

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// One computed stats reading for one container: what `berth stats` prints and what the app
-/// charts. Rates are per second over the real time between two engine reads.
+/// charts. Serialized flat: `{ "id", "name", ...StatsPoint }`; reads its point's fields
+/// through `Deref` (`sample.cpu_percent`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct StatsSample {
@@ -21,27 +22,21 @@ pub struct StatsSample {
     pub id: String,
     /// Container name without the leading `/`.
     pub name: String,
-    /// When the engine read these counters (Unix milliseconds).
-    #[ts(type = "number")]
-    pub ts_ms: i64,
-    /// CPU use, where 100 means one core fully busy (as `docker stats`).
-    pub cpu_percent: f64,
-    /// Memory in use: usage minus inactive page cache (as `docker stats`).
-    #[ts(type = "number")]
-    pub mem_bytes: u64,
-    /// Memory limit (the host's memory when the container has none).
-    #[ts(type = "number")]
-    pub mem_limit_bytes: u64,
-    pub mem_percent: f64,
-    /// Network bytes received / sent per second, summed over the container's interfaces.
-    pub net_rx_bps: f64,
-    pub net_tx_bps: f64,
-    /// Block device bytes read / written per second.
-    pub blk_read_bps: f64,
-    pub blk_write_bps: f64,
-    /// Number of processes/threads in the container.
-    #[ts(type = "number")]
-    pub pids: u64,
+    #[serde(flatten)]
+    pub point: StatsPoint,
+}
+
+impl std::ops::Deref for StatsSample {
+    type Target = StatsPoint;
+    fn deref(&self) -> &StatsPoint {
+        &self.point
+    }
+}
+
+impl std::ops::DerefMut for StatsSample {
+    fn deref_mut(&mut self) -> &mut StatsPoint {
+        &mut self.point
+    }
 }
 
 /// What a [`crate::engine::stats::StatsHub`] publishes to its subscribers. Serialized as
@@ -176,16 +171,18 @@ impl RateTracker {
         Some(StatsSample {
             id: id.to_owned(),
             name: name.to_owned(),
-            ts_ms: raw.read_ns.map_or(received_ms, |ns| ns / 1_000_000),
-            cpu_percent: cpu_percent(&raw),
-            mem_bytes: mem,
-            mem_limit_bytes: raw.mem_limit,
-            mem_percent: mem_percent(mem, raw.mem_limit),
-            net_rx_bps: counter_rate(prev.net_rx, raw.net_rx, secs),
-            net_tx_bps: counter_rate(prev.net_tx, raw.net_tx, secs),
-            blk_read_bps: counter_rate(prev.blk_read, raw.blk_read, secs),
-            blk_write_bps: counter_rate(prev.blk_write, raw.blk_write, secs),
-            pids: raw.pids,
+            point: StatsPoint {
+                ts_ms: raw.read_ns.map_or(received_ms, |ns| ns / 1_000_000),
+                cpu_percent: cpu_percent(&raw),
+                mem_bytes: mem,
+                mem_limit_bytes: raw.mem_limit,
+                mem_percent: mem_percent(mem, raw.mem_limit),
+                net_rx_bps: counter_rate(prev.net_rx, raw.net_rx, secs),
+                net_tx_bps: counter_rate(prev.net_tx, raw.net_tx, secs),
+                blk_read_bps: counter_rate(prev.blk_read, raw.blk_read, secs),
+                blk_write_bps: counter_rate(prev.blk_write, raw.blk_write, secs),
+                pids: raw.pids,
+            },
         })
     }
 }

@@ -2,7 +2,8 @@
 
 /**
  * One computed stats reading for one container: what `berth stats` prints and what the app
- * charts. Rates are per second over the real time between two engine reads.
+ * charts. Serialized flat: `{ "id", "name", ...StatsPoint }`; reads its point's fields
+ * through `Deref` (`sample.cpu_percent`).
  */
 export type StatsSample = { 
 /**
