@@ -131,7 +131,8 @@ async fn a_failing_step_is_an_error_event() {
         .any(|x| matches!(x, BuildEvent::Error { .. })));
 }
 
-/// Ids of images (including intermediate ones) whose build command mentions `token`.
+/// Ids of images (including intermediate ones) whose build command or environment mentions
+/// `token`.
 fn images_mentioning(token: &str) -> Vec<String> {
     let out = Command::new(DOCKER)
         .args(["images", "-aq", "--no-trunc"])
@@ -148,7 +149,7 @@ fn images_mentioning(token: &str) -> Vec<String> {
                     "image",
                     "inspect",
                     "-f",
-                    "{{json .ContainerConfig.Cmd}} {{json .Config.Cmd}}",
+                    "{{json .ContainerConfig.Cmd}} {{json .Config.Cmd}} {{json .Config.Env}}",
                     id,
                 ])
                 .output()
@@ -280,7 +281,9 @@ async fn the_engine_going_away_mid_build_is_a_clear_error() {
     let token = p.name("gone");
     std::fs::write(
         p.path().join("Dockerfile"),
-        format!("FROM scratch\nCOPY unique.txt /unique.txt\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nRUN sleep 60 && echo {token}\n"),
+        // The ENV puts the token in every layer's config: with Berth cut off from the engine,
+        // the test itself removes the layers the engine committed (images_mentioning).
+        format!("FROM scratch\nENV BERTH_TEST_TOKEN={token}\nCOPY unique.txt /unique.txt\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nRUN sleep 60 && echo {token}\n"),
     )
     .unwrap();
     std::fs::write(p.path().join("unique.txt"), &token).unwrap();
@@ -297,7 +300,7 @@ async fn the_engine_going_away_mid_build_is_a_clear_error() {
         .build(
             &req,
             move |x| {
-                if let BuildEvent::Step { n: 5, .. } = x {
+                if let BuildEvent::Step { n: 6, .. } = x {
                     let px = px.clone();
                     std::thread::spawn(move || {
                         std::thread::sleep(std::time::Duration::from_secs(2));
@@ -325,9 +328,12 @@ async fn the_engine_going_away_mid_build_is_a_clear_error() {
         left = containers_mentioning(&token);
     }
     assert!(left.is_empty(), "build container left running: {left:?}");
-    for id in images_mentioning(&token) {
-        let _ = Command::new(DOCKER).args(["rmi", "-f", &id]).output();
+    let layers = images_mentioning(&token);
+    assert!(!layers.is_empty(), "the engine committed the first steps");
+    for id in &layers {
+        let _ = Command::new(DOCKER).args(["rmi", "-f", id]).output();
     }
+    assert_eq!(images_mentioning(&token), Vec::<String>::new());
 }
 
 #[tokio::test]
