@@ -26,8 +26,6 @@ type CmdResult<T> = Result<T, ErrorPayload>;
 #[derive(Default)]
 pub struct RunState {
     ups: Mutex<HashMap<PathBuf, CancellationToken>>,
-    /// The image id of each folder's last run (removed when a rebuild replaces it).
-    images: Mutex<HashMap<PathBuf, String>>,
     streams: Mutex<HashMap<u32, CancellationToken>>,
 }
 
@@ -134,11 +132,7 @@ pub async fn up_project(
     let send = move |e: UpEvent| {
         let _ = on_event.send(e);
     };
-    let previous = lock(&run.images).get(&root).cloned();
-    let result = run_ops::up(&engine, &root, host_port, previous.as_deref(), send, cancel).await;
-    if let Ok(report) = &result {
-        lock(&run.images).insert(root.clone(), report.build.image_id.clone());
-    }
+    let result = run_ops::up(&engine, &root, host_port, send, cancel).await;
     notify_outcome(&handle, &result, |r| {
         (r.healthy, format!("{}: {}", r.container, r.health.message))
     });
@@ -197,19 +191,14 @@ pub fn cancel_up(
 #[tauri::command]
 pub async fn down_project(
     app: State<'_, AppState>,
-    run: State<'_, RunState>,
     root: String,
     remove_image: bool,
 ) -> CmdResult<DownReport> {
     let root = app.opened_root(&root)?;
     let engine = run_ops::connect().await.map_err(err)?;
-    let report = run_ops::down_project(&engine, &root, remove_image)
+    run_ops::down_project(&engine, &root, remove_image)
         .await
-        .map_err(err)?;
-    if remove_image {
-        lock(&run.images).remove(&root);
-    }
-    Ok(report)
+        .map_err(err)
 }
 
 /// Follow a container's log over `on_line` until `stop_stream(<channel id>)`, the end of

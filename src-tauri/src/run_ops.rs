@@ -115,13 +115,12 @@ pub async fn check_port(port: u16) -> PortCheck {
 /// Build, run and wait healthy. `on_event` gets the stages and every build event.
 /// `cancel` stops the build (the core removes what it made); after the build it stops the
 /// start or the health wait and removes the folder's container, so a cancelled run leaves
-/// nothing running. `replaces`: the image id of this folder's previous run; once the new
-/// container runs on a different image, the old one (now untagged) is removed.
+/// nothing running. A rebuild's new container replaces the old one, and the old image
+/// goes (the core's `up` does that).
 pub async fn up(
     engine: &Engine,
     root: &Path,
     host_port: Option<u16>,
-    replaces: Option<&str>,
     mut on_event: impl FnMut(UpEvent) + Send,
     cancel: CancellationToken,
 ) -> Result<UpReport> {
@@ -152,7 +151,7 @@ pub async fn up(
             std::future::pending::<()>().await;
         }
     };
-    let mut report = tokio::select! {
+    let report = tokio::select! {
         biased;
         report = up => report?,
         () = cancelled_after_build => {
@@ -160,13 +159,6 @@ pub async fn up(
             return Err(Error::Cancelled);
         }
     };
-    if let Some(old) = replaces.filter(|old| *old != report.build.image_id) {
-        if let Err(e) = engine.remove_image(old).await {
-            report
-                .warnings
-                .push(format!("the previous image {old} was not removed: {e}"));
-        }
-    }
     Ok(report)
 }
 

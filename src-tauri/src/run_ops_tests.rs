@@ -125,7 +125,6 @@ async fn up_explains_the_conflict_runs_on_another_port_streams_logs_and_down_rem
         &e,
         &p.path,
         None,
-        None,
         |ev| events.push(ev),
         CancellationToken::new(),
     )
@@ -210,9 +209,7 @@ async fn a_cancelled_up_says_cancelled_and_leaves_no_container() {
     let e = engine().await;
     let cancel = CancellationToken::new();
     cancel.cancel();
-    let err = up(&e, &p.path, None, None, |_| {}, cancel)
-        .await
-        .unwrap_err();
+    let err = up(&e, &p.path, None, |_| {}, cancel).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Cancelled, "{err}");
     let filter = format!("label=dev.berth.project={}", p.path.display());
     assert!(docker_lines(&["ps", "-aq", "--filter", &filter]).is_empty());
@@ -227,7 +224,6 @@ async fn cancelling_while_waiting_for_health_removes_the_container() {
     let err = up(
         &e,
         &p.path,
-        None,
         None,
         |ev| {
             if ev
@@ -251,7 +247,7 @@ async fn cancelling_while_waiting_for_health_removes_the_container() {
 async fn a_rebuild_on_the_same_port_removes_the_image_it_replaces() {
     let p = Project::httpd(hold_a_port().local_addr().unwrap().port());
     let e = engine().await;
-    let first = up(&e, &p.path, None, None, |_| {}, CancellationToken::new())
+    let first = up(&e, &p.path, None, |_| {}, CancellationToken::new())
         .await
         .unwrap();
     assert!(first.healthy, "{:?}", first.health);
@@ -268,7 +264,6 @@ async fn a_rebuild_on_the_same_port_removes_the_image_it_replaces() {
         &e,
         &p.path,
         first.host_port,
-        Some(&first.build.image_id),
         |_| {},
         CancellationToken::new(),
     )

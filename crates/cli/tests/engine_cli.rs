@@ -493,7 +493,19 @@ fn up_watch_rebuilds_and_restarts_on_a_change() {
     std::fs::write(p.path.join("www/index.html"), "version-two\n").unwrap();
     wait_healthy("restart after the change");
     let body = get();
+    // The rebuild's container replaced the first one, and the first image went with it.
+    let filter = format!("label=dev.berth.project={}", p.path.display());
+    let images = Command::new(DOCKER)
+        .args(["images", "-q", "--filter", &filter])
+        .output()
+        .unwrap();
     let _ = child.kill();
     let _ = child.wait();
     assert!(body.contains("version-two"), "{body}");
+    let images = String::from_utf8_lossy(&images.stdout).to_string();
+    assert_eq!(
+        images.split_whitespace().count(),
+        1,
+        "one image left: {images}"
+    );
 }

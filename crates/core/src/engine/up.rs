@@ -11,6 +11,7 @@ use crate::plan::Plan;
 use crate::ports::PortPolicy;
 use crate::render::{render, Templates};
 use crate::{Error, Result};
+use bollard::query_parameters::RemoveImageOptions;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -243,6 +244,13 @@ impl Engine {
         breq.dockerignore_contents = recipe.dockerignore_contents.clone();
         breq.no_cache = req.no_cache;
         breq.builder = req.builder;
+        // The image this folder's last `up` made: the build moves the tag off it.
+        let previous = self
+            .docker()
+            .inspect_image(&image)
+            .await
+            .ok()
+            .and_then(|i| i.id);
         let build = self.build(&breq, on_event, cancel).await?;
         let container_port = match &recipe.plan {
             Some(p) => Some(p.port),
@@ -263,6 +271,24 @@ impl Engine {
             spec.read_only = false;
         }
         let run = self.run(&spec).await?;
+        let mut warnings = run.warnings.clone();
+        // The new container replaced the old one: the old image (untagged now) goes too,
+        // unless something else still uses it.
+        if let Some(old) = previous.filter(|old| *old != build.image_id) {
+            let opts = RemoveImageOptions {
+                force: false,
+                noprune: false,
+                platforms: None,
+            };
+            match self.docker().remove_image(&old, Some(opts), None).await {
+                Ok(_) => {}
+                Err(e) if super::is_not_found(&e) => {}
+                Err(e) => warnings.push(format!(
+                    "the previous image {old} was not removed: {}",
+                    super::short_error(&e)
+                )),
+            }
+        }
         let probe = match (run.host_port, health_path) {
             (Some(port), Some(path)) => Some(HttpProbe {
                 port,
@@ -279,7 +305,6 @@ impl Engine {
         let health = self
             .wait_healthy(&run.container, probe, req.health_timeout)
             .await?;
-        let mut warnings = run.warnings.clone();
         if let Some(f) = super::compose::compose_file(&root) {
             warnings.push(format!(
                 "{} found, but this run built the Dockerfile as one container: other services \
