@@ -158,6 +158,47 @@ async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
     // The override file is not left behind.
     assert!(!berth_core::engine::compose_file::override_path(p.path()).exists());
 
+    // Up again: the build cache serves the steps. With no_cache (`berth up --no-cache`)
+    // nothing comes from the cache, and the image it replaces is removed.
+    let cached = |evs: &[BuildEvent]| {
+        evs.iter()
+            .filter(|ev| matches!(ev, BuildEvent::Cached { .. }))
+            .count()
+    };
+    let mut again = Vec::new();
+    let r2 = e
+        .compose_up_tool(&req, |ev| again.push(ev), CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(r2.healthy, "{r2:?}");
+    assert!(cached(&again) > 0, "{again:?}");
+    let mut fresh_req = req.clone();
+    fresh_req.no_cache = true;
+    let mut fresh = Vec::new();
+    let r3 = e
+        .compose_up_tool(&fresh_req, |ev| fresh.push(ev), CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(r3.healthy, "{r3:?}");
+    assert_eq!(cached(&fresh), 0, "{fresh:?}");
+    assert!(
+        fresh
+            .iter()
+            .any(|ev| matches!(ev, BuildEvent::Built { .. })),
+        "{fresh:?}"
+    );
+    let labelled = Command::new(DOCKER)
+        .args([
+            "images",
+            "-q",
+            "--filter",
+            &format!("label=dev.berth.project={}", p.path().display()),
+        ])
+        .output()
+        .unwrap();
+    let labelled = String::from_utf8_lossy(&labelled.stdout).to_string();
+    assert_eq!(labelled.split_whitespace().count(), 1, "{labelled}");
+
     e.compose_down_tool(&req, |_| {}, CancellationToken::new())
         .await
         .unwrap();

@@ -6,25 +6,25 @@
 
 use berth_core::engine::compose::ComposeTool;
 use berth_core::engine::compose_tool::{ComposeToolReport, ComposeToolRequest};
+use berth_core::engine::up::UpRequest;
 use berth_core::engine::Engine;
-use berth_core::ports::PortPolicy;
 use berth_core::Result;
 use std::path::Path;
-use std::time::Duration;
 
+/// `up` with what `berth up` asked for in `asked` (port, range, timeout, --no-cache).
 pub async fn up(
     e: &Engine,
     tool: &ComposeTool,
     root: &Path,
     file: &Path,
-    preferred: Option<u16>,
-    policy: PortPolicy,
-    timeout: Duration,
+    asked: &UpRequest,
 ) -> Result<ComposeToolReport> {
     let mut req = ComposeToolRequest::new(root, file, tool.clone());
-    req.host_port = preferred;
-    req.policy = policy;
-    req.health_timeout = timeout;
+    req.host_port = asked.host_port;
+    req.policy = asked.policy;
+    req.health_timeout = asked.health_timeout;
+    req.no_cache = asked.no_cache;
+    req.builder = asked.builder;
     e.compose_up_tool(&req, |ev| super::print_event(&ev), super::ctrl_c_token())
         .await
 }

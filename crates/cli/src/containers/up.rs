@@ -50,16 +50,7 @@ pub async fn run(a: UpArgs) -> Result<()> {
     if let Some(file) = berth_core::engine::compose::compose_file(&root) {
         match berth_core::engine::compose::find_tool() {
             Some(tool) if !a.watch => {
-                let r = super::compose::up(
-                    &e,
-                    &tool,
-                    &root,
-                    &file,
-                    a.port,
-                    req.policy,
-                    req.health_timeout,
-                )
-                .await?;
+                let r = super::compose::up(&e, &tool, &root, &file, &req).await?;
                 if a.write_port {
                     write_port(&root, r.host_port)?;
                 }

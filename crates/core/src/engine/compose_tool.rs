@@ -11,6 +11,7 @@
 //! [`BuildEvent::Output`]; cancelling kills the tool.
 
 use super::build::{BuildEvent, BuildRequest};
+use super::buildkit::BuilderChoice;
 use super::compose::{self, ComposeTool};
 use super::compose_file::{self, ComposeFile};
 use super::health::{HealthReport, HttpProbe, DEFAULT_HEALTH_TIMEOUT};
@@ -42,6 +43,9 @@ pub struct ComposeToolRequest {
     pub host_port: Option<u16>,
     pub policy: PortPolicy,
     pub health_timeout: Duration,
+    /// Build the `build:` services without the build cache (`berth up --no-cache`).
+    pub no_cache: bool,
+    pub builder: BuilderChoice,
 }
 
 impl ComposeToolRequest {
@@ -53,6 +57,8 @@ impl ComposeToolRequest {
             host_port: None,
             policy: PortPolicy::default(),
             health_timeout: DEFAULT_HEALTH_TIMEOUT,
+            no_cache: false,
+            builder: BuilderChoice::from_env(),
         }
     }
 }
@@ -174,8 +180,8 @@ impl Engine {
         }
         let name = project_name(&root);
         let tool = &req.tool;
-        let images = self
-            .prebuild(&root, &req.file, &parsed, &mut on_event, &cancel)
+        let (images, replaced) = self
+            .prebuild(req, &root, &parsed, &mut on_event, &cancel)
             .await?;
         // Labels every service as Berth's and points built services at Berth's images.
         let override_file = compose_file::write_tool_override(&root, &parsed, &images)?;
@@ -223,6 +229,14 @@ impl Engine {
         };
         let _ = std::fs::remove_file(&override_file);
         let port = run?;
+        // The tool recreated the rebuilt services: the images they ran before go.
+        for old in replaced {
+            if let Some(warning) = self.remove_replaced_image(&old).await {
+                on_event(BuildEvent::Output {
+                    line: format!("note: {warning}"),
+                });
+            }
+        }
         let containers = self
             .containers_labelled(&format!("com.docker.compose.project={name}"))
             .await?;
@@ -275,17 +289,19 @@ impl Engine {
         }
     }
 
-    /// Build every `build:` service with Berth's builder; returns service -> tag.
+    /// Build every `build:` service with Berth's builder; returns service -> tag, and the
+    /// ids of the images those tags named before (replaced by these builds).
     async fn prebuild(
         &self,
+        req: &ComposeToolRequest,
         root: &Path,
-        file: &Path,
         parsed: &ComposeFile,
         on_event: &mut (impl FnMut(BuildEvent) + Send),
         cancel: &CancellationToken,
-    ) -> Result<BTreeMap<String, String>> {
-        let dir = file.parent().unwrap_or(root);
+    ) -> Result<(BTreeMap<String, String>, Vec<String>)> {
+        let dir = req.file.parent().unwrap_or(root);
         let mut images = BTreeMap::new();
+        let mut replaced = Vec::new();
         for s in &parsed.services {
             let Some(b) = &s.build else { continue };
             let tag = service_tag(root, s);
@@ -296,11 +312,14 @@ impl Engine {
             };
             let mut breq = BuildRequest::new(&context, &tag);
             breq.dockerfile = b.dockerfile.clone();
+            breq.no_cache = req.no_cache;
+            breq.builder = req.builder;
             on_event(BuildEvent::Output {
                 line: format!("building service {} as {tag}", s.name),
             });
+            let before = self.image_id(&tag).await;
             match self.build(&breq, &mut *on_event, cancel.clone()).await {
-                Ok(_) => {}
+                Ok(built) => replaced.extend(before.filter(|id| *id != built.image_id)),
                 Err(Error::Cancelled) => return Err(Error::Cancelled),
                 Err(e) => {
                     return Err(Error::Engine(format!(
@@ -311,7 +330,7 @@ impl Engine {
             }
             images.insert(s.name.clone(), tag);
         }
-        Ok(images)
+        Ok((images, replaced))
     }
 }
 

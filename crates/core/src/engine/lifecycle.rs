@@ -199,6 +199,33 @@ impl Engine {
         self.remove_image_if_present(image).await.map(|_| ())
     }
 
+    /// The id of an image (by tag or id); None when the engine has no such image.
+    pub(crate) async fn image_id(&self, image: &str) -> Option<String> {
+        self.docker()
+            .inspect_image(image)
+            .await
+            .ok()
+            .and_then(|i| i.id)
+    }
+
+    /// Remove the image a rebuild replaced (its tag moved to the new build) unless something
+    /// still uses it; `Some(warning)` when it stays.
+    pub(crate) async fn remove_replaced_image(&self, old: &str) -> Option<String> {
+        let opts = RemoveImageOptions {
+            force: false,
+            noprune: false,
+            platforms: None,
+        };
+        match self.docker().remove_image(old, Some(opts), None).await {
+            Ok(_) => None,
+            Err(e) if is_not_found(&e) => None,
+            Err(e) => Some(format!(
+                "the previous image {old} was not removed: {}",
+                super::short_error(&e)
+            )),
+        }
+    }
+
     /// Remove an image: true when it was there and is gone, false when it was missing.
     pub async fn remove_image_if_present(&self, image: &str) -> Result<bool> {
         let opts = RemoveImageOptions {

@@ -11,7 +11,6 @@ use crate::plan::Plan;
 use crate::ports::PortPolicy;
 use crate::render::{render, Templates};
 use crate::{Error, Result};
-use bollard::query_parameters::RemoveImageOptions;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -245,12 +244,7 @@ impl Engine {
         breq.no_cache = req.no_cache;
         breq.builder = req.builder;
         // The image this folder's last `up` made: the build moves the tag off it.
-        let previous = self
-            .docker()
-            .inspect_image(&image)
-            .await
-            .ok()
-            .and_then(|i| i.id);
+        let previous = self.image_id(&image).await;
         let build = self.build(&breq, on_event, cancel).await?;
         let container_port = match &recipe.plan {
             Some(p) => Some(p.port),
@@ -275,19 +269,7 @@ impl Engine {
         // The new container replaced the old one: the old image (untagged now) goes too,
         // unless something else still uses it.
         if let Some(old) = previous.filter(|old| *old != build.image_id) {
-            let opts = RemoveImageOptions {
-                force: false,
-                noprune: false,
-                platforms: None,
-            };
-            match self.docker().remove_image(&old, Some(opts), None).await {
-                Ok(_) => {}
-                Err(e) if super::is_not_found(&e) => {}
-                Err(e) => warnings.push(format!(
-                    "the previous image {old} was not removed: {}",
-                    super::short_error(&e)
-                )),
-            }
+            warnings.extend(self.remove_replaced_image(&old).await);
         }
         let probe = match (run.host_port, health_path) {
             (Some(port), Some(path)) => Some(HttpProbe {
