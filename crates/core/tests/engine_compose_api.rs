@@ -173,3 +173,41 @@ async fn an_unhealthy_dependency_stops_the_start_with_its_logs() {
     assert_eq!(names.len(), 1, "{names:?}");
     assert!(names[0].ends_with("-db"), "{names:?}");
 }
+
+#[tokio::test]
+async fn a_service_built_from_a_subfolder_is_labelled_with_the_project() {
+    let e = engine().await;
+    let p = TestProject::new(APP);
+    let web = p.path().join("web");
+    std::fs::create_dir(&web).unwrap();
+    std::fs::copy("/bin/busybox", web.join("busybox")).unwrap();
+    std::fs::write(
+        web.join("Dockerfile"),
+        "FROM scratch\nCOPY busybox /bin/busybox\nUSER 65534\nEXPOSE 8080\n\
+         CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/\"]\n",
+    )
+    .unwrap();
+    let port = portpicker::pick_unused_port().unwrap();
+    std::fs::write(
+        p.path().join("compose.yaml"),
+        format!(
+            "services:\n  web:\n    build: ./web\n    ports:\n      - \"${{HOST_PORT:-{port}}}:8080\"\n"
+        ),
+    )
+    .unwrap();
+    let _down = Down(e.clone(), p.path().to_path_buf());
+    let r = e
+        .compose_up_api(
+            &ComposeUpRequest::new(p.path()),
+            |_| {},
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert!(r.services[0].built, "{r:?}");
+    // The image belongs to the project (what `down` and the cleanup look for), not to web/.
+    assert_eq!(
+        engine_support::image_label(&r.image, "dev.berth.project"),
+        p.path().display().to_string()
+    );
+}

@@ -59,8 +59,11 @@ pub enum BuildEvent {
 /// Where and what to build.
 #[derive(Debug, Clone)]
 pub struct BuildRequest {
-    /// The project folder (the context root; its absolute path goes into the labels).
+    /// The build context (its absolute path goes into the labels unless `project` is set).
     pub context: PathBuf,
+    /// The project the image belongs to, for its `dev.berth.project` label, when the context
+    /// is one of its subfolders (a compose service's `build: ./web`).
+    pub project: Option<PathBuf>,
     /// `name:tag` for the image.
     pub tag: String,
     /// The Dockerfile relative to the context (default `Dockerfile`).
@@ -82,6 +85,7 @@ impl BuildRequest {
     pub fn new(context: &Path, tag: &str) -> BuildRequest {
         BuildRequest {
             context: context.to_path_buf(),
+            project: None,
             tag: tag.to_string(),
             dockerfile: "Dockerfile".into(),
             dockerfile_contents: None,
@@ -330,6 +334,11 @@ impl Engine {
             None => (req.dockerfile.clone(), Vec::new()),
         };
         let ctx_root = root.to_path_buf();
+        let label_root = req
+            .project
+            .as_deref()
+            .and_then(|p| std::fs::canonicalize(p).ok())
+            .unwrap_or_else(|| root.to_path_buf());
         let df = dockerfile.clone();
         let ignore = req.dockerignore_contents.clone();
         let ctx = match tokio::task::spawn_blocking(move || {
@@ -353,7 +362,7 @@ impl Engine {
             rm: true,
             forcerm: true,
             nocache: req.no_cache,
-            labels: Some(berth_labels(root)),
+            labels: Some(berth_labels(&label_root)),
             ..Default::default()
         };
         let mut guard = CleanupOnDrop {

@@ -381,6 +381,7 @@ impl Engine {
             let (_, c) = api_names(root, &s.name);
             let tag = s.image.clone().unwrap_or_else(|| format!("{c}:dev"));
             let mut breq = BuildRequest::new(&root.join(&b.context), &tag);
+            breq.project = Some(root.to_path_buf());
             breq.dockerfile = b.dockerfile.clone();
             breq.no_cache = req.no_cache;
             breq.builder = req.builder;

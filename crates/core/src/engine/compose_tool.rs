@@ -311,6 +311,7 @@ impl Engine {
                 dir.join(&b.context)
             };
             let mut breq = BuildRequest::new(&context, &tag);
+            breq.project = Some(root.to_path_buf());
             breq.dockerfile = b.dockerfile.clone();
             breq.no_cache = req.no_cache;
             breq.builder = req.builder;
