@@ -6,7 +6,7 @@
 
 mod engine_support;
 
-use berth_core::engine::build::BuildRequest;
+use berth_core::engine::build::{BuildEvent, BuildRequest};
 use berth_core::engine::compose_api::ComposeUpRequest;
 use berth_core::engine::CancellationToken;
 use engine_support::{engine, TestProject, DOCKER};
@@ -210,4 +210,55 @@ async fn a_service_built_from_a_subfolder_is_labelled_with_the_project() {
         engine_support::image_label(&r.image, "dev.berth.project"),
         p.path().display().to_string()
     );
+}
+
+#[tokio::test]
+async fn cancelling_takes_down_the_services_already_started() {
+    let e = engine().await;
+    let p = TestProject::new(APP);
+    let db_tag = format!("{}:canceldb", p.name("img"));
+    let _rm = RmImage(db_tag.clone());
+    std::fs::create_dir(p.path().join("db")).unwrap();
+    std::fs::copy("/bin/busybox", p.path().join("db/busybox")).unwrap();
+    std::fs::write(p.path().join("db/Dockerfile"), DB).unwrap();
+    e.build(
+        &BuildRequest::new(&p.path().join("db"), &db_tag),
+        |_| {},
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        p.path().join("compose.yaml"),
+        format!(
+            "services:\n  app:\n    build: .\n    ports: [\"8080\"]\n    depends_on:\n      db:\n        condition: service_healthy\n\
+             \x20 db:\n    image: {db_tag}\n    healthcheck:\n      test: [\"CMD\", \"/bin/busybox\", \"test\", \"-f\", \"/tmp/ready\"]\n      interval: 1s\n      retries: 30\n"
+        ),
+    )
+    .unwrap();
+    let _down = Down(e.clone(), p.path().to_path_buf());
+    // Cancel once the db runs healthy and the app's build begins.
+    let cancel = CancellationToken::new();
+    let stopper = cancel.clone();
+    let err = e
+        .compose_up_api(
+            &ComposeUpRequest::new(p.path()),
+            move |ev| {
+                if matches!(&ev, BuildEvent::Output { line } if line == "building service app") {
+                    stopper.cancel();
+                }
+            },
+            cancel,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), berth_core::ErrorKind::Cancelled, "{err}");
+    let left: Vec<_> = e
+        .project_containers(p.path())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert!(left.is_empty(), "the started db is gone: {left:?}");
 }

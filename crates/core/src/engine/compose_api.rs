@@ -256,8 +256,32 @@ pub fn service_body(
 
 impl Engine {
     /// Bring a compose project up through the Engine API (no compose tool). Build progress
-    /// goes to `on_event`; `cancel` stops a build.
+    /// goes to `on_event`. `cancel` stops it wherever it is (a build, a start, a health
+    /// wait) and takes down what it started, so a cancelled up leaves nothing running.
     pub async fn compose_up_api(
+        &self,
+        req: &ComposeUpRequest,
+        on_event: impl FnMut(BuildEvent) + Send,
+        cancel: CancellationToken,
+    ) -> Result<ComposeApiReport> {
+        let root =
+            std::fs::canonicalize(&req.path).map_err(|_| Error::NotFound(req.path.clone()))?;
+        let result = tokio::select! {
+            r = self.compose_up_api_steps(req, on_event, cancel.clone()) => r,
+            () = cancel.cancelled() => Err(Error::Cancelled),
+        };
+        if matches!(result, Err(Error::Cancelled)) {
+            if let Err(e) = self.down(&root).await {
+                return Err(Error::Engine(format!(
+                    "cancelled, but the services already started were not all removed \
+                     (`berth down` removes them): {e}"
+                )));
+            }
+        }
+        result
+    }
+
+    async fn compose_up_api_steps(
         &self,
         req: &ComposeUpRequest,
         mut on_event: impl FnMut(BuildEvent) + Send,
