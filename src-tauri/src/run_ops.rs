@@ -321,7 +321,7 @@ pub async fn watch_sources(
 /// webview cannot use the command to open arbitrary addresses or files (pure).
 pub fn local_url(url: &str) -> Result<String> {
     let refuse = || {
-        Error::InvalidPlan(format!(
+        Error::InvalidInput(format!(
             "{url}: only http(s)://localhost or http(s)://127.0.0.1 addresses are opened"
         ))
     };

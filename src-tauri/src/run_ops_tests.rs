@@ -317,6 +317,7 @@ fn only_local_http_urls_are_opened() {
         "ftp://localhost",
     ] {
         let e = local_url(bad).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}");
         assert!(e.to_string().contains("only http(s)://localhost"), "{bad}");
     }
 }

@@ -158,7 +158,7 @@ export async function runCommand(cmd: string, a: Record<string, unknown>): Promi
       }
       ev({ type: 'stage', stage: 'building' });
       ev({ type: 'build', event: { type: 'output', line: "building the project's own Dockerfile" } });
-      ev({ type: 'build', event: { type: 'context', files: 4, bytes: 2_400_000 as unknown as bigint } });
+      ev({ type: 'build', event: { type: 'context', files: 4, bytes: 2_400_000 } });
       for (let i = 0; i < 3; i++) {
         ev({ type: 'build', event: { type: 'step', n: i + 1, total: 5, instruction: STEPS[i]! } });
         if (i < 2) ev({ type: 'build', event: { type: 'cached', n: i + 1 } });

@@ -23,7 +23,7 @@ const rows: ContainerRow[] = Array.from({ length: COUNT }, (_, i) => {
       project: null,
       managed: i < 5,
       ports: i === 0 ? [{ host_ip: '0.0.0.0', host_port: 18080, container_port: 8080 }] : [],
-      created: 0n,
+      created: 0,
     },
     health: i === 0 ? 'healthy' : i === 1 ? 'unhealthy' : null,
     sample: null,

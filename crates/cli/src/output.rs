@@ -1,6 +1,5 @@
 //! Printing results and errors, as text or `--json`.
 
-use berth_core::error::ErrorPayload;
 use serde::Serialize;
 use std::process::ExitCode;
 
@@ -20,11 +19,9 @@ pub fn print<T: Serialize>(value: &T, json: bool, text: impl FnOnce() -> String)
 pub fn fail(e: &berth_core::Error) -> ExitCode {
     use berth_core::ErrorKind::*;
     eprintln!("berth: {e}");
-    let payload = ErrorPayload::from(e);
-    let _ = payload;
     match e.kind() {
         NotFound | NotADirectory | NotAProject | Unreadable | InvalidManifest | SymlinkLoop
-        | WouldOverwrite | InvalidPlan => ExitCode::from(2),
+        | WouldOverwrite | InvalidPlan | InvalidInput => ExitCode::from(2),
         _ => ExitCode::from(1),
     }
 }

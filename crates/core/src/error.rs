@@ -35,6 +35,9 @@ pub enum Error {
     WouldOverwrite(PathBuf),
     #[error("invalid plan: {0}")]
     InvalidPlan(String),
+    /// A value the caller passed that Berth refuses (the message says what is accepted).
+    #[error("{0}")]
+    InvalidInput(String),
     #[error("template {name}: {message}")]
     Template { name: String, message: String },
     #[error("{path}: {source}")]
@@ -66,6 +69,7 @@ pub enum ErrorKind {
     SymlinkLoop,
     WouldOverwrite,
     InvalidPlan,
+    InvalidInput,
     Template,
     Io,
     EngineUnavailable,
@@ -85,6 +89,7 @@ impl Error {
             Error::SymlinkLoop(_) => ErrorKind::SymlinkLoop,
             Error::WouldOverwrite(_) => ErrorKind::WouldOverwrite,
             Error::InvalidPlan(_) => ErrorKind::InvalidPlan,
+            Error::InvalidInput(_) => ErrorKind::InvalidInput,
             Error::Template { .. } => ErrorKind::Template,
             Error::Io { .. } => ErrorKind::Io,
             Error::EngineUnavailable(_) => ErrorKind::EngineUnavailable,

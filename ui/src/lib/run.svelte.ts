@@ -56,7 +56,7 @@ export function foldBuildEvent(p: Progress, e: BuildEvent): Progress {
   const last = steps[steps.length - 1];
   switch (e.type) {
     case 'context':
-      return { ...p, preface: [...p.preface, `sending context: ${e.files} files, ${formatBytes(Number(e.bytes))}`] };
+      return { ...p, preface: [...p.preface, `sending context: ${e.files} files, ${formatBytes(e.bytes)}`] };
     case 'step':
       return {
         ...p,

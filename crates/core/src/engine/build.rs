@@ -39,7 +39,11 @@ pub const IN_MEMORY_DOCKERFILE: &str = ".berth.Dockerfile";
 #[ts(export)]
 pub enum BuildEvent {
     /// Context tarred and being sent.
-    Context { files: u32, bytes: u64 },
+    Context {
+        files: u32,
+        #[ts(type = "number")]
+        bytes: u64,
+    },
     /// `Step n/total : INSTRUCTION`.
     Step {
         n: u32,

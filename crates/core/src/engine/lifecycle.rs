@@ -41,6 +41,7 @@ pub struct ContainerInfo {
     pub managed: bool,
     pub ports: Vec<PublishedPort>,
     /// Unix seconds.
+    #[ts(type = "number")]
     pub created: i64,
 }
 

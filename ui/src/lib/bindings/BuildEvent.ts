@@ -3,4 +3,4 @@
 /**
  * One step of build progress.
  */
-export type BuildEvent = { "type": "context", files: number, bytes: bigint, } | { "type": "step", n: number, total: number, instruction: string, } | { "type": "cached", n: number, } | { "type": "output", line: string, } | { "type": "error", message: string, } | { "type": "built", image_id: string, };
+export type BuildEvent = { "type": "context", files: number, bytes: number, } | { "type": "step", n: number, total: number, instruction: string, } | { "type": "cached", n: number, } | { "type": "output", line: string, } | { "type": "error", message: string, } | { "type": "built", image_id: string, };

@@ -20,4 +20,4 @@ project: string | null, managed: boolean, ports: Array<PublishedPort>,
 /**
  * Unix seconds.
  */
-created: bigint, };
+created: number, };

@@ -3,4 +3,4 @@
 /**
  * Stable, machine-readable error kinds (serialized in snake_case).
  */
-export type ErrorKind = "not_found" | "not_a_directory" | "not_a_project" | "unreadable" | "invalid_manifest" | "symlink_loop" | "would_overwrite" | "invalid_plan" | "template" | "io" | "engine_unavailable" | "engine" | "port_in_use" | "cancelled";
+export type ErrorKind = "not_found" | "not_a_directory" | "not_a_project" | "unreadable" | "invalid_manifest" | "symlink_loop" | "would_overwrite" | "invalid_plan" | "invalid_input" | "template" | "io" | "engine_unavailable" | "engine" | "port_in_use" | "cancelled";

@@ -18,7 +18,7 @@ function row(name: string, state = 'running', sample: StatsSample | null = null)
       project: null,
       managed: false,
       ports: [{ host_ip: '0.0.0.0', host_port: 18080, container_port: 80 }],
-      created: 0n,
+      created: 0,
     },
     health: null,
     sample,
