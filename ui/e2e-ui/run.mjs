@@ -467,6 +467,32 @@ await test('remove asks first; stop calls the command; leaving the view closes t
   assert.deepEqual(await page.evaluate(() => window.__berth.unsubscribed), [7]);
 });
 
+await test("/ focuses the filter; it narrows the list by name or image, Only Berth's keeps Berth's, Escape clears", async (page) => {
+  await openContainers(page);
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('/');
+  const filter = page.getByRole('searchbox', { name: 'Filter by name, image or folder' });
+  assert.ok(await filter.evaluate((el) => el === document.activeElement), '/ focuses the filter');
+  await page.keyboard.type('svc-1');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=container-row]').length === 10);
+  assert.equal(await page.getByTestId('shown-count').textContent().then((t) => t.trim()), '10 of 50 containers');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=container-row]').length === 50);
+  assert.equal(await filter.inputValue(), '');
+  await filter.fill('berth/web');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=container-row]').length === 1);
+  assert.equal(await rowOf(page, 'web').count(), 1);
+  await filter.fill('');
+  await page.getByLabel("Only Berth's").check();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=container-row]').length === 5);
+  await filter.fill('no-such-container');
+  await page.getByText('No container matches the filter.').waitFor();
+  await page.getByRole('button', { name: 'Clear the filter' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=container-row]').length === 50);
+  assert.equal(await page.getByLabel("Only Berth's").isChecked(), false);
+  assert.ok(await filter.evaluate((el) => el === document.activeElement), 'focus back in the filter');
+});
+
 await test("a row's Logs opens the container's live log in a dialog; Escape closes it and stops following", async (page) => {
   await openContainers(page);
   await rowOf(page, 'web').getByRole('button', { name: 'Logs of web' }).click();

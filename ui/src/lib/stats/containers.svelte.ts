@@ -75,6 +75,20 @@ export class ContainerRowState {
 
 export type SampleListener = (s: StatsSample) => void;
 
+/**
+ * The rows a filter keeps: `query` (case-insensitive, any of its words) matched against the
+ * name, image and project folder; `onlyBerth` keeps the containers Berth created.
+ */
+export function filterRows<R extends { info: ContainerInfo }>(rows: R[], query: string, onlyBerth: boolean): R[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0 && !onlyBerth) return rows;
+  return rows.filter((r) => {
+    if (onlyBerth && !r.info.managed) return false;
+    const hay = `${r.info.name} ${r.info.image} ${r.info.project ?? ''}`.toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
+}
+
 export class ContainersState {
   rows = $state.raw<ContainerRowState[]>([]);
   host = $state.raw<HostCapacity | null>(null);
@@ -86,6 +100,9 @@ export class ContainersState {
   confirmingRemove = $state.raw<ContainerRowState | null>(null);
   /** Bumped once per applied frame (the overview strip redraws on it). */
   frame = $state(0);
+  /** The list's filter (see filterRows); kept while the app runs. */
+  query = $state('');
+  onlyBerth = $state(false);
 
   private byId = new Map<string, ContainerRowState>();
   private pending: StatsBatch[] = [];
@@ -196,6 +213,11 @@ export class ContainersState {
   onSample(l: SampleListener): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
+  }
+
+  /** The rows the list shows: every row, or those the filter keeps. */
+  get visible(): ContainerRowState[] {
+    return filterRows(this.rows, this.query, this.onlyBerth);
   }
 
   row(id: string): ContainerRowState | undefined {

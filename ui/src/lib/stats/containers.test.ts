@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ContainersState, RELIST_DEBOUNCE_MS, SPARK_POINTS } from './containers.svelte';
+import { ContainersState, filterRows, RELIST_DEBOUNCE_MS, SPARK_POINTS } from './containers.svelte';
 import { DetailState, DETAIL_CAPACITY } from './detail.svelte';
 import type { StatsApi } from '../ipc';
 import type { ContainerRow } from '../bindings/ContainerRow';
@@ -189,5 +189,32 @@ describe('DetailState', () => {
     for (let i = 0; i < DETAIL_CAPACITY + 50; i++) d.push(sample('web', i, i * 1000));
     expect(d.length).toBe(DETAIL_CAPACITY);
     expect(d.cols.cpu[0]).toBe(50);
+  });
+});
+
+describe('filterRows', () => {
+  const info = (name: string, image: string, project: string | null, managed: boolean) => ({
+    info: { ...row(name).container, image, project, managed },
+  });
+  const rows = [
+    info('berth-shop-1a2b3c', 'berth-shop-1a2b3c:dev', '/home/me/shop', true),
+    info('redis', 'redis:7', null, false),
+    info('shop_db_1', 'postgres:16', '/home/me/shop', true),
+  ];
+  const names = (q: string, only = false) => filterRows(rows, q, only).map((r) => r.info.name);
+
+  it('keeps every row without a filter (the same array)', () => {
+    expect(filterRows(rows, '  ', false)).toBe(rows);
+  });
+  it('matches name, image and folder, case-insensitively, every word', () => {
+    expect(names('REDIS')).toEqual(['redis']);
+    expect(names('postgres')).toEqual(['shop_db_1']);
+    expect(names('me/shop')).toEqual(['berth-shop-1a2b3c', 'shop_db_1']);
+    expect(names('shop dev')).toEqual(['berth-shop-1a2b3c']);
+    expect(names('nothing-like-this')).toEqual([]);
+  });
+  it("keeps only Berth's containers when asked", () => {
+    expect(names('', true)).toEqual(['berth-shop-1a2b3c', 'shop_db_1']);
+    expect(names('redis', true)).toEqual([]);
   });
 });
