@@ -42,31 +42,82 @@ fn run(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// `<PREFIX>/busybox:1` and `<PREFIX>/busybox:1.37.0-musl`: a static busybox on scratch.
-fn local_busybox() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy("/bin/busybox", dir.path().join("busybox"))
-        .expect("Debian's busybox-static at /bin/busybox");
-    std::fs::write(
-        dir.path().join("Dockerfile"),
-        "FROM scratch\nCOPY busybox /bin/busybox\n",
-    )
-    .unwrap();
-    run(docker()
-        .env("DOCKER_BUILDKIT", "0")
-        .args(["build", "-q", "-t"])
-        .arg(format!("{PREFIX}/busybox:1"))
-        .arg("-t")
-        .arg(format!("{PREFIX}/busybox:1.37.0-musl"))
-        .arg(dir.path()));
+/// `<prefix>/busybox:1` and `<prefix>/busybox:1.37.0-musl`: a static busybox on scratch, for
+/// one test (its own prefix and a label make it an image of its own). Dropped: removes every
+/// image built on it (the classic builder keeps a multi-stage build's builder-stage layers as
+/// untagged images), then its tags.
+struct LocalBase {
+    prefix: String,
+    id: String,
 }
 
-fn go_plan(cache_mounts: bool) -> Plan {
+impl LocalBase {
+    fn new(test: &str) -> LocalBase {
+        let prefix = format!("{PREFIX}-{test}-{}", std::process::id());
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy("/bin/busybox", dir.path().join("busybox"))
+            .expect("Debian's busybox-static at /bin/busybox");
+        std::fs::write(
+            dir.path().join("Dockerfile"),
+            format!("FROM scratch\nCOPY busybox /bin/busybox\nLABEL dev.berth.test={prefix}\n"),
+        )
+        .unwrap();
+        let id = run(docker()
+            .env("DOCKER_BUILDKIT", "0")
+            .args(["build", "-q", "-t"])
+            .arg(format!("{prefix}/busybox:1"))
+            .arg("-t")
+            .arg(format!("{prefix}/busybox:1.37.0-musl"))
+            .arg(dir.path()))
+        .trim()
+        .to_string();
+        LocalBase { prefix, id }
+    }
+}
+
+impl Drop for LocalBase {
+    fn drop(&mut self) {
+        let ids = run(docker().args(["images", "-aq", "--no-trunc"]));
+        let ids: Vec<&str> = ids.split_whitespace().collect();
+        if ids.is_empty() {
+            return;
+        }
+        let parents = run(docker()
+            .args(["image", "inspect", "-f", "{{.Id}} {{.Parent}}"])
+            .args(&ids));
+        let parent_of: std::collections::HashMap<&str, &str> =
+            parents.lines().filter_map(|l| l.split_once(' ')).collect();
+        // Images whose chain of parents reaches the base, deepest first.
+        let mut ours: Vec<(usize, &str)> = Vec::new();
+        for id in parent_of.keys() {
+            let (mut at, mut depth) = (*id, 0);
+            while let Some(p) = parent_of.get(at).filter(|p| !p.is_empty()) {
+                depth += 1;
+                if *p == self.id {
+                    ours.push((depth, id));
+                    break;
+                }
+                at = p;
+            }
+        }
+        ours.sort_unstable_by_key(|o| std::cmp::Reverse(o.0));
+        for (_, id) in ours {
+            let _ = docker().args(["rmi", "-f", id]).output();
+        }
+        let _ = docker()
+            .args(["rmi", "-f"])
+            .arg(format!("{}/busybox:1", self.prefix))
+            .arg(format!("{}/busybox:1.37.0-musl", self.prefix))
+            .output();
+    }
+}
+
+fn go_plan(prefix: &str, cache_mounts: bool) -> Plan {
     let mut d = detection(Stack::Go);
     d.manifests = vec!["go.mod".into()];
     d.health_path = Some("/health".into());
     let mut plan = Plan::from_detection(&d).named("render-engine");
-    plan.registry_prefix = Some(PREFIX.into());
+    plan.registry_prefix = Some(prefix.into());
     plan.builder_image = Some("busybox:1".into());
     plan.runtime_image = "busybox:1".into();
     plan.cache_mounts = cache_mounts;
@@ -124,10 +175,10 @@ fn strings(v: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn go_template_builds_on_the_engine_with_and_without_buildkit() {
-    local_busybox();
+    let base = LocalBase::new("go");
     for (buildkit, cache_mounts) in [(true, true), (false, false)] {
-        let plan = go_plan(cache_mounts);
-        let tag = format!("{PREFIX}/app:bk-{buildkit}");
+        let plan = go_plan(&base.prefix, cache_mounts);
+        let tag = format!("{}/app:bk-{buildkit}", base.prefix);
         let config = build_and_inspect(&plan, buildkit, &tag);
         assert_eq!(
             strings(&config["Cmd"]),
@@ -153,14 +204,19 @@ fn go_template_builds_on_the_engine_with_and_without_buildkit() {
 /// without BuildKit must render with `cache_mounts = false`.
 #[test]
 fn classic_builder_rejects_cache_mounts() {
-    local_busybox();
-    let files = render(&go_plan(true), &Templates::embedded()).unwrap();
+    let base = LocalBase::new("mounts");
+    let files = render(&go_plan(&base.prefix, true), &Templates::embedded()).unwrap();
     let ctx = tempfile::tempdir().unwrap();
     std::fs::write(ctx.path().join("go.mod"), "module example.com/x\n").unwrap();
     std::fs::write(ctx.path().join("Dockerfile"), &files.dockerfile).unwrap();
     let out = docker()
         .env("DOCKER_BUILDKIT", "0")
-        .args(["build", "-q", "-t", &format!("{PREFIX}/app:classic-mounts")])
+        .args([
+            "build",
+            "-q",
+            "-t",
+            &format!("{}/app:classic-mounts", base.prefix),
+        ])
         .arg(ctx.path())
         .output()
         .unwrap();
@@ -172,7 +228,7 @@ fn classic_builder_rejects_cache_mounts() {
 /// Static sites and built SPAs: the nginx stage's COPY paths, USER and probe.
 #[test]
 fn static_and_spa_templates_build_on_the_engine() {
-    local_busybox();
+    let base = LocalBase::new("static");
     let mut d = detection(Stack::Static);
     d.hints.insert("document_root".into(), "public".into());
     let mut site = Plan::from_detection(&d).named("render-static");
@@ -189,9 +245,9 @@ fn static_and_spa_templates_build_on_the_engine() {
         &[],
     )];
     for plan in [&mut site, &mut spa] {
-        plan.registry_prefix = Some(PREFIX.into());
+        plan.registry_prefix = Some(base.prefix.clone());
         plan.runtime_image = "busybox:1".into();
-        let tag = format!("{PREFIX}/{}:1", plan.name);
+        let tag = format!("{}/{}:1", base.prefix, plan.name);
         let config = build_and_inspect(plan, true, &tag);
         assert_eq!(strings(&config["Cmd"]), ["nginx", "-g", "daemon off;"]);
         assert_eq!(config["User"], "101", "{}", plan.name);
