@@ -41,6 +41,21 @@ impl Drop for RmImage {
     }
 }
 
+/// The db service's image (`<project image>:<tag>`), built beforehand from the project's
+/// db/ folder (labelled with it) and removed when the guard drops.
+async fn db_image(e: &berth_core::engine::Engine, p: &TestProject, tag: &str) -> (String, RmImage) {
+    let db_tag = format!("{}:{tag}", p.name("img"));
+    let guard = RmImage(db_tag.clone());
+    std::fs::create_dir(p.path().join("db")).unwrap();
+    std::fs::copy("/bin/busybox", p.path().join("db/busybox")).unwrap();
+    std::fs::write(p.path().join("db/Dockerfile"), DB).unwrap();
+    let breq = BuildRequest::new(&p.path().join("db"), &db_tag);
+    e.build(&breq, |_| {}, CancellationToken::new())
+        .await
+        .unwrap();
+    (db_tag, guard)
+}
+
 /// Takes the project down through Berth when dropped (containers and network), then the
 /// TestProject drop removes the images.
 struct Down(berth_core::engine::Engine, std::path::PathBuf);
@@ -60,16 +75,7 @@ impl Drop for Down {
 async fn compose_services_run_through_the_api_in_dependency_order() {
     let e = engine().await;
     let p = TestProject::new(APP);
-    // The db service's image, built beforehand and labelled with the project (cleanup).
-    let db_tag = format!("{}:db", p.name("img"));
-    let _rm = RmImage(db_tag.clone());
-    std::fs::create_dir(p.path().join("db")).unwrap();
-    std::fs::copy("/bin/busybox", p.path().join("db/busybox")).unwrap();
-    std::fs::write(p.path().join("db/Dockerfile"), DB).unwrap();
-    let breq = BuildRequest::new(&p.path().join("db"), &db_tag);
-    e.build(&breq, |_| {}, CancellationToken::new())
-        .await
-        .unwrap();
+    let (db_tag, _rm) = db_image(&e, &p, "db").await;
     let port = portpicker::pick_unused_port().unwrap();
     std::fs::write(
         p.path().join("compose.yaml"),
@@ -135,15 +141,7 @@ async fn compose_services_run_through_the_api_in_dependency_order() {
 async fn an_unhealthy_dependency_stops_the_start_with_its_logs() {
     let e = engine().await;
     let p = TestProject::new(APP);
-    let db_tag = format!("{}:sickdb", p.name("img"));
-    let _rm = RmImage(db_tag.clone());
-    std::fs::create_dir(p.path().join("db")).unwrap();
-    std::fs::copy("/bin/busybox", p.path().join("db/busybox")).unwrap();
-    std::fs::write(p.path().join("db/Dockerfile"), DB).unwrap();
-    let breq = BuildRequest::new(&p.path().join("db"), &db_tag);
-    e.build(&breq, |_| {}, CancellationToken::new())
-        .await
-        .unwrap();
+    let (db_tag, _rm) = db_image(&e, &p, "sickdb").await;
     std::fs::write(
         p.path().join("compose.yaml"),
         format!(
@@ -216,18 +214,7 @@ async fn a_service_built_from_a_subfolder_is_labelled_with_the_project() {
 async fn cancelling_takes_down_the_services_already_started() {
     let e = engine().await;
     let p = TestProject::new(APP);
-    let db_tag = format!("{}:canceldb", p.name("img"));
-    let _rm = RmImage(db_tag.clone());
-    std::fs::create_dir(p.path().join("db")).unwrap();
-    std::fs::copy("/bin/busybox", p.path().join("db/busybox")).unwrap();
-    std::fs::write(p.path().join("db/Dockerfile"), DB).unwrap();
-    e.build(
-        &BuildRequest::new(&p.path().join("db"), &db_tag),
-        |_| {},
-        CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let (db_tag, _rm) = db_image(&e, &p, "canceldb").await;
     std::fs::write(
         p.path().join("compose.yaml"),
         format!(
