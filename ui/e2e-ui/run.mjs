@@ -428,6 +428,10 @@ await test('the containers view lists 50 containers with badges, ports and live 
   assert.match(await web.textContent(), /running/);
   assert.match(await web.textContent(), /healthy/);
   assert.match(await web.textContent(), /18080→8080/);
+  // A published port opens in the browser (through the backend's open_url).
+  await web.getByRole('button', { name: '18080→8080' }).click();
+  await page.waitForFunction(() => window.__berth.calls.some((c) => c.cmd === 'open_url'));
+  assert.deepEqual(await calls(page, 'open_url'), [{ url: 'http://localhost:18080' }]);
   assert.match(await rowOf(page, 'svc-01').textContent(), /unhealthy/);
   assert.match(await rowOf(page, 'svc-09').textContent(), /exited/);
   await page.evaluate(() => window.__berth.tick(5));

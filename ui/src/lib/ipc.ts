@@ -133,6 +133,8 @@ export interface StatsApi {
   containerHistory(id: string): Promise<StatsPoint[]>;
   hostCapacity(): Promise<HostCapacity>;
   containerLifecycle(name: string, action: LifecycleAction): Promise<void>;
+  /** Open a local http(s) URL in the default browser (the backend refuses anything else). */
+  openUrl(url: string): Promise<void>;
 }
 
 export const tauriStatsApi: StatsApi = {
@@ -148,5 +150,6 @@ export const tauriStatsApi: StatsApi = {
   containerHistory: (id) => call('container_history', { id }),
   hostCapacity: () => call('host_capacity', {}),
   containerLifecycle: (name, action) => call('container_lifecycle', { name, action }),
+  openUrl: (url) => call('open_url', { url }),
 };
 

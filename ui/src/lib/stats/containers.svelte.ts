@@ -49,11 +49,6 @@ export class ContainerRowState {
     return this.info.state === 'running';
   }
 
-  /** The URL of its first published port (shown as a link in the row). */
-  get ports(): string {
-    return this.info.ports.map((p) => `${p.host_port}→${p.container_port}`).join(', ');
-  }
-
   update(row: ContainerRow): void {
     this.info = row.container;
     this.health = row.health;
@@ -243,6 +238,16 @@ export class ContainersState {
       return;
     }
     await this.run(row, action);
+  }
+
+  /** Open a published host port in the browser (`http://localhost:<port>`). */
+  async openPort(port: number): Promise<void> {
+    try {
+      await this.api.openUrl(`http://localhost:${port}`);
+      this.error = null;
+    } catch (e) {
+      this.error = toErrorPayload(e);
+    }
   }
 
   async confirmRemove(): Promise<void> {

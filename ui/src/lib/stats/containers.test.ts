@@ -53,6 +53,9 @@ function fakeApi(rows: () => ContainerRow[]) {
     containerHistory: vi.fn(async (): Promise<StatsPoint[]> => []),
     hostCapacity: vi.fn(async () => ({ cores: 2, mem_total_bytes: 8 << 30, mem_used_bytes: 2 << 30 })),
     containerLifecycle: vi.fn(async () => {}),
+    openUrl: vi.fn(async (url: string) => {
+      if (!url.startsWith('http://localhost:')) throw { kind: 'invalid_input', message: `${url}: refused` };
+    }),
   } satisfies StatsApi;
   const unsubscribe = vi.fn(() => {
     onBatch = null;
@@ -153,6 +156,19 @@ describe('ContainersState', () => {
     expect(api.containerLifecycle).toHaveBeenLastCalledWith('web', 'stop');
     s.stop();
     expect(unsubscribe).toHaveBeenCalledOnce();
+  });
+});
+
+describe('ContainersState.openPort', () => {
+  it('opens http://localhost:<port>; a refusal shows as the error', async () => {
+    const { api } = fakeApi(() => [row('web')]);
+    const c = new ContainersState(api, (cb) => cb());
+    await c.openPort(18080);
+    expect(api.openUrl).toHaveBeenCalledWith('http://localhost:18080');
+    expect(c.error).toBeNull();
+    api.openUrl.mockRejectedValueOnce({ kind: 'engine', message: 'no browser' });
+    await c.openPort(18080);
+    expect(c.error).toEqual({ kind: 'engine', message: 'no browser' });
   });
 });
 
