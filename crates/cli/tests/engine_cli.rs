@@ -217,6 +217,26 @@ fn up_ps_logs_lifecycle_down() {
     assert!(String::from_utf8_lossy(&o.stdout).contains(&name));
     let o = berth(&["rm", &name]);
     assert_eq!(o.status.code(), Some(2), "already gone: not found");
+    // `down` keeps the image (as `docker compose down` does); `down --images` removes it.
+    let labelled = || {
+        let o = Command::new(DOCKER)
+            .args([
+                "images",
+                "-q",
+                "--filter",
+                &format!("label=dev.berth.project={}", p.p()),
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .count()
+    };
+    assert_eq!(labelled(), 1);
+    let o = berth(&["down", "--images", p.p()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out_has(&o, "removed images berth-"), "{o:?}");
+    assert_eq!(labelled(), 0);
 }
 
 fn out_has(o: &std::process::Output, s: &str) -> bool {
@@ -334,7 +354,7 @@ fn a_compose_project_runs_through_the_compose_tool() {
     assert_eq!(mine.len(), 1, "{ps}");
     assert_eq!(mine[0]["managed"], true);
     assert_eq!(mine[0]["name"], v["container"]);
-    let o = berth(&["down", p.p()]);
+    let o = berth(&["down", "--images", p.p()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = Command::new(DOCKER)
         .args([
@@ -342,6 +362,17 @@ fn a_compose_project_runs_through_the_compose_tool() {
             "-aq",
             "--filter",
             &format!("label=com.docker.compose.project={name}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty());
+    // --images: the service image Berth built for the compose file went too.
+    let o = Command::new(DOCKER)
+        .args([
+            "images",
+            "-q",
+            "--filter",
+            &format!("label=dev.berth.project={}", p.p()),
         ])
         .output()
         .unwrap();

@@ -5,7 +5,7 @@ use berth_core::{Error, Result};
 use futures_util::StreamExt;
 use std::path::PathBuf;
 
-pub async fn down(path: PathBuf) -> Result<()> {
+pub async fn down(path: PathBuf, images: bool) -> Result<()> {
     let root = std::fs::canonicalize(&path).map_err(|_| Error::NotFound(path.clone()))?;
     let e = super::connect().await?;
     if let (Some(file), Some(tool)) = (
@@ -19,6 +19,17 @@ pub async fn down(path: PathBuf) -> Result<()> {
         println!("nothing to remove for {}", root.display());
     } else {
         println!("removed {}", removed.join(", "));
+    }
+    if images {
+        let (gone, kept) = e.remove_project_images(&root).await?;
+        if gone.is_empty() {
+            println!("no images to remove for {}", root.display());
+        } else {
+            println!("removed images {}", gone.join(", "));
+        }
+        for k in kept {
+            eprintln!("kept image {k}");
+        }
     }
     Ok(())
 }

@@ -30,8 +30,14 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Build if needed, run with hardened defaults, resolve the host port, wait until healthy
     Up(up::UpArgs),
-    /// Stop and remove what `berth up` created for a folder
-    Down { path: PathBuf },
+    /// Stop and remove what `berth up` created for a folder (containers, networks; with
+    /// --images also the images Berth built for it)
+    Down {
+        path: PathBuf,
+        /// Also remove the images Berth built for the folder (its app and compose services)
+        #[arg(long)]
+        images: bool,
+    },
     /// List the containers Berth created
     Ps {
         #[arg(long)]
@@ -63,7 +69,7 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Ports(c) => block_on(ports::run(c)),
         Command::Build(a) => block_on(build::run(a)),
         Command::Up(a) => block_on(up::run(a)),
-        Command::Down { path } => block_on(lifecycle::down(path)),
+        Command::Down { path, images } => block_on(lifecycle::down(path, images)),
         Command::Ps { json } => block_on(lifecycle::ps(json)),
         Command::Logs { name, follow, tail } => block_on(lifecycle::logs(name, follow, tail)),
         Command::Start { name } => block_on(lifecycle::simple("start", name)),

@@ -5,8 +5,8 @@ use super::{engine_err, is_not_found, Engine, LABEL_MANAGED, LABEL_PROJECT};
 use crate::{Error, Result};
 use bollard::models::ContainerSummary;
 use bollard::query_parameters::{
-    ListContainersOptions, ListNetworksOptions, RemoveContainerOptions, RemoveImageOptions,
-    RestartContainerOptions, StopContainerOptions,
+    ListContainersOptions, ListImagesOptions, ListNetworksOptions, RemoveContainerOptions,
+    RemoveImageOptions, RestartContainerOptions, StopContainerOptions,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -274,6 +274,49 @@ impl Engine {
             }
         }
         Ok(removed)
+    }
+
+    /// Remove every image Berth built for `project` (label `dev.berth.project`: the app's
+    /// image and its compose services' images), after [`Engine::down`]. An image something
+    /// else still uses stays; its reason goes into the second list. Returns the removed
+    /// images (their first tag, else the id) and those left with why.
+    pub async fn remove_project_images(
+        &self,
+        project: &Path,
+    ) -> Result<(Vec<String>, Vec<String>)> {
+        let opts = ListImagesOptions {
+            filters: Some(HashMap::from([(
+                "label".to_string(),
+                vec![format!("{LABEL_PROJECT}={}", project.display())],
+            )])),
+            ..Default::default()
+        };
+        let images = self
+            .docker()
+            .list_images(Some(opts))
+            .await
+            .map_err(engine_err)?;
+        let (mut removed, mut kept) = (Vec::new(), Vec::new());
+        for image in images {
+            let name = image
+                .repo_tags
+                .iter()
+                .find(|t| t.as_str() != "<none>:<none>")
+                .cloned()
+                .unwrap_or_else(|| image.id.clone());
+            let rm = RemoveImageOptions {
+                force: false,
+                noprune: false,
+                platforms: None,
+            };
+            // By id: every tag of the image goes with it.
+            match self.docker().remove_image(&image.id, Some(rm), None).await {
+                Ok(_) => removed.push(name),
+                Err(e) if is_not_found(&e) => {}
+                Err(e) => kept.push(format!("{name}: {}", super::short_error(&e))),
+            }
+        }
+        Ok((removed, kept))
     }
 }
 
