@@ -50,25 +50,29 @@ impl Project {
     fn p(&self) -> &str {
         self.path.to_str().unwrap()
     }
+    /// Ids of what `docker <list…> --filter label=dev.berth.project=<folder>` lists.
+    fn labelled(&self, list: &[&str]) -> Vec<String> {
+        let filter = format!("label=dev.berth.project={}", self.path.display());
+        let o = Command::new(DOCKER)
+            .args(list)
+            .args(["--filter", &filter])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 impl Drop for Project {
     fn drop(&mut self) {
-        let filter = format!("label=dev.berth.project={}", self.path.display());
         for (list, rm) in [
             (&["ps", "-aq"][..], &["rm", "-f"][..]),
             (&["images", "-q"][..], &["rmi", "-f"][..]),
             (&["network", "ls", "-q"][..], &["network", "rm"][..]),
         ] {
-            let o = Command::new(DOCKER)
-                .args(list)
-                .args(["--filter", &filter])
-                .output()
-                .unwrap();
-            let ids: Vec<String> = String::from_utf8_lossy(&o.stdout)
-                .split_whitespace()
-                .map(str::to_string)
-                .collect();
+            let ids = self.labelled(list);
             if !ids.is_empty() {
                 let _ = Command::new(DOCKER).args(rm).args(&ids).output();
             }
@@ -218,20 +222,7 @@ fn up_ps_logs_lifecycle_down() {
     let o = berth(&["rm", &name]);
     assert_eq!(o.status.code(), Some(2), "already gone: not found");
     // `down` keeps the image (as `docker compose down` does); `down --images` removes it.
-    let labelled = || {
-        let o = Command::new(DOCKER)
-            .args([
-                "images",
-                "-q",
-                "--filter",
-                &format!("label=dev.berth.project={}", p.p()),
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout)
-            .split_whitespace()
-            .count()
-    };
+    let labelled = || p.labelled(&["images", "-q"]).len();
     assert_eq!(labelled(), 1);
     let o = berth(&["down", "--images", p.p()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -367,16 +358,7 @@ fn a_compose_project_runs_through_the_compose_tool() {
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty());
     // --images: the service image Berth built for the compose file went too.
-    let o = Command::new(DOCKER)
-        .args([
-            "images",
-            "-q",
-            "--filter",
-            &format!("label=dev.berth.project={}", p.p()),
-        ])
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty());
+    assert_eq!(p.labelled(&["images", "-q"]), Vec::<String>::new());
 }
 
 #[test]
@@ -525,18 +507,9 @@ fn up_watch_rebuilds_and_restarts_on_a_change() {
     wait_healthy("restart after the change");
     let body = get();
     // The rebuild's container replaced the first one, and the first image went with it.
-    let filter = format!("label=dev.berth.project={}", p.path.display());
-    let images = Command::new(DOCKER)
-        .args(["images", "-q", "--filter", &filter])
-        .output()
-        .unwrap();
+    let images = p.labelled(&["images", "-q"]);
     let _ = child.kill();
     let _ = child.wait();
     assert!(body.contains("version-two"), "{body}");
-    let images = String::from_utf8_lossy(&images.stdout).to_string();
-    assert_eq!(
-        images.split_whitespace().count(),
-        1,
-        "one image left: {images}"
-    );
+    assert_eq!(images.len(), 1, "one image left: {images:?}");
 }

@@ -267,7 +267,7 @@ impl Engine {
         let root =
             std::fs::canonicalize(&req.path).map_err(|_| Error::NotFound(req.path.clone()))?;
         let result = tokio::select! {
-            r = self.compose_up_api_steps(req, on_event, cancel.clone()) => r,
+            r = self.compose_up_api_steps(&root, req, on_event, cancel.clone()) => r,
             () = cancel.cancelled() => Err(Error::Cancelled),
         };
         if matches!(result, Err(Error::Cancelled)) {
@@ -281,14 +281,15 @@ impl Engine {
         result
     }
 
+    /// `compose_up_api` for the canonical project folder `root`.
     async fn compose_up_api_steps(
         &self,
+        root: &Path,
         req: &ComposeUpRequest,
         mut on_event: impl FnMut(BuildEvent) + Send,
         cancel: CancellationToken,
     ) -> Result<ComposeApiReport> {
-        let root =
-            std::fs::canonicalize(&req.path).map_err(|_| Error::NotFound(req.path.clone()))?;
+        let root = root.to_path_buf();
         let file = super::compose::compose_file(&root).ok_or_else(|| Error::NotAProject {
             path: root.clone(),
             reason: "no compose file in the folder".into(),

@@ -89,6 +89,14 @@ pub fn berth_labels(project: &Path) -> HashMap<String, String> {
     ])
 }
 
+/// The engine-side filter for what Berth labelled with `project` (containers, networks, images).
+fn project_filter(project: &Path) -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_string(),
+        vec![format!("{LABEL_PROJECT}={}", project.display())],
+    )])
+}
+
 impl Engine {
     async fn list(&self, filters: HashMap<String, Vec<String>>) -> Result<Vec<ContainerInfo>> {
         let opts = ListContainersOptions {
@@ -118,11 +126,7 @@ impl Engine {
 
     /// Containers Berth created for one project folder.
     pub async fn project_containers(&self, project: &Path) -> Result<Vec<ContainerInfo>> {
-        self.list(HashMap::from([(
-            "label".to_string(),
-            vec![format!("{LABEL_PROJECT}={}", project.display())],
-        )]))
-        .await
+        self.list(project_filter(project)).await
     }
 
     /// Containers (any state) carrying a label `key=value` (e.g. a compose project's).
@@ -212,18 +216,24 @@ impl Engine {
     /// Remove the image a rebuild replaced (its tag moved to the new build) unless something
     /// still uses it; `Some(warning)` when it stays.
     pub(crate) async fn remove_replaced_image(&self, old: &str) -> Option<String> {
+        self.remove_unused_image(old)
+            .await
+            .err()
+            .map(|why| format!("the previous image {old} was not removed: {why}"))
+    }
+
+    /// Remove an image unless a container still uses it (no force): true when it was there
+    /// and is gone, false when it was missing; Err with the engine's reason when it stays.
+    async fn remove_unused_image(&self, image: &str) -> std::result::Result<bool, String> {
         let opts = RemoveImageOptions {
             force: false,
             noprune: false,
             platforms: None,
         };
-        match self.docker().remove_image(old, Some(opts), None).await {
-            Ok(_) => None,
-            Err(e) if is_not_found(&e) => None,
-            Err(e) => Some(format!(
-                "the previous image {old} was not removed: {}",
-                super::short_error(&e)
-            )),
+        match self.docker().remove_image(image, Some(opts), None).await {
+            Ok(_) => Ok(true),
+            Err(e) if is_not_found(&e) => Ok(false),
+            Err(e) => Err(super::short_error(&e)),
         }
     }
 
@@ -254,10 +264,7 @@ impl Engine {
             }
         }
         let opts = ListNetworksOptions {
-            filters: Some(HashMap::from([(
-                "label".to_string(),
-                vec![format!("{LABEL_PROJECT}={}", project.display())],
-            )])),
+            filters: Some(project_filter(project)),
         };
         let networks = self
             .docker()
@@ -285,10 +292,7 @@ impl Engine {
         project: &Path,
     ) -> Result<(Vec<String>, Vec<String>)> {
         let opts = ListImagesOptions {
-            filters: Some(HashMap::from([(
-                "label".to_string(),
-                vec![format!("{LABEL_PROJECT}={}", project.display())],
-            )])),
+            filters: Some(project_filter(project)),
             ..Default::default()
         };
         let images = self
@@ -304,16 +308,11 @@ impl Engine {
                 .find(|t| t.as_str() != "<none>:<none>")
                 .cloned()
                 .unwrap_or_else(|| image.id.clone());
-            let rm = RemoveImageOptions {
-                force: false,
-                noprune: false,
-                platforms: None,
-            };
             // By id: every tag of the image goes with it.
-            match self.docker().remove_image(&image.id, Some(rm), None).await {
-                Ok(_) => removed.push(name),
-                Err(e) if is_not_found(&e) => {}
-                Err(e) => kept.push(format!("{name}: {}", super::short_error(&e))),
+            match self.remove_unused_image(&image.id).await {
+                Ok(true) => removed.push(name),
+                Ok(false) => {}
+                Err(why) => kept.push(format!("{name}: {why}")),
             }
         }
         Ok((removed, kept))
