@@ -22,7 +22,7 @@ const COMPOSE: &str = "/usr/bin/docker-compose";
 /// busybox httpd serving a page written through a BuildKit cache mount.
 const CACHE_MOUNT_APP: &str = "FROM scratch\nCOPY busybox /bin/busybox\n\
 RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
-RUN --mount=type=cache,target=/cache echo from-cache > /cache/page && mkdir -p /www && cp /cache/page /www/index.html\n\
+RUN --mount=type=cache,target=/cache echo from-cache $(cat /proc/sys/kernel/random/uuid) > /cache/page && mkdir -p /www && cp /cache/page /www/index.html\n\
 USER 65534\nEXPOSE 8080\n\
 CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n";
 
@@ -42,6 +42,14 @@ fn get(port: u16, path: &str) -> String {
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     out
+}
+
+/// The body of `GET path` (headers carry a date, so pages are compared by body).
+fn body(port: u16, path: &str) -> String {
+    let page = get(port, path);
+    page.split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or(page)
 }
 
 /// Removes what the compose tool created for a project (containers by its compose label,
@@ -158,11 +166,21 @@ async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
     // The override file is not left behind.
     assert!(!berth_core::engine::compose_file::override_path(p.path()).exists());
 
-    // Up again: the build cache serves the steps. With no_cache (`berth up --no-cache`)
-    // nothing comes from the cache, and the image it replaces is removed.
+    // Up again: the build cache serves the steps, so the page (which the RUN step stamps
+    // with a fresh uuid) is the same. With no_cache (`berth up --no-cache`) the step runs
+    // again (a new page), nothing is reported as cached, and the image it replaces is
+    // removed. The page is the proof of caching: a fully cached BuildKit build can finish
+    // before the daemon forwards its step statuses (seen in CI: no step events at all), so
+    // the events are only checked for what they do report.
+    let page = body(port, "/");
     let cached = |evs: &[BuildEvent]| {
         evs.iter()
             .filter(|ev| matches!(ev, BuildEvent::Cached { .. }))
+            .count()
+    };
+    let steps = |evs: &[BuildEvent]| {
+        evs.iter()
+            .filter(|ev| matches!(ev, BuildEvent::Step { .. }))
             .count()
     };
     let mut again = Vec::new();
@@ -171,7 +189,10 @@ async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
         .await
         .unwrap();
     assert!(r2.healthy, "{r2:?}");
-    assert!(cached(&again) > 0, "{again:?}");
+    // The port the first run's container holds is the project's own: no conflict.
+    assert_eq!((r2.host_port, &r2.port_conflict), (port, &None), "{r2:?}");
+    assert_eq!(body(port, "/"), page, "{again:?}");
+    assert_eq!(cached(&again), steps(&again), "{again:?}");
     let mut fresh_req = req.clone();
     fresh_req.no_cache = true;
     let mut fresh = Vec::new();
@@ -180,6 +201,10 @@ async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
         .await
         .unwrap();
     assert!(r3.healthy, "{r3:?}");
+    assert_eq!(r3.host_port, port, "{r3:?}");
+    let new_page = body(port, "/");
+    assert!(new_page.contains("from-cache"), "{new_page}");
+    assert_ne!(new_page, page, "{fresh:?}");
     assert_eq!(cached(&fresh), 0, "{fresh:?}");
     assert!(
         fresh
@@ -203,6 +228,45 @@ async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
         .await
         .unwrap();
     assert_eq!(compose_containers(&name), "");
+}
+
+#[tokio::test]
+async fn a_fixed_host_port_held_by_the_projects_previous_run_is_not_a_conflict() {
+    let e = engine().await;
+    let p = TestProject::new(CACHE_MOUNT_APP);
+    let _cleanup = ComposeCleanup(project_name(p.path()));
+    let port = portpicker::pick_unused_port().unwrap();
+    let file = p.path().join("compose.yaml");
+    std::fs::write(
+        &file,
+        format!("services:\n  app:\n    build: .\n    ports:\n      - \"{port}:8080\"\n"),
+    )
+    .unwrap();
+    let req = ComposeToolRequest::new(p.path(), &file, tool());
+    for round in 0..2 {
+        let r = e
+            .compose_up_tool(&req, |_| {}, CancellationToken::new())
+            .await
+            .unwrap_or_else(|err| panic!("up #{}: {err}", round + 1));
+        assert!(r.healthy, "{r:?}");
+        assert_eq!((r.host_port, &r.port_conflict), (port, &None), "{r:?}");
+    }
+    // A fixed port held by something else is still refused, naming the port.
+    let other = std::net::TcpListener::bind(("0.0.0.0", 0)).unwrap();
+    let taken = other.local_addr().unwrap().port();
+    std::fs::write(
+        &file,
+        format!("services:\n  app:\n    build: .\n    ports:\n      - \"{taken}:8080\"\n"),
+    )
+    .unwrap();
+    let err = e
+        .compose_up_tool(&req, |_| {}, CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains(&taken.to_string()), "{err}");
+    e.compose_down_tool(&req, |_| {}, CancellationToken::new())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -166,7 +166,12 @@ impl Engine {
         let preferred = req.host_port.or_else(|| default_host_port(&text));
         let fixed = fixed_host_port(&text, &parsed);
         let preferred = fixed.or(preferred);
-        if let Some(port) = fixed {
+        let name = project_name(&root);
+        // Host ports this project's own containers publish now (a previous up): the tool
+        // stops those containers before it starts their replacements, so the ports are
+        // the project's to keep, not conflicts.
+        let own = self.ports_published_by(&name).await?;
+        if let Some(port) = fixed.filter(|p| !own.contains(p)) {
             if req.host_port.is_some_and(|asked| asked != port) {
                 return Err(Error::Engine(format!(
                     "compose.yaml publishes host port {port} as a fixed number: Berth can run it on \
@@ -178,7 +183,6 @@ impl Engine {
                 return Err(fixed_port_taken(port, Some(&check)));
             }
         }
-        let name = project_name(&root);
         let tool = &req.tool;
         let (images, replaced) = self
             .prebuild(req, &root, &parsed, &mut on_event, &cancel)
@@ -198,9 +202,11 @@ impl Engine {
                     preferred: Some(port),
                     reason: format!("compose.yaml publishes {port}"),
                 },
-                None => match ports::resolve(preferred, req.policy, &raced) {
-                    Ok(c) => c,
-                    Err(e) => break Err(e),
+                None => match ports::resolve_with(preferred, req.policy, &raced, |p| {
+                    own.contains(&p) || ports::is_free(p)
+                }) {
+                    Some(c) => c,
+                    None => break Err(ports::all_taken(preferred, req.policy)),
                 },
             };
             if Some(choice.port) != preferred {
@@ -265,6 +271,17 @@ impl Engine {
             healthy: health.healthy,
             health,
         })
+    }
+
+    /// The host ports the running containers of compose project `name` publish.
+    async fn ports_published_by(&self, name: &str) -> Result<Vec<u16>> {
+        Ok(self
+            .containers_labelled(&format!("com.docker.compose.project={name}"))
+            .await?
+            .iter()
+            .flat_map(|c| c.ports.iter().map(|p| p.host_port))
+            .filter(|p| *p != 0)
+            .collect())
     }
 
     /// Stop and remove a compose project with its compose tool (`down`). The tool's output

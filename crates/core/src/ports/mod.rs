@@ -252,13 +252,18 @@ pub fn resolve_with(
 
 /// Resolve against the real host.
 pub fn resolve(preferred: Option<u16>, policy: PortPolicy, skip: &[u16]) -> Result<PortChoice> {
-    resolve_with(preferred, policy, skip, is_free).ok_or(crate::Error::PortInUse {
+    resolve_with(preferred, policy, skip, is_free).ok_or_else(|| all_taken(preferred, policy))
+}
+
+/// The error when no candidate port of `policy` is free.
+pub fn all_taken(preferred: Option<u16>, policy: PortPolicy) -> crate::Error {
+    crate::Error::PortInUse {
         port: preferred.unwrap_or(policy.fallback),
         owner: Some(format!(
             "every port in {}-{} is taken too",
             policy.range.0, policy.range.1
         )),
-    })
+    }
 }
 
 /// A free port chosen by the OS-backed picker (for tests and last resort).
