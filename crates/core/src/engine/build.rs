@@ -25,6 +25,10 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
+/// How long a BuildKit build's stream may stay quiet after the image id before Berth
+/// stops reading the trailing step statuses.
+const TRAILING_STATUS_WAIT: Duration = Duration::from_millis(500);
+
 /// Target image size (bytes): 100 MB.
 pub const TARGET_IMAGE_BYTES: u64 = 100 * 1000 * 1000;
 /// Target build time: 5 minutes.
@@ -398,10 +402,14 @@ impl Engine {
             let mut cached = 0u32;
             let mut cached_step = false;
             let mut image_id: Option<String> = None;
+            // After a BuildKit build's image id: read on only while status messages keep
+            // coming (see below).
+            let mut draining = false;
             loop {
                 let item = tokio::select! {
                     _ = cancel.cancelled() => break Err(Error::Cancelled),
                     item = stream.next() => item,
+                    () = tokio::time::sleep(TRAILING_STATUS_WAIT), if draining => None,
                 };
                 let Some(item) = item else {
                     break match image_id.take() {
@@ -444,11 +452,11 @@ impl Engine {
                     }
                     Some(BuildInfoAux::Default(ImageId { id: Some(id) })) => {
                         image_id = Some(id);
-                        if builder == Builder::BuildKit {
-                            // The last message of a BuildKit build (its session stream
-                            // may stay open).
-                            break Ok(image_id.take().unwrap_or_default());
-                        }
+                        // The daemon forwards BuildKit's step statuses concurrently with
+                        // the build, so for a fast (fully cached) build some arrive after
+                        // the image id: keep reading them, until the stream ends or goes
+                        // quiet (its session stream may stay open).
+                        draining = builder == Builder::BuildKit;
                     }
                     Some(BuildInfoAux::Default(_)) | None => {}
                 }
