@@ -197,7 +197,7 @@ export async function runCommand(cmd: string, a: Record<string, unknown>): Promi
         port_conflict: { port: 8081, preferred: 8000, reason: 'port 8000 is in use; 8080 is in use; 8081 was free' },
         healthy: true,
         health: { healthy: true, via: 'healthcheck', message: 'healthy after 1.2 s', waited_ms: 1200, last_logs: [] },
-        notes: tool ? [] : ['service redis: ports other than the app\'s are not published'],
+        notes: tool ? [] : ['service redis: host port 6379 is in use, so its port 6379 is not published (the other services reach it as redis:6379)'],
       } satisfies ComposeRun;
     }
     case 'cancel_up':

@@ -77,6 +77,16 @@ async fn compose_services_run_through_the_api_in_dependency_order() {
     let p = TestProject::new(APP);
     let (db_tag, _rm) = db_image(&e, &p, "db").await;
     let port = portpicker::pick_unused_port().unwrap();
+    // The db publishes its port on a free host port, asks for one that is taken (left out
+    // with a note), and one without a host side (the engine picks it).
+    let db_port = loop {
+        let p = portpicker::pick_unused_port().unwrap();
+        if p != port {
+            break p;
+        }
+    };
+    let holder = std::net::TcpListener::bind(("0.0.0.0", 0)).unwrap();
+    let taken = holder.local_addr().unwrap().port();
     std::fs::write(
         p.path().join("compose.yaml"),
         format!(
@@ -86,6 +96,7 @@ async fn compose_services_run_through_the_api_in_dependency_order() {
              \x20   cap_drop: [ALL]\n    security_opt: [\"no-new-privileges:true\"]\n\
              \x20   healthcheck:\n      test: [\"CMD\", \"/bin/busybox\", \"wget\", \"-q\", \"-O\", \"-\", \"http://127.0.0.1:8080/\"]\n      interval: 1s\n      retries: 30\n\
              \x20 db:\n    image: {db_tag}\n    network_mode: bridge\n\
+             \x20   ports: [\"{db_port}:9000\", \"{taken}:9001\", \"9000\"]\n\
              \x20   healthcheck:\n      test: [\"CMD\", \"/bin/busybox\", \"test\", \"-f\", \"/tmp/ready\"]\n      interval: 1s\n      retries: 30\n"
         ),
     )
@@ -109,9 +120,39 @@ async fn compose_services_run_through_the_api_in_dependency_order() {
         "{:?}",
         r.notes
     );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains(&format!("host port {taken} is in use"))),
+        "{:?}",
+        r.notes
+    );
     // Environment, and the db reached by its service name on the project network.
     assert!(get(port, "/").contains("hello-from-compose"));
     assert!(get(port, "/db.txt").contains("db-data"));
+    // The db's published ports: its own host port, and one the engine chose.
+    assert!(get(db_port, "/").contains("db-data"));
+    let (_, db_container) = berth_core::engine::compose_api::api_names(p.path(), "db");
+    let db_ports: Vec<_> = e
+        .ps()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == db_container)
+        .unwrap()
+        .ports
+        .into_iter()
+        .map(|p| (p.container_port, p.host_port))
+        .collect();
+    assert_eq!(db_ports.len(), 2, "{db_ports:?}");
+    assert!(db_ports.contains(&(9000, db_port)), "{db_ports:?}");
+    assert!(
+        db_ports
+            .iter()
+            .any(|(c, h)| *c == 9000 && *h != db_port && *h != 0),
+        "{db_ports:?}"
+    );
+    drop(holder);
     // Both containers are Berth's, with the folder.
     let ps = e.ps().await.unwrap();
     let folder = p.path().display().to_string();

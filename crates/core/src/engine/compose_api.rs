@@ -3,8 +3,10 @@
 //! `build:` or used as they are (local, else pulled), environment, commands, healthchecks,
 //! named volumes, limits, and `depends_on` order (waiting for `service_healthy`
 //! dependencies). The app service's published port is resolved like `up`'s (preferred,
-//! 8080, the range; the "already allocated" race retried). Everything is labelled as
-//! Berth's, so `berth ps` lists it and [`Engine::down`] removes it.
+//! 8080, the range; the "already allocated" race retried); the other `ports:` entries are
+//! published as written when their host port is free, and left out with a note when it is
+//! not. Everything is labelled as Berth's, so `berth ps` lists it and [`Engine::down`]
+//! removes it.
 
 use super::build::{BuildEvent, BuildRequest};
 use super::buildkit::BuilderChoice;
@@ -170,30 +172,72 @@ pub fn volume_name(project: &Path, volume: &str) -> String {
     format!("{base}_{volume}")
 }
 
-/// The container for one service (pure; unit-tested). `host_port` publishes the service's
-/// first port.
+/// A published port: the container port and the host port (None: the engine picks one).
+pub type Binding = (u16, Option<u16>);
+
+/// The bindings for a service's `ports:` entries from `from` on (the app's first entry is
+/// resolved on its own), with `${VAR:-default}` read from `env` (pure; unit-tested). An
+/// entry whose host port is not free (`is_free`, or one of `taken`) is left out with a note
+/// (the other services still reach it by name on the project network); an entry without a
+/// host port gets one from the engine, as compose does.
+pub fn other_bindings(
+    s: &ServiceSpec,
+    from: usize,
+    env: &dyn Fn(&str) -> Option<String>,
+    taken: &[u16],
+    is_free: &dyn Fn(u16) -> bool,
+    notes: &mut Vec<String>,
+) -> Vec<Binding> {
+    let mut out: Vec<Binding> = Vec::new();
+    for p in s.ports.iter().skip(from) {
+        match (p.host.as_ref(), p.host_port(env)) {
+            (None, _) => out.push((p.container, None)),
+            (Some(_), Some(h))
+                if !taken.contains(&h) && !out.iter().any(|(_, o)| *o == Some(h)) && is_free(h) =>
+            {
+                out.push((p.container, Some(h)));
+            }
+            (Some(_), Some(h)) => notes.push(format!(
+                "service {}: host port {h} is in use, so its port {} is not published (the \
+                 other services reach it as {}:{})",
+                s.name, p.container, s.name, p.container
+            )),
+            (Some(written), None) => notes.push(format!(
+                "service {}: host port {written:?} is not a port number, so its port {} is not \
+                 published",
+                s.name, p.container
+            )),
+        }
+    }
+    out
+}
+
+/// The container for one service (pure; unit-tested), publishing `bindings`.
 pub fn service_body(
     project: &Path,
     s: &ServiceSpec,
     image: &str,
     network: &str,
-    host_port: Option<u16>,
+    bindings: &[Binding],
 ) -> ContainerCreateBody {
     let mut labels: HashMap<String, String> = s.labels.clone().into_iter().collect();
     labels.extend(berth_labels(project));
     labels.insert(LABEL_SERVICE.into(), s.name.clone());
-    let mut port_bindings = HashMap::new();
+    let mut port_bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
     let mut exposed = Vec::new();
-    if let (Some(p), Some(hp)) = (s.ports.first(), host_port) {
-        let key = format!("{}/tcp", p.container);
-        exposed.push(key.clone());
-        port_bindings.insert(
-            key,
-            Some(vec![PortBinding {
+    for (container, host) in bindings {
+        let key = format!("{container}/tcp");
+        if !exposed.contains(&key) {
+            exposed.push(key.clone());
+        }
+        port_bindings
+            .entry(key)
+            .or_insert_with(|| Some(Vec::new()))
+            .get_or_insert_with(Vec::new)
+            .push(PortBinding {
                 host_ip: Some("0.0.0.0".into()),
-                host_port: Some(hp.to_string()),
-            }]),
-        );
+                host_port: Some(host.map(|h| h.to_string()).unwrap_or_default()),
+            });
     }
     let env: Vec<String> = s
         .environment
@@ -252,6 +296,17 @@ pub fn service_body(
         }),
         ..Default::default()
     }
+}
+
+/// What [`Engine::start_app`] starts: the app service's container, image and network, and
+/// the host port it prefers.
+#[derive(Clone, Copy)]
+struct AppStart<'a> {
+    container: &'a str,
+    image: &'a str,
+    network: &'a str,
+    preferred: Option<u16>,
+    policy: PortPolicy,
 }
 
 impl Engine {
@@ -337,27 +392,25 @@ impl Engine {
                 Ok(()) | Err(Error::NotFound(_)) => {}
                 Err(e) => return Err(e),
             }
+            let env = |v: &str| std::env::var(v).ok();
             if i == app {
-                let env = |v: &str| std::env::var(v).ok();
                 let preferred = req
                     .host_port
                     .or_else(|| s.ports.first().and_then(|p| p.host_port(&env)))
                     .or_else(|| s.ports.first().map(|p| p.container));
-                let (port, conflict) = self
-                    .start_app(
-                        &root, s, &image, &network, &container, preferred, req.policy,
-                    )
-                    .await?;
+                let start = AppStart {
+                    container: &container,
+                    image: &image,
+                    network: &network,
+                    preferred,
+                    policy: req.policy,
+                };
+                let (port, conflict) = self.start_app(&root, s, &start, &mut notes).await?;
                 app_run = Some((container.clone(), image.clone(), port, conflict));
             } else {
-                if !s.ports.is_empty() {
-                    notes.push(format!(
-                        "service {}: its ports are not published (only the app's is)",
-                        s.name
-                    ));
-                }
-                let body = service_body(&root, s, &image, &network, None);
-                self.create_and_start(&container, body).await?;
+                let bindings = other_bindings(s, 0, &env, &[], &ports::is_free, &mut notes);
+                self.start_publishing(&root, s, &image, &network, &container, bindings, &mut notes)
+                    .await?;
             }
             started.push(ServiceStarted {
                 service: s.name.clone(),
@@ -495,32 +548,84 @@ impl Engine {
         Ok(created.id)
     }
 
-    /// Start the app service on a resolved host port, retrying on the "already allocated"
-    /// race.
+    /// Start a (non-app) service publishing `bindings`; if the engine finds one taken at
+    /// start (the race after the check), start it again without them, with a note.
     #[allow(clippy::too_many_arguments)]
-    async fn start_app(
+    async fn start_publishing(
         &self,
         root: &Path,
         s: &ServiceSpec,
         image: &str,
         network: &str,
         container: &str,
-        preferred: Option<u16>,
-        policy: PortPolicy,
+        bindings: Vec<Binding>,
+        notes: &mut Vec<String>,
+    ) -> Result<()> {
+        let body = service_body(root, s, image, network, &bindings);
+        match self.create_and_start(container, body).await {
+            Err(Error::Engine(m)) if is_port_taken_message(&m) && !bindings.is_empty() => {
+                notes.push(format!(
+                    "service {}: a host port was taken at start, so its ports are not \
+                     published ({})",
+                    s.name,
+                    m.trim()
+                ));
+                let body = service_body(root, s, image, network, &[]);
+                self.create_and_start(container, body).await.map(|_| ())
+            }
+            r => r.map(|_| ()),
+        }
+    }
+
+    /// Start the app service: its first port on a resolved host port (retrying on the
+    /// "already allocated" race), its other ports as [`other_bindings`] says.
+    async fn start_app(
+        &self,
+        root: &Path,
+        s: &ServiceSpec,
+        start: &AppStart<'_>,
+        notes: &mut Vec<String>,
     ) -> Result<(Option<u16>, Option<PortChoice>)> {
+        let AppStart {
+            container,
+            image,
+            network,
+            preferred,
+            policy,
+        } = *start;
         if s.ports.is_empty() {
-            let body = service_body(root, s, image, network, None);
+            let body = service_body(root, s, image, network, &[]);
             self.create_and_start(container, body).await?;
             return Ok((None, None));
         }
+        let env = |v: &str| std::env::var(v).ok();
         let mut raced = Vec::new();
+        let mut others: Option<Vec<Binding>> = None;
         for _ in 0..super::run::MAX_PORT_ATTEMPTS {
             let choice = ports::resolve(preferred, policy, &raced)?;
             let conflict = (Some(choice.port) != preferred).then(|| choice.clone());
-            let body = service_body(root, s, image, network, Some(choice.port));
+            let extra = others.get_or_insert_with(|| {
+                other_bindings(s, 1, &env, &[choice.port], &ports::is_free, notes)
+            });
+            let mut bindings = vec![(s.ports[0].container, Some(choice.port))];
+            bindings.extend(extra.iter().filter(|(_, h)| *h != Some(choice.port)));
+            let body = service_body(root, s, image, network, &bindings);
             match self.create_and_start(container, body).await {
                 Ok(_) => return Ok((Some(choice.port), conflict)),
-                Err(Error::Engine(m)) if is_port_taken_message(&m) => raced.push(choice.port),
+                // The app's own port, or (unknown which) another: retry without the others.
+                Err(Error::Engine(m)) if is_port_taken_message(&m) => {
+                    if m.contains(&format!(":{}", choice.port)) || extra.is_empty() {
+                        raced.push(choice.port);
+                    } else {
+                        notes.push(format!(
+                            "service {}: a host port was taken at start, so only its first \
+                             port is published ({})",
+                            s.name,
+                            m.trim()
+                        ));
+                        extra.clear();
+                    }
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -566,11 +671,61 @@ mod tests {
     }
 
     #[test]
+    fn other_ports_are_published_when_free_and_left_out_with_a_note_when_not() {
+        let f = compose_file::parse(
+            Path::new("compose.yaml"),
+            "services:\n  db:\n    image: busybox\n    ports:\n      - \"${DB_PORT:-5432}:5432\"\n      - \"6000:6000\"\n      - \"7000\"\n      - \"8080:80\"\n      - \"6000:6001\"\n",
+        )
+        .unwrap();
+        let db = &f.services[0];
+        let env = |v: &str| (v == "DB_PORT").then(|| "15432".to_string());
+        let free = |p: u16| p != 6000;
+        let mut notes = Vec::new();
+        let b = other_bindings(db, 0, &env, &[8080], &free, &mut notes);
+        assert_eq!(b, vec![(5432, Some(15432)), (7000, None)]);
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(notes[0].contains("host port 6000 is in use"), "{notes:?}");
+        assert!(notes[0].contains("reach it as db:6000"), "{notes:?}");
+        assert!(notes[1].contains("host port 8080 is in use"), "{notes:?}");
+        // From the second entry on (the app's first is resolved on its own).
+        let mut notes = Vec::new();
+        let b = other_bindings(db, 2, &env, &[], &|_| true, &mut notes);
+        assert_eq!(b, vec![(7000, None), (80, Some(8080)), (6001, Some(6000))]);
+        assert!(notes.is_empty());
+        // Two entries on one host port: the second is left out.
+        let mut notes = Vec::new();
+        let b = other_bindings(db, 1, &env, &[], &|_| true, &mut notes);
+        assert_eq!(b.len(), 3, "{b:?}");
+        assert!(notes[0].contains("host port 6000 is in use"), "{notes:?}");
+
+        let (net, _) = api_names(Path::new("/p/shop"), "");
+        let body = service_body(
+            Path::new("/p/shop"),
+            db,
+            "busybox",
+            &net,
+            &[(5432, Some(15432)), (7000, None), (5432, Some(15433))],
+        );
+        let pb = body.host_config.unwrap().port_bindings.unwrap();
+        let hosts = |k: &str| -> Vec<String> {
+            pb[k]
+                .as_ref()
+                .unwrap()
+                .iter()
+                .map(|b| b.host_port.clone().unwrap())
+                .collect()
+        };
+        assert_eq!(hosts("5432/tcp"), vec!["15432", "15433"]);
+        assert_eq!(hosts("7000/tcp"), vec![""]);
+        assert_eq!(body.exposed_ports.unwrap().len(), 2);
+    }
+
+    #[test]
     fn service_bodies_carry_settings_labels_and_the_network() {
         let f = file();
         let p = Path::new("/p/shop");
         let (net, _) = api_names(p, "");
-        let b = service_body(p, &f.services[0], "img:dev", &net, Some(18000));
+        let b = service_body(p, &f.services[0], "img:dev", &net, &[(8000, Some(18000))]);
         let h = b.host_config.clone().unwrap();
         assert_eq!(h.cap_drop, Some(vec!["ALL".to_string()]));
         assert_eq!(h.readonly_rootfs, Some(true));
@@ -588,7 +743,7 @@ mod tests {
         assert_eq!(labels[LABEL_SERVICE], "app");
         let eps = b.networking_config.unwrap().endpoints_config.unwrap();
         assert_eq!(eps[&net].aliases, Some(vec!["app".to_string()]));
-        let db = service_body(p, &f.services[1], "busybox", &net, None);
+        let db = service_body(p, &f.services[1], "busybox", &net, &[]);
         let hc = db.healthcheck.unwrap();
         assert_eq!(hc.interval, Some(2_000_000_000));
         assert_eq!(hc.retries, Some(3));
