@@ -234,7 +234,8 @@ pub async fn down_project(engine: &Engine, root: &Path, remove_image: bool) -> R
     let mut service_images = Vec::new();
     let image = if remove_image {
         let (image, _) = project_names(root);
-        engine.remove_image(&image).await?;
+        // Missing when the folder only ran with compose: then there is no image to name.
+        let removed = engine.remove_image_if_present(&image).await?;
         if let Some(file) = berth_core::engine::compose::compose_file(root) {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
             let parsed = berth_core::engine::compose_file::parse(&file, &text)?;
@@ -250,7 +251,7 @@ pub async fn down_project(engine: &Engine, root: &Path, remove_image: bool) -> R
                 }
             }
         }
-        Some(image)
+        removed.then_some(image)
     } else {
         None
     };

@@ -472,7 +472,10 @@ async fn a_compose_project_comes_up_healthy_through_docker_compose_and_down_remo
     .unwrap();
     assert!(!lines.is_empty());
 
-    down_project(&e, &p.path, true).await.unwrap();
+    let down = down_project(&e, &p.path, true).await.unwrap();
+    // The compose run built the service image, not a project image: only it is named.
+    assert_eq!(down.image, None, "{down:?}");
+    assert_eq!(down.service_images.len(), 1, "{down:?}");
     assert!(docker_lines(&["ps", "-aq", "--filter", &filter]).is_empty());
     let network = format!("name=^{name}_default$");
     assert!(docker_lines(&["network", "ls", "-q", "--filter", &network]).is_empty());
