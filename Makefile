@@ -58,5 +58,6 @@ test: setup lint bindings-check test-rust test-ui e2e
 bench: cli engine
 	bash scripts/bench-detect.sh
 	bash scripts/bench-ports.sh
+	bash scripts/bench-build.sh
 	bash scripts/bench-stats.sh
 	bash scripts/bench-app.sh
