@@ -407,7 +407,8 @@ impl Engine {
             let mut draining = false;
             loop {
                 let item = tokio::select! {
-                    _ = cancel.cancelled() => break Err(Error::Cancelled),
+                    // Once the image is built, a cancel no longer undoes it.
+                    _ = cancel.cancelled(), if !draining => break Err(Error::Cancelled),
                     item = stream.next() => item,
                     () = tokio::time::sleep(TRAILING_STATUS_WAIT), if draining => None,
                 };
@@ -430,6 +431,9 @@ impl Engine {
                             pull_hint(&error)
                         )));
                     }
+                    // The image is built: the trailing statuses are best effort, and the
+                    // connection may end uncleanly ("bytes remaining on stream").
+                    Err(_) if draining => break Ok(image_id.take().unwrap_or_default()),
                     Err(e) => {
                         let msg = super::short_error(&e);
                         if builder == Builder::BuildKit
