@@ -20,7 +20,7 @@ use crate::ports::{self, PortChoice, PortPolicy};
 use crate::{Error, Result};
 use bollard::models::{
     ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, NetworkCreateRequest,
-    NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
+    NetworkingConfig, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
 };
 use bollard::query_parameters::{CreateContainerOptions, CreateImageOptions};
 use futures_util::StreamExt;
@@ -172,8 +172,7 @@ pub fn volume_name(project: &Path, volume: &str) -> String {
     format!("{base}_{volume}")
 }
 
-/// A published port: the container port and the host port (None: the engine picks one).
-pub type Binding = (u16, Option<u16>);
+pub use super::run::Binding;
 
 /// The bindings for a service's `ports:` entries from `from` on (the app's first entry is
 /// resolved on its own), with `${VAR:-default}` read from `env` (pure; unit-tested). An
@@ -223,22 +222,7 @@ pub fn service_body(
     let mut labels: HashMap<String, String> = s.labels.clone().into_iter().collect();
     labels.extend(berth_labels(project));
     labels.insert(LABEL_SERVICE.into(), s.name.clone());
-    let mut port_bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
-    let mut exposed = Vec::new();
-    for (container, host) in bindings {
-        let key = format!("{container}/tcp");
-        if !exposed.contains(&key) {
-            exposed.push(key.clone());
-        }
-        port_bindings
-            .entry(key)
-            .or_insert_with(|| Some(Vec::new()))
-            .get_or_insert_with(Vec::new)
-            .push(PortBinding {
-                host_ip: Some("0.0.0.0".into()),
-                host_port: Some(host.map(|h| h.to_string()).unwrap_or_default()),
-            });
-    }
+    let (exposed, port_bindings) = super::run::publish(bindings);
     let env: Vec<String> = s
         .environment
         .iter()

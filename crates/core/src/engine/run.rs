@@ -97,21 +97,38 @@ pub fn is_port_taken_message(msg: &str) -> bool {
         || m.contains("bind: address already in use")
 }
 
+/// A published port: the container port and the host port (None: the engine picks one).
+pub type Binding = (u16, Option<u16>);
+
+/// The exposed ports and host port bindings that publish `bindings` on all interfaces
+/// (pure).
+pub fn publish(bindings: &[Binding]) -> (Vec<String>, HashMap<String, Option<Vec<PortBinding>>>) {
+    let mut port_bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
+    let mut exposed = Vec::new();
+    for (container, host) in bindings {
+        let key = format!("{container}/tcp");
+        if !exposed.contains(&key) {
+            exposed.push(key.clone());
+        }
+        port_bindings
+            .entry(key)
+            .or_insert_with(|| Some(Vec::new()))
+            .get_or_insert_with(Vec::new)
+            .push(PortBinding {
+                host_ip: Some("0.0.0.0".into()),
+                host_port: Some(host.map(|h| h.to_string()).unwrap_or_default()),
+            });
+    }
+    (exposed, port_bindings)
+}
+
 /// The hardened container body (pure; unit-tested).
 pub fn container_body(spec: &RunSpec, host_port: Option<u16>) -> ContainerCreateBody {
-    let mut port_bindings = HashMap::new();
-    let mut exposed = Vec::new();
-    if let (Some(cp), Some(hp)) = (spec.container_port, host_port) {
-        let key = format!("{cp}/tcp");
-        exposed.push(key.clone());
-        port_bindings.insert(
-            key,
-            Some(vec![PortBinding {
-                host_ip: Some("0.0.0.0".into()),
-                host_port: Some(hp.to_string()),
-            }]),
-        );
-    }
+    let published: Vec<Binding> = match (spec.container_port, host_port) {
+        (Some(cp), Some(hp)) => vec![(cp, Some(hp))],
+        _ => Vec::new(),
+    };
+    let (exposed, port_bindings) = publish(&published);
     let tmpfs = spec
         .read_only
         .then(|| HashMap::from([("/tmp".to_string(), "rw,noexec,nosuid,size=64m".to_string())]));
