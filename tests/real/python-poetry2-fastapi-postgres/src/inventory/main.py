@@ -1,13 +1,12 @@
-"""Counts visits in Postgres (DATABASE_URL is wired by Berth's compose file)."""
+"""Counts visits in Postgres. A src layout (as `poetry new` makes it): the package imports
+itself by its own name."""
 
-import os
-
-import psycopg
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
+from inventory.db import connect
+
 app = FastAPI()
-DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://app:app@localhost:5432/app")
 
 
 @app.get("/healthz")
@@ -17,7 +16,7 @@ def healthz() -> dict[str, str]:
 
 @app.get("/", response_class=PlainTextResponse)
 def index() -> str:
-    with psycopg.connect(DATABASE_URL) as conn:
+    with connect() as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS visits (at timestamptz DEFAULT now())")
         conn.execute("INSERT INTO visits DEFAULT VALUES")
         (count,) = conn.execute("SELECT count(*) FROM visits").fetchone()
