@@ -6,6 +6,7 @@
 //! compose file. [`app`] holds the use cases the CLI and the desktop app call; they are thin
 //! adapters over it. Nothing here depends on Tauri or a webview.
 
+pub mod app;
 pub mod compose;
 pub mod detect;
 pub mod docker;

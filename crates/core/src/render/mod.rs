@@ -11,7 +11,7 @@ mod templates;
 pub use templates::{Templates, EMBEDDED};
 
 use crate::detect::{hint_keys, Service};
-use crate::plan::{is_valid_image_ref, BuildStep, Plan, BUSYBOX_IMAGE, PORT_KEYS};
+use crate::plan::{is_valid_image_ref, BuildStep, Plan, BUSYBOX_IMAGE};
 use crate::{Error, Result};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
@@ -70,7 +70,7 @@ struct Context<'a> {
     /// `plan.cache_mounts` is off (pip then gets `--no-cache-dir`).
     install_steps: Vec<BuildStep>,
     build_steps: Vec<BuildStep>,
-    /// `plan.image_env` / `plan.env` with the [`PORT_KEYS`] set to `plan.port`.
+    /// `plan.image_env` / `plan.env` with the port keys set to `plan.port`.
     image_env: BTreeMap<String, String>,
     app_env: BTreeMap<String, String>,
     /// `plan.hints` with every key of `hint_keys` present (`""` when not set).
@@ -129,19 +129,6 @@ fn environment(templates: &Templates) -> Environment<'static> {
     let sources = templates.clone();
     env.set_loader(move |name| Ok(sources.get(name).map(str::to_string)));
     env
-}
-
-fn with_port(env: &BTreeMap<String, String>, port: u16) -> BTreeMap<String, String> {
-    env.iter()
-        .map(|(k, v)| {
-            let v = if PORT_KEYS.contains(&k.as_str()) {
-                port.to_string()
-            } else {
-                v.clone()
-            };
-            (k.clone(), v)
-        })
-        .collect()
 }
 
 fn effective_steps(plan: &Plan, steps: &[BuildStep]) -> Vec<BuildStep> {
@@ -231,8 +218,8 @@ fn context(plan: &Plan) -> Result<Context<'_>> {
     hints.extend(plan.hints.clone());
     Ok(Context {
         plan,
-        image_env: with_port(&plan.image_env, plan.port),
-        app_env: with_port(&plan.env, plan.port),
+        image_env: plan.baked_env(),
+        app_env: plan.app_env(),
         install_steps: effective_steps(plan, &plan.install_steps),
         build_steps: effective_steps(plan, &plan.build_steps),
         hints,
