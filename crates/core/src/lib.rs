@@ -11,6 +11,7 @@ pub mod plan;
 pub mod ports;
 pub mod project;
 pub mod render;
+pub mod stacks;
 pub mod stats;
 pub mod write;
 

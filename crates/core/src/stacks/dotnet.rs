@@ -1,0 +1,216 @@
+//! .NET: the web project (`Sdk="Microsoft.NET.Sdk.Web"`), its TargetFramework and assembly.
+//! ASP.NET Core container images listen on 8080 (`ASPNETCORE_HTTP_PORTS`).
+
+use super::common::{
+    argv, find_re, port_of, re, resolve_port, scan_health, services_from, Dep, Out, SOURCE_BUDGET,
+};
+use super::xml;
+use super::{hint_keys, Detection, Service, Stack, StackProvider};
+use crate::project::Project;
+use crate::{Error, Result};
+use regex::Regex;
+use std::sync::LazyLock;
+
+pub struct Dotnet;
+
+impl StackProvider for Dotnet {
+    fn stack(&self) -> Stack {
+        Stack::Dotnet
+    }
+
+    fn is_marker(&self, name: &str) -> bool {
+        name.ends_with(".csproj")
+    }
+
+    fn detect(&self, project: &Project) -> Result<Option<Detection>> {
+        detect(project)
+    }
+}
+
+const SERVICES: &[(&str, Service)] = &[
+    ("StackExchange.Redis", Service::Redis),
+    (
+        "Microsoft.Extensions.Caching.StackExchangeRedis",
+        Service::Redis,
+    ),
+    ("Npgsql", Service::Postgres),
+    ("Npgsql.EntityFrameworkCore.PostgreSQL", Service::Postgres),
+    ("MySql.Data", Service::Mysql),
+    ("MySqlConnector", Service::Mysql),
+    ("Pomelo.EntityFrameworkCore.MySql", Service::Mysql),
+    ("MongoDB.Driver", Service::Mongodb),
+    ("RabbitMQ.Client", Service::Rabbitmq),
+    ("EnyimMemcachedCore", Service::Memcached),
+];
+
+static KESTREL_URL: LazyLock<Regex> =
+    LazyLock::new(|| re(r#""Url"\s*:\s*"https?://[^"]*:(\d{2,5})""#));
+static URL_RES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        re(r#"UseUrls\(\s*"https?://[^"]*:(\d{2,5})"#),
+        re(r#"\.Run\(\s*"https?://[^"]*:(\d{2,5})"#),
+    ]
+});
+static FW_NUM: LazyLock<Regex> = LazyLock::new(|| re(r"^net(?:coreapp)?(\d+\.\d+)"));
+
+fn detect(project: &Project) -> Result<Option<Detection>> {
+    // Project files at the root, or up to two folders down (`src/Api/Api.csproj`) when the
+    // root has no solution/project file and no manifest of another stack.
+    let root_level = project.root_files().any(|f| {
+        [".csproj", ".fsproj", ".sln", ".slnx"]
+            .iter()
+            .any(|e| f.ends_with(e))
+    });
+    if !root_level
+        && super::providers()
+            .iter()
+            .flat_map(|p| p.markers())
+            .any(|m| project.has(m))
+    {
+        return Ok(None);
+    }
+    let mut projects: Vec<&str> = project
+        .files()
+        .iter()
+        .map(String::as_str)
+        .filter(|f| {
+            (f.ends_with(".csproj") || f.ends_with(".fsproj")) && f.matches('/').count() <= 2
+        })
+        .collect();
+    projects.sort_by_key(|f| (f.matches('/').count(), *f));
+    if projects.is_empty() {
+        return Ok(None);
+    }
+    let mut parsed = Vec::new();
+    for p in &projects {
+        let text = project.read(p)?;
+        let els = xml::parse(&text).map_err(|e| Error::InvalidManifest {
+            file: (*p).into(),
+            line: Some(e.line),
+            message: e.message,
+        })?;
+        parsed.push((*p, els));
+    }
+    let web = parsed.iter().position(|(_, els)| {
+        els.first().and_then(|e| e.attr("Sdk")) == Some("Microsoft.NET.Sdk.Web")
+    });
+    let (file, els) = &parsed[web.unwrap_or(0)];
+    let root_line = els.first().map(|e| e.line);
+    let mut out = Out::new(
+        Stack::Dotnet,
+        file,
+        root_line,
+        format!("project file {file}"),
+    );
+    if web.is_some() {
+        out.framework(
+            "aspnetcore",
+            file,
+            root_line,
+            "Sdk=\"Microsoft.NET.Sdk.Web\"",
+        );
+    }
+    let mut manifests: Vec<&str> = projects.clone();
+    let extra: Vec<&str> = project
+        .root_files()
+        .filter(|f| f.ends_with(".sln") || f.ends_with(".slnx"))
+        .collect();
+    manifests.extend(extra);
+    manifests.extend([
+        "global.json",
+        "NuGet.config",
+        "nuget.config",
+        "Directory.Build.props",
+        "Directory.Packages.props",
+    ]);
+    out.manifests(project, &manifests);
+    out.package_manager("nuget", file, None, "dotnet restore (NuGet)");
+    out.hint(hint_keys::PROJECT_FILE, *file);
+
+    let mut deps = Vec::new();
+    for e in els {
+        if e.path.ends_with("/TargetFramework") || e.path.ends_with("/TargetFrameworks") {
+            let first = e.text.split(';').next().unwrap_or("");
+            if let Some((v, _)) = find_re(first, &FW_NUM) {
+                out.version(
+                    &v,
+                    file,
+                    Some(e.line),
+                    format!("TargetFramework {}", e.text),
+                );
+            }
+        }
+        if e.path.ends_with("/PackageReference") {
+            if let Some(inc) = e.attr("Include") {
+                deps.push(Dep::new(inc, file, Some(e.line)));
+            }
+        }
+    }
+    services_from(&mut out, &deps, SERVICES);
+    let stem = file
+        .rsplit('/')
+        .next()
+        .unwrap_or(file)
+        .rsplit_once('.')
+        .map(|(s, _)| s)
+        .unwrap_or(file);
+    let assembly = match els.iter().find(|e| e.path.ends_with("/AssemblyName")) {
+        Some(e) => {
+            out.ev(
+                "start_command",
+                file,
+                Some(e.line),
+                format!("AssemblyName {}", e.text),
+            );
+            e.text.clone()
+        }
+        None => stem.to_string(),
+    };
+    out.hint(hint_keys::ASSEMBLY_NAME, assembly.clone());
+    out.start(
+        argv(&["dotnet", &format!("{assembly}.dll")]),
+        file,
+        None,
+        format!("published assembly {assembly}.dll"),
+    );
+
+    let dir = file
+        .rsplit_once('/')
+        .map(|(d, _)| format!("{d}/"))
+        .unwrap_or_default();
+    let settings = format!("{dir}appsettings.json");
+    let config = match project.read_opt(&settings)? {
+        Some(t) => find_re(&t, &KESTREL_URL).and_then(|(p, l)| {
+            port_of(
+                &p,
+                &settings,
+                Some(l),
+                "Kestrel endpoint URL (explicit configuration)",
+            )
+        }),
+        None => None,
+    };
+    let sources = project.sources(&[".cs", ".fs"], SOURCE_BUDGET);
+    let res: Vec<&Regex> = URL_RES.iter().collect();
+    let cs: Vec<&str> = sources
+        .iter()
+        .copied()
+        .filter(|f| f.ends_with("Program.cs"))
+        .collect();
+    resolve_port(
+        &mut out,
+        project,
+        config,
+        &cs,
+        &res,
+        web.map(|_| (8080, "ASP.NET Core container images listen on 8080")),
+    )?;
+    if let Some(port) = out.d.port {
+        out.hint(
+            hint_keys::RUNTIME_ENV,
+            format!("ASPNETCORE_HTTP_PORTS={port}"),
+        );
+    }
+    scan_health(&mut out, project, &sources);
+    Ok(Some(out.finish(project)))
+}

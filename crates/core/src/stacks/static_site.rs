@@ -1,0 +1,62 @@
+//! Static sites: an `index.html` at the root (or in `public/`) and no manifest of another
+//! stack (this detector runs last). Served like single-page apps (see [`super::spa`]).
+
+use super::common::Out;
+use super::node::spa;
+use super::{hint_keys, Detection, Stack, StackProvider};
+use crate::project::Project;
+use crate::Result;
+
+pub struct Static;
+
+impl StackProvider for Static {
+    fn stack(&self) -> Stack {
+        Stack::Static
+    }
+
+    fn detect(&self, project: &Project) -> Result<Option<Detection>> {
+        detect(project)
+    }
+}
+
+fn detect(project: &Project) -> Result<Option<Detection>> {
+    let Some(index) = project.first_of(&["index.html", "index.htm", "public/index.html"]) else {
+        return Ok(None);
+    };
+    let mut out = Out::new(
+        Stack::Static,
+        index,
+        None,
+        format!("{index} and no manifest of another stack"),
+    );
+    let root = index.rsplit_once('/').map(|(d, _)| d).unwrap_or(".");
+    out.hint(hint_keys::DOCUMENT_ROOT, root);
+    spa::serve_static(&mut out, index);
+    let prefix = if root == "." {
+        String::new()
+    } else {
+        format!("{root}/")
+    };
+    let candidates = [
+        "healthz",
+        "health",
+        "healthz/index.html",
+        "health/index.html",
+        "health.html",
+    ];
+    let found = candidates
+        .into_iter()
+        .map(|f| (f, format!("{prefix}{f}")))
+        .find(|(_, full)| project.has(full));
+    if let Some((f, full)) = found {
+        let path = format!("/{}", f.trim_end_matches("/index.html"));
+        out.d.health_path = Some(path.clone());
+        out.ev(
+            "health_path",
+            &full,
+            None,
+            format!("static file served at {path}"),
+        );
+    }
+    Ok(Some(out.finish(project)))
+}
