@@ -1,14 +1,18 @@
 //! .NET: the web project (`Sdk="Microsoft.NET.Sdk.Web"`), its TargetFramework and assembly.
 //! ASP.NET Core container images listen on 8080 (`ASPNETCORE_HTTP_PORTS`).
 
+use super::common::plan_hint;
 use super::common::{
     argv, find_re, port_of, re, resolve_port, scan_health, services_from, Dep, Out, SOURCE_BUDGET,
 };
 use super::xml;
 use super::{hint_keys, Detection, Service, Stack, StackProvider};
+use super::{VersionFormat, VersionRule};
+use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
 use crate::{Error, Result};
 use regex::Regex;
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 pub struct Dotnet;
@@ -24,6 +28,30 @@ impl StackProvider for Dotnet {
 
     fn detect(&self, project: &Project) -> Result<Option<Detection>> {
         detect(project)
+    }
+
+    fn version(&self) -> VersionRule {
+        VersionRule {
+            default: "8.0",
+            majors: Some(6..=12),
+            format: VersionFormat::MajorDotZero,
+        }
+    }
+
+    fn default_port(&self) -> u16 {
+        8080
+    }
+
+    fn fallback_command(&self) -> &'static [&'static str] {
+        &["/app/server"]
+    }
+
+    fn plan_defaults(&self, plan: &mut Plan, v: &str) {
+        dotnet_defaults(plan, v);
+    }
+
+    fn image_env(&self, plan: &Plan, env: &mut BTreeMap<String, String>) {
+        env.insert("ASPNETCORE_HTTP_PORTS".into(), plan.port.to_string());
     }
 }
 
@@ -213,4 +241,40 @@ fn detect(project: &Project) -> Result<Option<Detection>> {
     }
     scan_health(&mut out, project, &sources);
     Ok(Some(out.finish(project)))
+}
+
+/// The SDK restores and publishes the web project; the ASP.NET runtime image runs its dll.
+fn dotnet_defaults(plan: &mut Plan, v: &str) {
+    plan.builder_image = Some(format!("mcr.microsoft.com/dotnet/sdk:{v}"));
+    plan.runtime_image = format!("mcr.microsoft.com/dotnet/aspnet:{v}-bookworm-slim");
+    plan.user = "1654".into();
+    let project = plan_hint(plan, hint_keys::PROJECT_FILE).map(str::to_string);
+    let cache = ["/root/.nuget/packages"];
+    let mut restore = vec!["dotnet".to_string(), "restore".into()];
+    let mut publish = vec!["dotnet".to_string(), "publish".into()];
+    if let Some(p) = &project {
+        restore.push(p.clone());
+        publish.push(p.clone());
+    }
+    publish.extend(["-c", "Release", "-o", "/out", "--no-restore"].map(String::from));
+    plan.install_steps = vec![BuildStep {
+        argv: restore,
+        cache: cache.map(String::from).to_vec(),
+    }];
+    plan.build_steps = vec![BuildStep {
+        argv: publish,
+        cache: cache.map(String::from).to_vec(),
+    }];
+    let assembly = plan_hint(plan, hint_keys::ASSEMBLY_NAME)
+        .map(str::to_string)
+        .or_else(|| project.as_deref().and_then(assembly_from_project))
+        .unwrap_or_else(|| "app".into());
+    plan.start_command = vec!["dotnet".into(), format!("/app/{assembly}.dll")];
+}
+
+fn assembly_from_project(path: &str) -> Option<String> {
+    let file = path.rsplit('/').next()?;
+    file.strip_suffix(".csproj")
+        .or_else(|| file.strip_suffix(".fsproj"))
+        .map(str::to_string)
 }

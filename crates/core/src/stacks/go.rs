@@ -1,8 +1,11 @@
 //! Go modules: the main package under `cmd/` or at the root; gin, echo, fiber, chi.
 //! The binary is built to `/app/server` (the `start_command`); `main_package` says what to build.
 
+use super::common::plan_hint;
 use super::common::{argv, re, resolve_port, scan_health, services_from, Dep, Out, SOURCE_BUDGET};
 use super::{hint_keys, Detection, Service, Stack, StackProvider};
+use super::{VersionFormat, VersionRule};
+use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
 use crate::{Error, Result};
 use regex::Regex;
@@ -21,6 +24,46 @@ impl StackProvider for Go {
 
     fn detect(&self, project: &Project) -> Result<Option<Detection>> {
         detect(project)
+    }
+
+    fn version(&self) -> VersionRule {
+        VersionRule {
+            default: "1.23",
+            majors: Some(1..=1),
+            format: VersionFormat::MajorMinor,
+        }
+    }
+
+    fn default_port(&self) -> u16 {
+        8080
+    }
+
+    fn fallback_command(&self) -> &'static [&'static str] {
+        &["/app/server"]
+    }
+
+    fn plan_defaults(&self, plan: &mut Plan, v: &str) {
+        plan.builder_image = Some(format!("golang:{v}-bookworm"));
+        plan.runtime_image = "gcr.io/distroless/static-debian12:nonroot".into();
+        plan.user = "nonroot:nonroot".into();
+        let main = plan_hint(plan, hint_keys::MAIN_PACKAGE)
+            .unwrap_or(".")
+            .to_string();
+        let caches = ["/go/pkg/mod", "/root/.cache/go-build"];
+        plan.install_steps = vec![BuildStep::new(&["go", "mod", "download"], &caches[..1])];
+        plan.build_steps = vec![BuildStep::new(
+            &[
+                "go",
+                "build",
+                "-trimpath",
+                "-ldflags=-s -w",
+                "-o",
+                "/out/server",
+                &main,
+            ],
+            &caches,
+        )];
+        plan.start_command = vec!["/app/server".into()];
     }
 }
 

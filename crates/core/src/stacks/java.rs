@@ -1,12 +1,15 @@
 //! Java: Maven (pom.xml) or Gradle (build.gradle[.kts]), with or without wrappers; Spring Boot.
 //! The built jar is copied to `/app/app.jar` and run with `java -jar`.
 
+use super::common::plan_hint;
 use super::common::{
     argv, find_re, line_of, port_of, re, resolve_port, scan_health, services_from, Dep, Out,
     SOURCE_BUDGET,
 };
 use super::xml;
 use super::{hint_keys, Detection, Service, Stack, StackProvider};
+use super::{VersionFormat, VersionRule};
+use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
 use crate::{Error, Result};
 use regex::Regex;
@@ -25,6 +28,50 @@ impl StackProvider for Java {
 
     fn detect(&self, project: &Project) -> Result<Option<Detection>> {
         detect(project)
+    }
+
+    fn version(&self) -> VersionRule {
+        VersionRule {
+            default: "21",
+            majors: Some(11..=30),
+            format: VersionFormat::Major,
+        }
+    }
+
+    fn default_port(&self) -> u16 {
+        8080
+    }
+
+    fn fallback_command(&self) -> &'static [&'static str] {
+        &["/app/server"]
+    }
+
+    fn plan_defaults(&self, plan: &mut Plan, v: &str) {
+        java_defaults(plan, v);
+    }
+
+    fn service_env(&self, service: Service) -> &'static [(&'static str, &'static str)] {
+        match service {
+            Service::Postgres => &[
+                (
+                    "SPRING_DATASOURCE_URL",
+                    "jdbc:postgresql://postgres:5432/app",
+                ),
+                ("SPRING_DATASOURCE_USERNAME", "app"),
+                ("SPRING_DATASOURCE_PASSWORD", "app"),
+            ],
+            Service::Mysql => &[
+                ("SPRING_DATASOURCE_URL", "jdbc:mysql://mysql:3306/app"),
+                ("SPRING_DATASOURCE_USERNAME", "app"),
+                ("SPRING_DATASOURCE_PASSWORD", "app"),
+            ],
+            Service::Redis | Service::Mongodb | Service::Rabbitmq | Service::Memcached => &[],
+        }
+    }
+
+    fn health_start_period_seconds(&self) -> u32 {
+        // The JVM and Spring take a while to start.
+        60
     }
 }
 
@@ -260,4 +307,50 @@ fn maven(
         }
     }
     Ok(())
+}
+
+/// A JDK builder (the wrapper's, or the Maven/Gradle image) and a JRE runtime running the
+/// built jar.
+fn java_defaults(plan: &mut Plan, v: &str) {
+    let gradle = plan.package_manager.as_deref() == Some("gradle");
+    let wrapper = plan_hint(plan, hint_keys::WRAPPER) == Some("true");
+    plan.builder_image = Some(match (gradle, wrapper) {
+        (_, true) => format!("eclipse-temurin:{v}-jdk"),
+        (true, false) => format!("gradle:8.10-jdk{v}"),
+        (false, false) => format!("maven:3.9-eclipse-temurin-{v}"),
+    });
+    plan.runtime_image = format!("eclipse-temurin:{v}-jre");
+    let tool = match (gradle, wrapper) {
+        (true, true) => "./gradlew",
+        (true, false) => "gradle",
+        (false, true) => "./mvnw",
+        (false, false) => "mvn",
+    };
+    if gradle {
+        let cache = ["/root/.gradle"];
+        let task = if plan.framework.as_deref() == Some("spring-boot") {
+            "bootJar"
+        } else {
+            "jar"
+        };
+        plan.install_steps = vec![BuildStep::new(
+            &[tool, "dependencies", "--no-daemon"],
+            &cache,
+        )];
+        plan.build_steps = vec![BuildStep::new(
+            &[tool, task, "-x", "test", "--no-daemon"],
+            &cache,
+        )];
+    } else {
+        let cache = ["/root/.m2"];
+        plan.install_steps = vec![BuildStep::new(
+            &[tool, "-B", "dependency:go-offline"],
+            &cache,
+        )];
+        plan.build_steps = vec![BuildStep::new(
+            &[tool, "-B", "package", "-DskipTests"],
+            &cache,
+        )];
+    }
+    plan.start_command = vec!["java".into(), "-jar".into(), "/app/app.jar".into()];
 }

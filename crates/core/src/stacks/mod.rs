@@ -18,11 +18,18 @@ mod python;
 mod ruby;
 mod rust;
 mod static_site;
+mod version;
 mod xml;
 
+pub use node::BUN_IMAGE;
+pub use php::COMPOSER_IMAGE;
+pub use version::{VersionFormat, VersionRule};
+
+use crate::plan::Plan;
 use crate::project::Project;
 use crate::Result;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 use ts_rs::TS;
 
@@ -161,6 +168,41 @@ pub trait StackProvider: Sync {
 
     /// Detect the stack in `project`: `Ok(None)` when the folder is not this stack.
     fn detect(&self, project: &Project) -> Result<Option<Detection>>;
+
+    /// How a detected language version becomes the version in the stack's image tags.
+    fn version(&self) -> VersionRule;
+
+    /// Port the app listens on when detection found none.
+    fn default_port(&self) -> u16;
+
+    /// argv of the app when detection found no start command.
+    fn fallback_command(&self) -> &'static [&'static str];
+
+    /// Whether the app is a set of static files served by nginx (static sites, built
+    /// single-page apps). `hints` are the plan's (already checked) hints.
+    fn serves_static(&self, _framework: Option<&str>, _hints: &BTreeMap<String, String>) -> bool {
+        false
+    }
+
+    /// The stack's part of the default plan: images, user, install and build steps, start
+    /// command, read-only root. `version` comes from [`Self::version`]. Runs before the
+    /// stack-independent parts (static serving, fallback command, health check, services).
+    fn plan_defaults(&self, plan: &mut Plan, version: &str);
+
+    /// `ENV` the final image needs beyond `PORT` so the app listens on 0.0.0.0:port
+    /// (`ASPNETCORE_HTTP_PORTS`, `ROCKET_ADDRESS`...). Not called for static serving.
+    fn image_env(&self, _plan: &Plan, _env: &mut BTreeMap<String, String>) {}
+
+    /// App environment for a backing service under the names the stack's frameworks read
+    /// (`SPRING_DATASOURCE_URL`), on top of the generic wiring.
+    fn service_env(&self, _service: Service) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+
+    /// Seconds the health check waits before failures count (slow-starting runtimes).
+    fn health_start_period_seconds(&self) -> u32 {
+        20
+    }
 }
 
 /// Detect what the folder at `path` is.

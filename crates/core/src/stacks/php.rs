@@ -1,14 +1,20 @@
 //! PHP: Composer; Laravel, Slim, plain PHP. Served by PHP's built-in server on 8080 (the
 //! container runs as non-root, so not 80); Laravel through `php artisan serve`.
 
+use super::common::has_manifest;
 use super::common::{
     argv, find_re, json_key_line, re, resolve_port, scan_health, Dep, Out, SOURCE_BUDGET,
 };
 use super::{hint_keys, Detection, Service, Stack, StackProvider};
+use super::{VersionFormat, VersionRule};
+use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
 use crate::{Error, Result};
 use regex::Regex;
 use std::sync::LazyLock;
+
+/// Composer stage for PHP dependencies.
+pub const COMPOSER_IMAGE: &str = "composer:2.8";
 
 pub struct Php;
 
@@ -23,6 +29,46 @@ impl StackProvider for Php {
 
     fn detect(&self, project: &Project) -> Result<Option<Detection>> {
         detect(project)
+    }
+
+    fn version(&self) -> VersionRule {
+        VersionRule {
+            default: "8.3",
+            majors: Some(7..=9),
+            format: VersionFormat::MajorMinor,
+        }
+    }
+
+    fn default_port(&self) -> u16 {
+        8080
+    }
+
+    fn fallback_command(&self) -> &'static [&'static str] {
+        &["/app/server"]
+    }
+
+    fn plan_defaults(&self, plan: &mut Plan, v: &str) {
+        plan.runtime_image = format!("php:{v}-apache");
+        plan.user = "www-data".into();
+        // apache keeps its pid and lock files under /var/run and /var/lock.
+        plan.read_only = false;
+        if has_manifest(plan, "composer.json") {
+            plan.builder_image = Some(COMPOSER_IMAGE.into());
+            let flags = [
+                "--no-dev",
+                "--no-interaction",
+                "--prefer-dist",
+                "--ignore-platform-reqs",
+            ];
+            let mut install = vec!["composer", "install", "--no-scripts", "--no-autoloader"];
+            install.extend(flags);
+            plan.install_steps = vec![BuildStep::new(&install, &["/tmp/cache"])];
+            plan.build_steps = vec![BuildStep::new(
+                &["composer", "dump-autoload", "--optimize", "--no-dev"],
+                &[],
+            )];
+        }
+        plan.start_command = vec!["apache2-foreground".into()];
     }
 }
 

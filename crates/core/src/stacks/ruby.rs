@@ -5,6 +5,8 @@ use super::common::{
     Dep, Out, SOURCE_BUDGET,
 };
 use super::{Detection, Service, Stack, StackProvider};
+use super::{VersionFormat, VersionRule};
+use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
 use crate::Result;
 use regex::Regex;
@@ -23,6 +25,34 @@ impl StackProvider for Ruby {
 
     fn detect(&self, project: &Project) -> Result<Option<Detection>> {
         detect(project)
+    }
+
+    fn version(&self) -> VersionRule {
+        VersionRule {
+            default: "3.3",
+            majors: Some(2..=4),
+            format: VersionFormat::MajorMinor,
+        }
+    }
+
+    fn default_port(&self) -> u16 {
+        3000
+    }
+
+    fn fallback_command(&self) -> &'static [&'static str] {
+        &["ruby", "app.rb"]
+    }
+
+    fn plan_defaults(&self, plan: &mut Plan, v: &str) {
+        plan.runtime_image = format!("ruby:{v}-slim-bookworm");
+        plan.install_steps = vec![BuildStep::new(
+            &["bundle", "install"],
+            &["/root/.bundle/cache"],
+        )];
+        if plan.framework.as_deref() == Some("rails") {
+            // rails writes tmp/ and log/ inside the app folder.
+            plan.read_only = false;
+        }
     }
 }
 

@@ -5,10 +5,14 @@ use super::common::{
     find_line, find_re, re, resolve_port, scan_health, services_from, toml_error, toml_key_line,
     version_file, Dep, Out, SOURCE_BUDGET,
 };
+use super::common::{has_manifest, plan_hint};
 use super::{hint_keys, Detection, Service, Stack, StackProvider};
+use super::{VersionFormat, VersionRule};
+use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
 use crate::Result;
 use regex::Regex;
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 pub struct Rust;
@@ -24,6 +28,50 @@ impl StackProvider for Rust {
 
     fn detect(&self, project: &Project) -> Result<Option<Detection>> {
         detect(project)
+    }
+
+    fn version(&self) -> VersionRule {
+        VersionRule {
+            default: "1.83",
+            majors: Some(1..=1),
+            format: VersionFormat::MajorMinor,
+        }
+    }
+
+    fn default_port(&self) -> u16 {
+        8080
+    }
+
+    fn fallback_command(&self) -> &'static [&'static str] {
+        &["/app/server"]
+    }
+
+    fn plan_defaults(&self, plan: &mut Plan, v: &str) {
+        plan.builder_image = Some(format!("rust:{v}-slim-bookworm"));
+        plan.runtime_image = "debian:bookworm-slim".into();
+        let bin = plan_hint(plan, hint_keys::BIN_NAME)
+            .unwrap_or("app")
+            .to_string();
+        // `cargo build --bin` works for single packages and workspaces alike. The target
+        // folder stays in the image layer (not a cache mount) so the binary can be copied
+        // out without a shell; the registry and git checkouts are cached.
+        let mut argv = vec!["cargo", "build", "--release"];
+        if has_manifest(plan, "Cargo.lock") {
+            argv.push("--locked");
+        }
+        argv.extend(["--bin", &bin]);
+        plan.build_steps = vec![BuildStep::new(
+            &argv,
+            &["/usr/local/cargo/registry", "/usr/local/cargo/git"],
+        )];
+        plan.start_command = vec![format!("/app/{bin}")];
+    }
+
+    fn image_env(&self, plan: &Plan, env: &mut BTreeMap<String, String>) {
+        if plan.framework.as_deref() == Some("rocket") {
+            env.insert("ROCKET_ADDRESS".into(), "0.0.0.0".into());
+            env.insert("ROCKET_PORT".into(), plan.port.to_string());
+        }
     }
 }
 

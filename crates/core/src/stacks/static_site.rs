@@ -4,8 +4,11 @@
 use super::common::Out;
 use super::node::spa;
 use super::{hint_keys, Detection, Stack, StackProvider};
+use super::{VersionFormat, VersionRule};
+use crate::plan::{Plan, NGINX_IMAGE};
 use crate::project::Project;
 use crate::Result;
+use std::collections::BTreeMap;
 
 pub struct Static;
 
@@ -16,6 +19,30 @@ impl StackProvider for Static {
 
     fn detect(&self, project: &Project) -> Result<Option<Detection>> {
         detect(project)
+    }
+
+    fn version(&self) -> VersionRule {
+        VersionRule {
+            default: "1.27",
+            majors: None,
+            format: VersionFormat::MajorMinor,
+        }
+    }
+
+    fn default_port(&self) -> u16 {
+        8080
+    }
+
+    fn fallback_command(&self) -> &'static [&'static str] {
+        &["/app/server"]
+    }
+
+    fn serves_static(&self, _framework: Option<&str>, _hints: &BTreeMap<String, String>) -> bool {
+        true
+    }
+
+    fn plan_defaults(&self, plan: &mut Plan, _version: &str) {
+        plan.runtime_image = NGINX_IMAGE.into();
     }
 }
 
