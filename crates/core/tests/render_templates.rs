@@ -37,6 +37,22 @@ fn every_template_file_is_embedded() {
     assert_eq!(on_disk, embedded, "templates/ and the EMBEDDED list differ");
 }
 
+/// Adding a stack to the registry without its templates fails here, not at render time.
+#[test]
+fn every_registered_stack_has_its_dockerfile_and_dockerignore_templates() {
+    let embedded: Vec<&str> = EMBEDDED.iter().map(|(n, _)| *n).collect();
+    for p in berth_core::stacks::providers() {
+        let t = p.templates();
+        for name in [t.dockerfile, t.dockerignore] {
+            assert!(
+                embedded.contains(&name),
+                "{:?}: template {name} is not in templates/ (EMBEDDED)",
+                p.stack()
+            );
+        }
+    }
+}
+
 #[test]
 fn override_folder_replaces_one_template_and_keeps_the_rest() {
     let dir = tempfile::tempdir().unwrap();

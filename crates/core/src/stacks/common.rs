@@ -3,7 +3,7 @@
 //! a plan's hints and manifests.
 
 use super::{Detection, Evidence, Service, Stack};
-use crate::plan::Plan;
+use crate::plan::{Plan, BUSYBOX_PATH};
 use crate::project::Project;
 use crate::Result;
 use regex::Regex;
@@ -453,6 +453,18 @@ pub fn has_manifest(plan: &Plan, name: &str) -> bool {
     plan.manifests
         .iter()
         .any(|m| m == name || m.ends_with(&format!("/{name}")))
+}
+
+/// A health probe: `head` followed by the URL.
+pub fn probe(head: &[&str], url: String) -> Vec<String> {
+    let mut argv = argv(head);
+    argv.push(url);
+    argv
+}
+
+/// The probe of compiled stacks: the static busybox's wget (see `plan::BUSYBOX_PATH`).
+pub fn busybox_probe(url: String) -> Vec<String> {
+    probe(&[BUSYBOX_PATH, "wget", "-q", "-O", "/dev/null"], url)
 }
 
 #[cfg(test)]

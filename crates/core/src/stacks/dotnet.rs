@@ -1,12 +1,13 @@
 //! .NET: the web project (`Sdk="Microsoft.NET.Sdk.Web"`), its TargetFramework and assembly.
 //! ASP.NET Core container images listen on 8080 (`ASPNETCORE_HTTP_PORTS`).
 
+use super::common::busybox_probe;
 use super::common::plan_hint;
 use super::common::{
     argv, find_re, port_of, re, resolve_port, scan_health, services_from, Dep, Out, SOURCE_BUDGET,
 };
 use super::xml;
-use super::{hint_keys, Detection, Service, Stack, StackProvider};
+use super::{hint_keys, Detection, Service, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
 use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
@@ -20,6 +21,21 @@ pub struct Dotnet;
 impl StackProvider for Dotnet {
     fn stack(&self) -> Stack {
         Stack::Dotnet
+    }
+
+    fn label(&self) -> &'static str {
+        ".NET"
+    }
+
+    fn framework_labels(&self) -> &'static [(&'static str, &'static str)] {
+        &[("aspnetcore", "ASP.NET Core")]
+    }
+
+    fn templates(&self) -> StackTemplates {
+        StackTemplates {
+            dockerfile: "dotnet/Dockerfile.j2",
+            dockerignore: "dockerignore/dotnet.j2",
+        }
     }
 
     fn is_marker(&self, name: &str) -> bool {
@@ -52,6 +68,14 @@ impl StackProvider for Dotnet {
 
     fn image_env(&self, plan: &Plan, env: &mut BTreeMap<String, String>) {
         env.insert("ASPNETCORE_HTTP_PORTS".into(), plan.port.to_string());
+    }
+
+    fn http_probe(&self, _plan: &Plan, url: String) -> Vec<String> {
+        busybox_probe(url)
+    }
+
+    fn probe_needs_busybox(&self) -> bool {
+        true
     }
 }
 

@@ -1,9 +1,10 @@
 //! Go modules: the main package under `cmd/` or at the root; gin, echo, fiber, chi.
 //! The binary is built to `/app/server` (the `start_command`); `main_package` says what to build.
 
+use super::common::busybox_probe;
 use super::common::plan_hint;
 use super::common::{argv, re, resolve_port, scan_health, services_from, Dep, Out, SOURCE_BUDGET};
-use super::{hint_keys, Detection, Service, Stack, StackProvider};
+use super::{hint_keys, Detection, Service, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
 use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
@@ -16,6 +17,17 @@ pub struct Go;
 impl StackProvider for Go {
     fn stack(&self) -> Stack {
         Stack::Go
+    }
+
+    fn label(&self) -> &'static str {
+        "Go"
+    }
+
+    fn templates(&self) -> StackTemplates {
+        StackTemplates {
+            dockerfile: "go/Dockerfile.j2",
+            dockerignore: "dockerignore/go.j2",
+        }
     }
 
     fn markers(&self) -> &'static [&'static str] {
@@ -64,6 +76,14 @@ impl StackProvider for Go {
             &caches,
         )];
         plan.start_command = vec!["/app/server".into()];
+    }
+
+    fn http_probe(&self, _plan: &Plan, url: String) -> Vec<String> {
+        busybox_probe(url)
+    }
+
+    fn probe_needs_busybox(&self) -> bool {
+        true
     }
 }
 

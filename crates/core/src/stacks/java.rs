@@ -1,13 +1,14 @@
 //! Java: Maven (pom.xml) or Gradle (build.gradle[.kts]), with or without wrappers; Spring Boot.
 //! The built jar is copied to `/app/app.jar` and run with `java -jar`.
 
+use super::common::busybox_probe;
 use super::common::plan_hint;
 use super::common::{
     argv, find_re, line_of, port_of, re, resolve_port, scan_health, services_from, Dep, Out,
     SOURCE_BUDGET,
 };
 use super::xml;
-use super::{hint_keys, Detection, Service, Stack, StackProvider};
+use super::{hint_keys, Detection, Service, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
 use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
@@ -20,6 +21,21 @@ pub struct Java;
 impl StackProvider for Java {
     fn stack(&self) -> Stack {
         Stack::Java
+    }
+
+    fn label(&self) -> &'static str {
+        "Java"
+    }
+
+    fn framework_labels(&self) -> &'static [(&'static str, &'static str)] {
+        &[("spring-boot", "Spring Boot")]
+    }
+
+    fn templates(&self) -> StackTemplates {
+        StackTemplates {
+            dockerfile: "java/Dockerfile.j2",
+            dockerignore: "dockerignore/java.j2",
+        }
     }
 
     fn markers(&self) -> &'static [&'static str] {
@@ -72,6 +88,14 @@ impl StackProvider for Java {
     fn health_start_period_seconds(&self) -> u32 {
         // The JVM and Spring take a while to start.
         60
+    }
+
+    fn http_probe(&self, _plan: &Plan, url: String) -> Vec<String> {
+        busybox_probe(url)
+    }
+
+    fn probe_needs_busybox(&self) -> bool {
+        true
     }
 }
 

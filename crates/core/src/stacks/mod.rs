@@ -154,6 +154,18 @@ pub trait StackProvider: Sync {
     /// The stack this provider stands for.
     fn stack(&self) -> Stack;
 
+    /// The stack's name as the app shows it (`Node.js`, `.NET`, `Static site`).
+    fn label(&self) -> &'static str;
+
+    /// Display names of the stack's frameworks whose id does not read well capitalised
+    /// (`nextjs` -> `Next.js`); the app capitalises the others.
+    fn framework_labels(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+
+    /// The stack's templates under `templates/`.
+    fn templates(&self) -> StackTemplates;
+
     /// Root manifest file names that mark a project of this stack (for the not-a-project
     /// hint and for the .NET detector, which steps aside when another stack's manifest is
     /// at the root).
@@ -203,6 +215,24 @@ pub trait StackProvider: Sync {
     fn health_start_period_seconds(&self) -> u32 {
         20
     }
+
+    /// argv of the HTTP probe of `url`, run inside the stack's final image with a tool that
+    /// exists there (the interpreter, curl, or the static busybox: see
+    /// [`Self::probe_needs_busybox`]). Not called when the plan serves static files.
+    fn http_probe(&self, plan: &Plan, url: String) -> Vec<String>;
+
+    /// Whether [`Self::http_probe`] runs the static busybox copied into the final image
+    /// (distroless and slim runtimes of compiled stacks have no HTTP client).
+    fn probe_needs_busybox(&self) -> bool;
+}
+
+/// Template names (relative to `templates/`) of one stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StackTemplates {
+    /// `<stack>/Dockerfile.j2`.
+    pub dockerfile: &'static str,
+    /// `dockerignore/<stack>.j2`, included by `dockerignore.j2` after the common rules.
+    pub dockerignore: &'static str,
 }
 
 /// Detect what the folder at `path` is.

@@ -2,10 +2,11 @@
 //! container runs as non-root, so not 80); Laravel through `php artisan serve`.
 
 use super::common::has_manifest;
+use super::common::probe;
 use super::common::{
     argv, find_re, json_key_line, re, resolve_port, scan_health, Dep, Out, SOURCE_BUDGET,
 };
-use super::{hint_keys, Detection, Service, Stack, StackProvider};
+use super::{hint_keys, Detection, Service, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
 use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
@@ -21,6 +22,17 @@ pub struct Php;
 impl StackProvider for Php {
     fn stack(&self) -> Stack {
         Stack::Php
+    }
+
+    fn label(&self) -> &'static str {
+        "PHP"
+    }
+
+    fn templates(&self) -> StackTemplates {
+        StackTemplates {
+            dockerfile: "php/Dockerfile.j2",
+            dockerignore: "dockerignore/php.j2",
+        }
     }
 
     fn markers(&self) -> &'static [&'static str] {
@@ -69,6 +81,15 @@ impl StackProvider for Php {
             )];
         }
         plan.start_command = vec!["apache2-foreground".into()];
+    }
+
+    fn http_probe(&self, _plan: &Plan, url: String) -> Vec<String> {
+        // The php:apache images ship curl.
+        probe(&["curl", "-fsS", "-o", "/dev/null"], url)
+    }
+
+    fn probe_needs_busybox(&self) -> bool {
+        false
     }
 }
 

@@ -1,10 +1,11 @@
 //! Ruby: Bundler (Gemfile); Rails, Sinatra, plain Rack (config.ru).
 
+use super::common::probe;
 use super::common::{
     argv, find_re, line_of, port_of, re, resolve_port, scan_health, services_from, version_file,
     Dep, Out, SOURCE_BUDGET,
 };
-use super::{Detection, Service, Stack, StackProvider};
+use super::{Detection, Service, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
 use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
@@ -17,6 +18,17 @@ pub struct Ruby;
 impl StackProvider for Ruby {
     fn stack(&self) -> Stack {
         Stack::Ruby
+    }
+
+    fn label(&self) -> &'static str {
+        "Ruby"
+    }
+
+    fn templates(&self) -> StackTemplates {
+        StackTemplates {
+            dockerfile: "ruby/Dockerfile.j2",
+            dockerignore: "dockerignore/ruby.j2",
+        }
     }
 
     fn markers(&self) -> &'static [&'static str] {
@@ -53,6 +65,22 @@ impl StackProvider for Ruby {
             // rails writes tmp/ and log/ inside the app folder.
             plan.read_only = false;
         }
+    }
+
+    fn http_probe(&self, _plan: &Plan, url: String) -> Vec<String> {
+        probe(
+            &[
+                "ruby",
+                "-rnet/http",
+                "-e",
+                "exit(Net::HTTP.get_response(URI(ARGV[0])).is_a?(Net::HTTPSuccess) ? 0 : 1)",
+            ],
+            url,
+        )
+    }
+
+    fn probe_needs_busybox(&self) -> bool {
+        false
     }
 }
 

@@ -1,12 +1,13 @@
 //! Rust: Cargo binary targets; axum, actix-web, rocket. The release binary is copied to
 //! `/app/<bin_name>` (the `start_command`).
 
+use super::common::busybox_probe;
 use super::common::{
     find_line, find_re, re, resolve_port, scan_health, services_from, toml_error, toml_key_line,
     version_file, Dep, Out, SOURCE_BUDGET,
 };
 use super::common::{has_manifest, plan_hint};
-use super::{hint_keys, Detection, Service, Stack, StackProvider};
+use super::{hint_keys, Detection, Service, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
 use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
@@ -20,6 +21,17 @@ pub struct Rust;
 impl StackProvider for Rust {
     fn stack(&self) -> Stack {
         Stack::Rust
+    }
+
+    fn label(&self) -> &'static str {
+        "Rust"
+    }
+
+    fn templates(&self) -> StackTemplates {
+        StackTemplates {
+            dockerfile: "rust/Dockerfile.j2",
+            dockerignore: "dockerignore/rust.j2",
+        }
     }
 
     fn markers(&self) -> &'static [&'static str] {
@@ -72,6 +84,14 @@ impl StackProvider for Rust {
             env.insert("ROCKET_ADDRESS".into(), "0.0.0.0".into());
             env.insert("ROCKET_PORT".into(), plan.port.to_string());
         }
+    }
+
+    fn http_probe(&self, _plan: &Plan, url: String) -> Vec<String> {
+        busybox_probe(url)
+    }
+
+    fn probe_needs_busybox(&self) -> bool {
+        true
     }
 }
 

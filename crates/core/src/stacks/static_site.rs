@@ -1,9 +1,10 @@
 //! Static sites: an `index.html` at the root (or in `public/`) and no manifest of another
 //! stack (this detector runs last). Served like single-page apps (see [`super::spa`]).
 
+use super::common::probe;
 use super::common::Out;
 use super::node::spa;
-use super::{hint_keys, Detection, Stack, StackProvider};
+use super::{hint_keys, Detection, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
 use crate::plan::{Plan, NGINX_IMAGE};
 use crate::project::Project;
@@ -15,6 +16,17 @@ pub struct Static;
 impl StackProvider for Static {
     fn stack(&self) -> Stack {
         Stack::Static
+    }
+
+    fn label(&self) -> &'static str {
+        "Static site"
+    }
+
+    fn templates(&self) -> StackTemplates {
+        StackTemplates {
+            dockerfile: "static/Dockerfile.j2",
+            dockerignore: "dockerignore/static.j2",
+        }
     }
 
     fn detect(&self, project: &Project) -> Result<Option<Detection>> {
@@ -43,6 +55,15 @@ impl StackProvider for Static {
 
     fn plan_defaults(&self, plan: &mut Plan, _version: &str) {
         plan.runtime_image = NGINX_IMAGE.into();
+    }
+
+    fn http_probe(&self, _plan: &Plan, url: String) -> Vec<String> {
+        // nginx's alpine image has busybox wget.
+        probe(&["wget", "-q", "-O", "/dev/null"], url)
+    }
+
+    fn probe_needs_busybox(&self) -> bool {
+        false
     }
 }
 

@@ -6,9 +6,12 @@ mod detect;
 pub(super) mod spa;
 
 use super::common::{has_manifest, plan_hint as hint};
-use super::{hint_keys as hk, Detection, Stack, StackProvider, VersionFormat, VersionRule};
+use super::{
+    hint_keys as hk, Detection, Stack, StackProvider, StackTemplates, VersionFormat, VersionRule,
+};
 use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
+use crate::stacks::common::probe;
 use crate::Result;
 use std::collections::BTreeMap;
 
@@ -17,6 +20,27 @@ pub struct Node;
 impl StackProvider for Node {
     fn stack(&self) -> Stack {
         Stack::Node
+    }
+
+    fn label(&self) -> &'static str {
+        "Node.js"
+    }
+
+    fn framework_labels(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("nextjs", "Next.js"),
+            ("nestjs", "NestJS"),
+            ("nuxt", "Nuxt"),
+            ("sveltekit", "SvelteKit"),
+            ("express", "Express"),
+        ]
+    }
+
+    fn templates(&self) -> StackTemplates {
+        StackTemplates {
+            dockerfile: "node/Dockerfile.j2",
+            dockerignore: "dockerignore/node.j2",
+        }
     }
 
     fn markers(&self) -> &'static [&'static str] {
@@ -52,6 +76,29 @@ impl StackProvider for Node {
 
     fn plan_defaults(&self, plan: &mut Plan, v: &str) {
         node_defaults(plan, v);
+    }
+
+    fn http_probe(&self, plan: &Plan, url: String) -> Vec<String> {
+        if plan.package_manager.as_deref() == Some("bun") {
+            // The URL is embedded as a JSON string literal (valid JavaScript).
+            let code = format!(
+                "fetch({}).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
+                crate::render::filters::quote(&url)
+            );
+            return vec!["bun".into(), "-e".into(), code];
+        }
+        probe(
+            &[
+                "node",
+                "-e",
+                "fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
+            ],
+            url,
+        )
+    }
+
+    fn probe_needs_busybox(&self) -> bool {
+        false
     }
 }
 

@@ -5,9 +5,10 @@ mod detect;
 mod django;
 
 use super::common::has_manifest;
-use super::{Detection, Stack, StackProvider, VersionFormat, VersionRule};
+use super::{Detection, Stack, StackProvider, StackTemplates, VersionFormat, VersionRule};
 use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
+use crate::stacks::common::probe;
 use crate::Result;
 
 pub struct Python;
@@ -15,6 +16,21 @@ pub struct Python;
 impl StackProvider for Python {
     fn stack(&self) -> Stack {
         Stack::Python
+    }
+
+    fn label(&self) -> &'static str {
+        "Python"
+    }
+
+    fn framework_labels(&self) -> &'static [(&'static str, &'static str)] {
+        &[("fastapi", "FastAPI")]
+    }
+
+    fn templates(&self) -> StackTemplates {
+        StackTemplates {
+            dockerfile: "python/Dockerfile.j2",
+            dockerignore: "dockerignore/python.j2",
+        }
     }
 
     fn markers(&self) -> &'static [&'static str] {
@@ -43,6 +59,21 @@ impl StackProvider for Python {
 
     fn plan_defaults(&self, plan: &mut Plan, v: &str) {
         python_defaults(plan, v);
+    }
+
+    fn http_probe(&self, _plan: &Plan, url: String) -> Vec<String> {
+        probe(
+            &[
+                "python",
+                "-c",
+                "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=4)",
+            ],
+            url,
+        )
+    }
+
+    fn probe_needs_busybox(&self) -> bool {
+        false
     }
 }
 
