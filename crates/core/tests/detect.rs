@@ -349,3 +349,29 @@ fn included_requirements_are_read_and_kept_as_manifests() {
     assert_eq!(d.services, [berth_core::detect::Service::Redis]);
     assert_eq!(d.start_command[0], "gunicorn");
 }
+
+/// A pom.xml / .csproj nested 10,000 deep (about 150 KB) is refused with a clear
+/// invalid_manifest error naming the file and line, through detection as a user meets it.
+#[test]
+fn deeply_nested_build_files_are_invalid_manifests() {
+    let nested = |root: &str| {
+        let mut s = format!("<{root}>\n");
+        s.push_str(&"<dependency>".repeat(10_000));
+        s.push_str(&"</dependency>".repeat(10_000));
+        s.push_str(&format!("\n</{root}>\n"));
+        s
+    };
+    for (file, root) in [("pom.xml", "project"), ("Api.csproj", "Project")] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = nested(root);
+        assert!(text.len() > 150_000);
+        std::fs::write(dir.path().join(file), text).unwrap();
+        let e = detect(dir.path()).unwrap_err();
+        let p = ErrorPayload::from(&e);
+        assert_eq!(p.kind, berth_core::ErrorKind::InvalidManifest, "{file}");
+        assert_eq!(
+            p.message,
+            format!("{file}:2: elements are nested more than 256 levels deep")
+        );
+    }
+}

@@ -11,7 +11,7 @@ use super::{hint_keys, Detection, Service, Stack, StackProvider, StackTemplates}
 use super::{VersionFormat, VersionRule};
 use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
-use crate::{Error, Result};
+use crate::Result;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -133,21 +133,19 @@ fn detect(project: &Project) -> Result<Option<Detection>> {
     if projects.is_empty() {
         return Ok(None);
     }
-    let mut parsed = Vec::new();
+    let mut texts = Vec::new();
     for p in &projects {
-        let text = project.read(p)?;
-        let els = xml::parse(&text).map_err(|e| Error::InvalidManifest {
-            file: (*p).into(),
-            line: Some(e.line),
-            message: e.message,
-        })?;
-        parsed.push((*p, els));
+        texts.push((*p, project.read(p)?));
     }
-    let web = parsed.iter().position(|(_, els)| {
-        els.first().and_then(|e| e.attr("Sdk")) == Some("Microsoft.NET.Sdk.Web")
-    });
-    let (file, els) = &parsed[web.unwrap_or(0)];
-    let root_line = els.first().map(|e| e.line);
+    let mut parsed = Vec::new();
+    for (p, text) in &texts {
+        parsed.push((*p, xml::parse(p, text)?));
+    }
+    let web = parsed
+        .iter()
+        .position(|(_, doc)| xml::attr(doc.root_element(), "Sdk") == Some("Microsoft.NET.Sdk.Web"));
+    let (file, doc) = &parsed[web.unwrap_or(0)];
+    let root_line = Some(doc.line(doc.root_element()));
     let mut out = Out::new(
         Stack::Dotnet,
         file,
@@ -180,21 +178,23 @@ fn detect(project: &Project) -> Result<Option<Detection>> {
     out.hint(hint_keys::PROJECT_FILE, *file);
 
     let mut deps = Vec::new();
-    for e in els {
-        if e.path.ends_with("/TargetFramework") || e.path.ends_with("/TargetFrameworks") {
-            let first = e.text.split(';').next().unwrap_or("");
+    for e in doc.elements() {
+        let name = e.tag_name().name();
+        if name == "TargetFramework" || name == "TargetFrameworks" {
+            let text = xml::text(e);
+            let first = text.split(';').next().unwrap_or("");
             if let Some((v, _)) = find_re(first, &FW_NUM) {
                 out.version(
                     &v,
                     file,
-                    Some(e.line),
-                    format!("TargetFramework {}", e.text),
+                    Some(doc.line(e)),
+                    format!("TargetFramework {text}"),
                 );
             }
         }
-        if e.path.ends_with("/PackageReference") {
-            if let Some(inc) = e.attr("Include") {
-                deps.push(Dep::new(inc, file, Some(e.line)));
+        if name == "PackageReference" {
+            if let Some(inc) = xml::attr(e, "Include") {
+                deps.push(Dep::new(inc, file, Some(doc.line(e))));
             }
         }
     }
@@ -206,15 +206,16 @@ fn detect(project: &Project) -> Result<Option<Detection>> {
         .rsplit_once('.')
         .map(|(s, _)| s)
         .unwrap_or(file);
-    let assembly = match els.iter().find(|e| e.path.ends_with("/AssemblyName")) {
+    let assembly = match doc.named("AssemblyName").next() {
         Some(e) => {
+            let name = xml::text(e);
             out.ev(
                 "start_command",
                 file,
-                Some(e.line),
-                format!("AssemblyName {}", e.text),
+                Some(doc.line(e)),
+                format!("AssemblyName {name}"),
             );
-            e.text.clone()
+            name
         }
         None => stem.to_string(),
     };

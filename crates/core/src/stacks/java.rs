@@ -276,40 +276,31 @@ fn maven(
     deps: &mut Vec<Dep>,
     boot: &mut Option<(String, Option<u32>, String)>,
 ) -> Result<()> {
-    let els = xml::parse(text).map_err(|e| Error::InvalidManifest {
-        file: "pom.xml".into(),
-        line: Some(e.line),
-        message: e.message,
-    })?;
-    if els.first().is_none_or(|e| e.path != "project") {
+    let doc = xml::parse("pom.xml", text)?;
+    if doc.root_element().tag_name().name() != "project" {
         return Err(Error::InvalidManifest {
             file: "pom.xml".into(),
             line: Some(1),
             message: "the root element is not <project>".into(),
         });
     }
-    for e in &els {
-        match e.path.as_str() {
-            "project/dependencies/dependency/artifactId" => {
-                deps.push(Dep::new(&e.text, "pom.xml", Some(e.line)))
-            }
-            "project/parent/artifactId" if e.text == "spring-boot-starter-parent" => {
-                *boot = Some((
-                    "pom.xml".into(),
-                    Some(e.line),
-                    "parent spring-boot-starter-parent".into(),
-                ));
-            }
-            "project/build/plugins/plugin/artifactId"
-                if e.text == "spring-boot-maven-plugin" && boot.is_none() =>
-            {
-                *boot = Some((
-                    "pom.xml".into(),
-                    Some(e.line),
-                    "spring-boot-maven-plugin".into(),
-                ));
-            }
-            _ => {}
+    for e in doc.named("artifactId") {
+        let (name, line) = (xml::text(e), Some(doc.line(e)));
+        if xml::has_path(e, &["project", "dependencies", "dependency", "artifactId"]) {
+            deps.push(Dep::new(&name, "pom.xml", line));
+        } else if name == "spring-boot-starter-parent"
+            && xml::has_path(e, &["project", "parent", "artifactId"])
+        {
+            *boot = Some((
+                "pom.xml".into(),
+                line,
+                "parent spring-boot-starter-parent".into(),
+            ));
+        } else if name == "spring-boot-maven-plugin"
+            && boot.is_none()
+            && xml::has_path(e, &["project", "build", "plugins", "plugin", "artifactId"])
+        {
+            *boot = Some(("pom.xml".into(), line, "spring-boot-maven-plugin".into()));
         }
     }
     for key in [
@@ -317,15 +308,16 @@ fn maven(
         "maven.compiler.release",
         "maven.compiler.source",
     ] {
-        if let Some(e) = els
-            .iter()
-            .find(|e| e.path == format!("project/properties/{key}"))
+        if let Some(e) = doc
+            .named(key)
+            .find(|e| xml::has_path(*e, &["project", "properties", key]))
         {
+            let v = xml::text(e);
             out.version(
-                &e.text,
+                &v,
                 "pom.xml",
-                Some(e.line),
-                format!("<{key}>{}</{key}>", e.text),
+                Some(doc.line(e)),
+                format!("<{key}>{v}</{key}>"),
             );
             break;
         }

@@ -1,203 +1,140 @@
-//! A small, strict-enough XML scanner for build files (pom.xml, *.csproj): it checks that
-//! tags are balanced and flattens elements into (path, attributes, text, line) rows.
-//! Not a general XML parser: no DTDs, no entity expansion beyond the five predefined ones.
+//! Build files in XML (pom.xml, *.csproj) through `roxmltree`: a well-formed-XML parser with
+//! no DTD support (rejected, so no entity expansion beyond the predefined ones) that builds
+//! a flat node list in linear time. Providers query it by element path, walking parents
+//! (never copying paths), so a deep file costs no more than a flat one.
 
-/// One element: `path` is the slash-joined chain of local names from the root
-/// (`project/dependencies/dependency/artifactId`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct El {
-    pub path: String,
-    pub attrs: Vec<(String, String)>,
-    pub text: String,
-    pub line: u32,
+use crate::{Error, Result};
+use roxmltree::{Document, Node};
+
+/// Build files nest a handful of levels; anything deeper than this is refused as not a
+/// build file (and keeps every walk over the tree short).
+pub const MAX_DEPTH: usize = 256;
+
+/// A parsed build file with a line index (finding a node's line is a binary search).
+pub struct Xml<'input> {
+    doc: Document<'input>,
+    /// Byte offsets of the newlines in the text.
+    newlines: Vec<usize>,
 }
 
-impl El {
-    pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+impl<'input> Xml<'input> {
+    pub fn root_element<'a>(&'a self) -> Node<'a, 'input> {
+        self.doc.root_element()
+    }
+
+    /// 1-based line where `node` starts.
+    pub fn line(&self, node: Node) -> u32 {
+        let start = node.range().start;
+        (self.newlines.partition_point(|&nl| nl < start) + 1) as u32
+    }
+
+    /// Every element below the root element, in document order.
+    pub fn elements<'a>(&'a self) -> impl Iterator<Item = Node<'a, 'input>> + 'a {
+        self.doc
+            .root_element()
+            .descendants()
+            .skip(1)
+            .filter(|n| n.is_element())
+    }
+
+    /// Elements (in document order) below the root element whose local name is `name`,
+    /// at any depth.
+    pub fn named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = Node<'a, 'input>> + 'a {
+        self.elements().filter(move |n| n.tag_name().name() == name)
     }
 }
 
-/// Parse error: 1-based line and message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct XmlError {
-    pub line: u32,
-    pub message: String,
-}
-
-pub fn parse(text: &str) -> Result<Vec<El>, XmlError> {
-    let b = text.as_bytes();
-    let mut i = 0;
-    let mut line = 1u32;
-    let mut stack: Vec<(String, usize)> = Vec::new(); // name, index into out
-    let mut out: Vec<El> = Vec::new();
-    let err = |line, message: &str| XmlError {
-        line,
-        message: message.to_string(),
+/// Parse `text` (the file `file`): a malformed file or one nested deeper than [`MAX_DEPTH`]
+/// is an `InvalidManifest` error with the line where it goes wrong.
+pub fn parse<'input>(file: &str, text: &'input str) -> Result<Xml<'input>> {
+    let doc = Document::parse(text).map_err(|e| invalid(file, error_line(&e), message(&e)))?;
+    let xml = Xml {
+        doc,
+        newlines: text.match_indices('\n').map(|(i, _)| i).collect(),
     };
-    let mut seen_root = false;
-    while i < b.len() {
-        if b[i] == b'<' {
-            let start_line = line;
-            let rest = &text[i..];
-            let (end_pat, skip) = if rest.starts_with("<!--") {
-                ("-->", true)
-            } else if rest.starts_with("<![CDATA[") {
-                ("]]>", false)
-            } else if rest.starts_with("<?") {
-                ("?>", true)
-            } else if rest.starts_with("<!") {
-                (">", true)
-            } else {
-                (">", false)
-            };
-            let Some(rel_end) = rest.find(end_pat) else {
-                return Err(err(start_line, "unclosed tag or comment"));
-            };
-            let inner = &rest[..rel_end + end_pat.len()];
-            line += inner.matches('\n').count() as u32;
-            i += inner.len();
-            if skip {
-                continue;
-            }
-            if let Some(cdata) = inner.strip_prefix("<![CDATA[") {
-                if let Some((_, idx)) = stack.last() {
-                    out[*idx].text.push_str(cdata.trim_end_matches("]]>"));
-                }
-                continue;
-            }
-            let body = &inner[1..inner.len() - 1];
-            if let Some(name) = body.strip_prefix('/') {
-                let name = name.trim();
-                match stack.pop() {
-                    Some((open, _)) if open == name => {}
-                    Some((open, _)) => {
-                        return Err(err(
-                            start_line,
-                            &format!("closing tag </{name}> does not match <{open}>"),
-                        ))
-                    }
-                    None => return Err(err(start_line, &format!("unexpected </{name}>"))),
-                }
-                continue;
-            }
-            let self_closing = body.ends_with('/');
-            let body = body.trim_end_matches('/');
-            let name_end = body.find(|c: char| c.is_whitespace()).unwrap_or(body.len());
-            let name = &body[..name_end];
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || "_-.:".contains(c))
-            {
-                return Err(err(start_line, &format!("invalid tag <{body}>")));
-            }
-            if stack.is_empty() && seen_root {
-                return Err(err(start_line, "more than one root element"));
-            }
-            seen_root = true;
-            let attrs = parse_attrs(&body[name_end..])
-                .ok_or_else(|| err(start_line, &format!("malformed attributes in <{name}>")))?;
-            let local = name.rsplit(':').next().unwrap_or(name);
-            let path = match stack.last() {
-                Some((_, idx)) => format!("{}/{}", out[*idx].path, local),
-                None => local.to_string(),
-            };
-            out.push(El {
-                path,
-                attrs,
-                text: String::new(),
-                line: start_line,
-            });
-            if !self_closing {
-                stack.push((name.to_string(), out.len() - 1));
-            }
-        } else {
-            let next = text[i..].find('<').map(|n| i + n).unwrap_or(b.len());
-            let chunk = &text[i..next];
-            line += chunk.matches('\n').count() as u32;
-            if let Some((_, idx)) = stack.last() {
-                out[*idx].text.push_str(&unescape(chunk));
-            } else if !chunk.trim().is_empty() {
-                return Err(err(line, "text outside the root element"));
-            }
-            i = next;
+    // Depth of every node, from its parent's (parents come first in document order).
+    let mut depth = vec![0usize; xml.doc.descendants().count() + 1];
+    for n in xml.doc.root_element().descendants() {
+        let parent = n.parent().and_then(|p| depth.get(p.id().get_usize()));
+        let d = parent.copied().unwrap_or(0) + 1;
+        if let Some(slot) = depth.get_mut(n.id().get_usize()) {
+            *slot = d;
+        }
+        if d > MAX_DEPTH && n.is_element() {
+            return Err(invalid(
+                file,
+                Some(xml.line(n)),
+                format!("elements are nested more than {MAX_DEPTH} levels deep"),
+            ));
         }
     }
-    if let Some((open, idx)) = stack.last() {
-        return Err(err(out[*idx].line, &format!("<{open}> is never closed")));
-    }
-    if !seen_root {
-        return Err(err(1, "no root element"));
-    }
-    for e in &mut out {
-        e.text = e.text.trim().to_string();
-    }
-    Ok(out)
+    Ok(xml)
 }
 
-fn parse_attrs(s: &str) -> Option<Vec<(String, String)>> {
-    let mut v = Vec::new();
-    let mut rest = s.trim();
-    while !rest.is_empty() {
-        let eq = rest.find('=')?;
-        let key = rest[..eq].trim();
-        let after = rest[eq + 1..].trim_start();
-        let q = after.chars().next()?;
-        if q != '"' && q != '\'' {
-            return None;
+fn invalid(file: &str, line: Option<u32>, message: String) -> Error {
+    Error::InvalidManifest {
+        file: file.into(),
+        line,
+        message,
+    }
+}
+
+/// The line of errors that have a position (the others have none: end of file, limits).
+fn error_line(e: &roxmltree::Error) -> Option<u32> {
+    use roxmltree::Error as E;
+    match e {
+        E::NoRootNode
+        | E::UnclosedRootNode
+        | E::DtdDetected
+        | E::NodesLimitReached
+        | E::AttributesLimitReached
+        | E::NamespacesLimitReached
+        | E::UnexpectedEndOfStream => None,
+        _ => Some(e.pos().row),
+    }
+}
+
+/// roxmltree's message without its trailing ` at ROW:COL` (the line is reported apart).
+fn message(e: &roxmltree::Error) -> String {
+    if let roxmltree::Error::UnexpectedCloseTag(expected, actual, _) = e {
+        return format!("closing tag </{actual}> does not match <{expected}>");
+    }
+    let text = e.to_string();
+    let pos = e.pos();
+    text.strip_suffix(&format!(" at {}:{}", pos.row, pos.col))
+        .unwrap_or(&text)
+        .to_string()
+}
+
+/// Whether `node` is an element whose chain of local names from the root element is
+/// exactly `path` (`["project", "dependencies", "dependency", "artifactId"]`).
+pub fn has_path(node: Node, path: &[&str]) -> bool {
+    let mut at = Some(node);
+    for name in path.iter().rev() {
+        match at {
+            Some(n) if n.is_element() && n.tag_name().name() == *name => at = n.parent(),
+            _ => return false,
         }
-        let close = after[1..].find(q)?;
-        v.push((key.to_string(), unescape(&after[1..1 + close])));
-        rest = after[close + 2..].trim_start();
     }
-    Some(v)
+    at.is_some_and(|n| n.is_root())
 }
 
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+/// The element's own text (its text and CDATA children, not its descendants'), trimmed.
+pub fn text(node: Node) -> String {
+    let mut out = String::new();
+    for c in node.children().filter(|c| c.is_text()) {
+        out.push_str(c.text().unwrap_or_default());
+    }
+    out.trim().to_string()
 }
 
-/// Text of the first element whose path ends with `suffix`.
-#[cfg(test)]
-pub fn text_of<'a>(els: &'a [El], suffix: &str) -> Option<&'a El> {
-    els.iter()
-        .find(|e| e.path == suffix || e.path.ends_with(&format!("/{suffix}")))
+/// An attribute by local name, ignoring ASCII case (`Sdk`, `Include`).
+pub fn attr<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
+    node.attributes()
+        .find(|a| a.name().eq_ignore_ascii_case(name))
+        .map(|a| a.value())
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flattens_with_lines_and_attrs() {
-        let x = "<?xml version=\"1.0\"?>\n<!-- c -->\n<project xmlns=\"x\">\n  <properties>\n    <java.version>17</java.version>\n  </properties>\n  <dep a='1' b=\"&amp;\"/>\n</project>\n";
-        let els = parse(x).unwrap();
-        let v = text_of(&els, "properties/java.version").unwrap();
-        assert_eq!((v.text.as_str(), v.line), ("17", 5));
-        let d = text_of(&els, "dep").unwrap();
-        assert_eq!(d.attr("b"), Some("&"));
-        assert_eq!(d.line, 7);
-    }
-
-    #[test]
-    fn reports_mismatch_with_line() {
-        let e = parse("<a>\n<b>\n</c>\n</a>").unwrap_err();
-        assert_eq!(e.line, 3);
-        assert!(e.message.contains("</c>"));
-        assert_eq!(
-            parse("<a>\n<b>").unwrap_err().message,
-            "<b> is never closed"
-        );
-        assert!(parse("").is_err());
-        assert!(parse("<a></a><b/>").is_err());
-    }
-}
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests;
