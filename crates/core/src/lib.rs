@@ -1,8 +1,8 @@
 //! berth-core: everything in Berth that is not UI.
 //!
-//! Data flows one way: folder -> [`detect`] -> [`plan::Plan`] -> [`render`] -> files
-//! ([`write`]) -> build/run ([`engine`]) -> stats ([`stats`]). Each arrow is a function
-//! that can be called and tested alone. Nothing here depends on Tauri or a webview.
+//! Data flows one way: folder -> [`stacks`] (one provider per stack) -> [`plan::Plan`] ->
+//! [`render`] -> files ([`write`]) -> build/run ([`engine`]) -> stats ([`stats`]). Each arrow
+//! is a function that can be called and tested alone. Nothing here depends on Tauri or a webview.
 
 pub mod detect;
 pub mod engine;

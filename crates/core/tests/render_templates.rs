@@ -4,9 +4,9 @@
 
 mod render_support;
 
-use berth_core::detect::Stack;
 use berth_core::plan::Plan;
 use berth_core::render::{render, Templates, EMBEDDED};
+use berth_core::stacks::Stack;
 use render_support::*;
 use std::path::Path;
 
