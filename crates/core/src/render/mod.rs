@@ -288,7 +288,7 @@ fn service_env(s: Service) -> BTreeMap<&'static str, &'static str> {
             ("MYSQL_DATABASE", "app"),
         ],
         Service::Mongodb => &[("MONGO_INITDB_DATABASE", "app")],
-        _ => &[],
+        Service::Redis | Service::Rabbitmq | Service::Memcached => &[],
     };
     pairs.iter().copied().collect()
 }
