@@ -2,7 +2,7 @@
 //! folder's .dockerignore (a change that would not reach the build context does not
 //! rebuild), debounced into batches.
 
-use super::context::DockerIgnore;
+use crate::docker::context::DockerIgnore;
 use crate::{Error, Result};
 use notify::{RecursiveMode, Watcher};
 use std::path::{Path, PathBuf};
