@@ -3,10 +3,10 @@
 
 use crate::ipc::CmdResult;
 use berth_core::app::{self, OpenedProject, ProjectPreview};
-use berth_core::detect::Detection;
 use berth_core::error::ErrorPayload;
 use berth_core::plan::{Plan, PlanEdits};
 use berth_core::render::Templates;
+use berth_core::stacks::Detection;
 use berth_core::write::WriteReport;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

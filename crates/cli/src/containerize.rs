@@ -33,7 +33,7 @@ pub struct ContainerizeArgs {
 struct Outcome {
     project: PathBuf,
     out_dir: PathBuf,
-    stack: berth_core::detect::Stack,
+    stack: berth_core::stacks::Stack,
     /// false when nothing was written because a file differs and --force was not given.
     written: bool,
     files: Vec<FileOutcome>,

@@ -2,8 +2,8 @@
 //! fields the app's plan form edits; they are applied and validated by the core exactly as
 //! the app's edits are (`PlanEdits::apply`).
 
-use berth_core::detect::Service;
 use berth_core::plan::PlanOverrides;
+use berth_core::stacks::Service;
 use berth_core::{Error, Result};
 
 #[derive(clap::Args, Debug, Default, Clone)]

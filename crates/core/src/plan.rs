@@ -11,12 +11,13 @@ mod health;
 mod validate;
 mod wiring;
 
-use crate::detect::{Detection, Service, Stack};
+use crate::stacks::{Detection, Service, Stack};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use ts_rs::TS;
 
-pub use defaults::{BUN_IMAGE, BUSYBOX_IMAGE, BUSYBOX_PATH, COMPOSER_IMAGE, NGINX_IMAGE};
+pub use crate::stacks::{BUN_IMAGE, COMPOSER_IMAGE};
+pub use defaults::{BUSYBOX_IMAGE, BUSYBOX_PATH, NGINX_IMAGE};
 pub use edits::{PlanEdits, PlanOverrides};
 pub use validate::{
     is_env_key, is_env_value, is_safe_health_path, is_safe_name, is_safe_relative_path,
@@ -56,7 +57,7 @@ pub struct Plan {
     pub healthcheck: Option<Healthcheck>,
     /// Dependency manifests copied before the source (relative paths).
     pub manifests: Vec<String>,
-    /// Stack-specific facts (see [`crate::detect::hint_keys`]).
+    /// Stack-specific facts (see [`crate::stacks::hint_keys`]).
     pub hints: BTreeMap<String, String>,
     /// The user the app runs as in the final stage (`10001`, `node`, `nonroot:nonroot`).
     pub user: String,

@@ -1,8 +1,8 @@
 //! Opening a folder, the plan with the user's edits, previewing and writing its files.
 
-use crate::detect::Detection;
 use crate::plan::{Plan, PlanEdits, PlanOverrides};
 use crate::render::{render, Templates};
+use crate::stacks::Detection;
 use crate::write::{self, FilePreview, WriteReport};
 use crate::{Error, Result};
 use serde::Serialize;
@@ -56,7 +56,7 @@ pub(crate) fn canonical_folder(path: &Path) -> Result<PathBuf> {
 /// plan. A folder no detector recognises still opens when it has its own Dockerfile or
 /// compose file.
 pub fn open(path: &Path) -> Result<OpenedProject> {
-    let detected = match crate::detect::detect(path) {
+    let detected = match crate::stacks::detect(path) {
         Err(e) if !matches!(e, Error::NotAProject { .. }) => return Err(e),
         detected => detected,
     };

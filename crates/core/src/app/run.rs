@@ -85,7 +85,7 @@ pub fn resolve(
         Source::Auto => edits.is_some() || !has_own,
     };
     if use_plan {
-        let detection = match crate::detect::detect(&root) {
+        let detection = match crate::stacks::detect(&root) {
             Err(Error::NotAProject { .. }) if has_own => return Err(nothing_to_generate(&root)),
             d => d?,
         };

@@ -3,7 +3,7 @@
 //! way wherever it comes from, and the plan that is previewed is the plan that runs.
 
 use super::{is_safe_health_path, Healthcheck, Plan};
-use crate::detect::{Detection, Service};
+use crate::stacks::{Detection, Service};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -154,7 +154,7 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/fixtures")
             .join(fixture);
-        crate::detect::detect(&root).unwrap()
+        crate::stacks::detect(&root).unwrap()
     }
 
     fn default_plan(fixture: &str) -> Plan {

@@ -10,8 +10,8 @@ mod templates;
 
 pub use templates::{Templates, EMBEDDED};
 
-use crate::detect::{hint_keys, Service};
 use crate::plan::{is_valid_image_ref, BuildStep, Plan, BUSYBOX_IMAGE};
+use crate::stacks::{hint_keys, provider, Service, StackTemplates};
 use crate::{Error, Result};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
@@ -79,16 +79,14 @@ struct Context<'a> {
     health: Option<Health>,
     needs_busybox: bool,
     services: Vec<ServiceCtx>,
+    /// The stack's template names (its provider's `templates()`).
+    templates: StackTemplates,
 }
 
 /// Render the three files for `plan` with `templates`.
 pub fn render(plan: &Plan, templates: &Templates) -> Result<RenderedFiles> {
     let ctx = context(plan)?;
     let env = environment(templates);
-    let stack = serde_json::to_value(plan.stack)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
     let one = |name: &str| -> Result<String> {
         let tmpl = env
             .get_template(name)
@@ -100,7 +98,7 @@ pub fn render(plan: &Plan, templates: &Templates) -> Result<RenderedFiles> {
         Ok(out)
     };
     Ok(RenderedFiles {
-        dockerfile: one(&format!("{stack}/Dockerfile.j2"))?,
+        dockerfile: one(ctx.templates.dockerfile)?,
         compose: one("compose.yaml.j2")?,
         dockerignore: one("dockerignore.j2")?,
     })
@@ -227,6 +225,7 @@ fn context(plan: &Plan) -> Result<Context<'_>> {
         health,
         needs_busybox: plan.needs_busybox(),
         services,
+        templates: provider(plan.stack).templates(),
     })
 }
 
@@ -276,7 +275,7 @@ fn service_env(s: Service) -> BTreeMap<&'static str, &'static str> {
             ("MYSQL_DATABASE", "app"),
         ],
         Service::Mongodb => &[("MONGO_INITDB_DATABASE", "app")],
-        _ => &[],
+        Service::Redis | Service::Rabbitmq | Service::Memcached => &[],
     };
     pairs.iter().copied().collect()
 }

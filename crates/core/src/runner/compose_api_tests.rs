@@ -239,7 +239,7 @@ async fn the_plans_compose_runs_from_memory_with_the_plans_app_recipe() {
         .join("../../tests/fixtures/python-flask-redis")
         .canonicalize()
         .unwrap();
-    let d = crate::detect::detect(&fixture).unwrap();
+    let d = crate::stacks::detect(&fixture).unwrap();
     let mut plan = crate::plan::Plan::from_detection(&d).named("shop");
     plan.port = 7100;
     let recipe = Recipe::from_plan(&plan, &crate::render::Templates::embedded()).unwrap();

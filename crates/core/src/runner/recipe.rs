@@ -97,7 +97,7 @@ mod tests {
     #[test]
     fn a_plan_renders_with_cache_mounts_for_buildkit_only() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/go-cmd-server");
-        let d = crate::detect::detect(&root).unwrap();
+        let d = crate::stacks::detect(&root).unwrap();
         let plan = Plan::from_detection(&d).named("go");
         let r = Recipe::from_plan(&plan, &Templates::embedded()).unwrap();
         assert_eq!(r.source, DockerfileSource::Generated);
@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn an_invalid_plan_is_refused_before_rendering() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/go-cmd-server");
-        let d = crate::detect::detect(&root).unwrap();
+        let d = crate::stacks::detect(&root).unwrap();
         let mut plan = Plan::from_detection(&d).named("go");
         plan.port = 0;
         let e = Recipe::from_plan(&plan, &Templates::embedded()).unwrap_err();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 fn fixture_plan() -> (PathBuf, Plan) {
     let root =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/python-flask-redis");
-    let d = crate::detect::detect(&root).unwrap();
+    let d = crate::stacks::detect(&root).unwrap();
     let plan = Plan::from_detection(&d).named("shop");
     (root.canonicalize().unwrap(), plan)
 }

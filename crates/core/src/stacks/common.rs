@@ -1,7 +1,9 @@
-//! Helpers shared by the detectors: building a [`Detection`] with evidence, finding lines,
-//! resolving the port in the documented order, spotting health routes and services.
+//! Helpers shared by the providers: building a [`Detection`] with evidence, finding lines,
+//! resolving the port in the documented order, spotting health routes and services; reading
+//! a plan's hints and manifests.
 
 use super::{Detection, Evidence, Service, Stack};
+use crate::plan::{Plan, BUSYBOX_PATH};
 use crate::project::Project;
 use crate::Result;
 use regex::Regex;
@@ -439,6 +441,30 @@ pub fn simple_argv(cmd: &str) -> Option<Vec<String>> {
         return None; // leading VAR=value needs a shell
     }
     Some(parts)
+}
+
+/// A plan hint's value (see [`super::hint_keys`]).
+pub fn plan_hint<'a>(plan: &'a Plan, key: &str) -> Option<&'a str> {
+    plan.hints.get(key).map(String::as_str)
+}
+
+/// Whether the plan copies a manifest named `name` (at the root or in a folder).
+pub fn has_manifest(plan: &Plan, name: &str) -> bool {
+    plan.manifests
+        .iter()
+        .any(|m| m == name || m.ends_with(&format!("/{name}")))
+}
+
+/// A health probe: `head` followed by the URL.
+pub fn probe(head: &[&str], url: String) -> Vec<String> {
+    let mut argv = argv(head);
+    argv.push(url);
+    argv
+}
+
+/// The probe of compiled stacks: the static busybox's wget (see `plan::BUSYBOX_PATH`).
+pub fn busybox_probe(url: String) -> Vec<String> {
+    probe(&[BUSYBOX_PATH, "wget", "-q", "-O", "/dev/null"], url)
 }
 
 #[cfg(test)]

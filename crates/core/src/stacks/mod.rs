@@ -1,11 +1,14 @@
-//! Detection: what a folder is, with the evidence for every conclusion.
+//! Stack providers: everything Berth knows about one stack, in one module per stack, and
+//! ONE ordered registry ([`providers`]).
 //!
-//! One file per stack behind the [`Detector`] trait, tried in priority order by
-//! [`detect`]. Detectors read through a [`Project`] view (which honours .gitignore and
-//! .dockerignore) and never touch `std::fs` themselves.
+//! A provider detects its stack (reading through a [`Project`] view, which honours
+//! .gitignore and .dockerignore, never `std::fs`), with the evidence for every conclusion.
+//!
+//! Adding a stack: a [`Stack`] variant, one module here implementing [`StackProvider`], its
+//! templates under `templates/`, its fixtures under `tests/fixtures/`, and its line in
+//! [`providers`] (plus its arm in [`provider`], which the compiler asks for).
 
 mod common;
-mod django;
 mod dotnet;
 mod go;
 mod java;
@@ -14,13 +17,19 @@ mod php;
 mod python;
 mod ruby;
 mod rust;
-mod spa;
 mod static_site;
+mod version;
 mod xml;
 
+pub use node::BUN_IMAGE;
+pub use php::COMPOSER_IMAGE;
+pub use version::{VersionFormat, VersionRule};
+
+use crate::plan::Plan;
 use crate::project::Project;
 use crate::Result;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 use ts_rs::TS;
 
@@ -139,10 +148,91 @@ pub mod hint_keys {
     pub const RUNTIME_ENV: &str = "runtime_env";
 }
 
-/// One stack's detector. Returns `Ok(None)` when the folder is not this stack.
-pub trait Detector: Sync {
-    fn name(&self) -> &'static str;
+/// Everything Berth knows about one stack. Implemented once per stack module and
+/// registered in [`providers`].
+pub trait StackProvider: Sync {
+    /// The stack this provider stands for.
+    fn stack(&self) -> Stack;
+
+    /// The stack's name as the app shows it (`Node.js`, `.NET`, `Static site`).
+    fn label(&self) -> &'static str;
+
+    /// Display names of the stack's frameworks whose id does not read well capitalised
+    /// (`nextjs` -> `Next.js`); the app capitalises the others.
+    fn framework_labels(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+
+    /// The stack's templates under `templates/`.
+    fn templates(&self) -> StackTemplates;
+
+    /// Root manifest file names that mark a project of this stack (for the not-a-project
+    /// hint and for the .NET detector, which steps aside when another stack's manifest is
+    /// at the root).
+    fn markers(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Whether a file named `name` (no folder) marks a project folder of this stack.
+    fn is_marker(&self, name: &str) -> bool {
+        self.markers().contains(&name)
+    }
+
+    /// Detect the stack in `project`: `Ok(None)` when the folder is not this stack.
     fn detect(&self, project: &Project) -> Result<Option<Detection>>;
+
+    /// How a detected language version becomes the version in the stack's image tags.
+    fn version(&self) -> VersionRule;
+
+    /// Port the app listens on when detection found none.
+    fn default_port(&self) -> u16;
+
+    /// argv of the app when detection found no start command.
+    fn fallback_command(&self) -> &'static [&'static str];
+
+    /// Whether the app is a set of static files served by nginx (static sites, built
+    /// single-page apps). `hints` are the plan's (already checked) hints.
+    fn serves_static(&self, _framework: Option<&str>, _hints: &BTreeMap<String, String>) -> bool {
+        false
+    }
+
+    /// The stack's part of the default plan: images, user, install and build steps, start
+    /// command, read-only root. `version` comes from [`Self::version`]. Runs before the
+    /// stack-independent parts (static serving, fallback command, health check, services).
+    fn plan_defaults(&self, plan: &mut Plan, version: &str);
+
+    /// `ENV` the final image needs beyond `PORT` so the app listens on 0.0.0.0:port
+    /// (`ASPNETCORE_HTTP_PORTS`, `ROCKET_ADDRESS`...). Not called for static serving.
+    fn image_env(&self, _plan: &Plan, _env: &mut BTreeMap<String, String>) {}
+
+    /// App environment for a backing service under the names the stack's frameworks read
+    /// (`SPRING_DATASOURCE_URL`), on top of the generic wiring.
+    fn service_env(&self, _service: Service) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+
+    /// Seconds the health check waits before failures count (slow-starting runtimes).
+    fn health_start_period_seconds(&self) -> u32 {
+        20
+    }
+
+    /// argv of the HTTP probe of `url`, run inside the stack's final image with a tool that
+    /// exists there (the interpreter, curl, or the static busybox: see
+    /// [`Self::probe_needs_busybox`]). Not called when the plan serves static files.
+    fn http_probe(&self, plan: &Plan, url: String) -> Vec<String>;
+
+    /// Whether [`Self::http_probe`] runs the static busybox copied into the final image
+    /// (distroless and slim runtimes of compiled stacks have no HTTP client).
+    fn probe_needs_busybox(&self) -> bool;
+}
+
+/// Template names (relative to `templates/`) of one stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StackTemplates {
+    /// `<stack>/Dockerfile.j2`.
+    pub dockerfile: &'static str,
+    /// `dockerignore/<stack>.j2`, included by `dockerignore.j2` after the common rules.
+    pub dockerignore: &'static str,
 }
 
 /// Detect what the folder at `path` is.
@@ -151,10 +241,11 @@ pub fn detect(path: &Path) -> Result<Detection> {
     detect_project(&project)
 }
 
-/// Detect over an already-opened project view.
+/// Detect over an already-opened project view: the first provider (in [`providers`] order)
+/// that recognises the folder wins.
 pub fn detect_project(project: &Project) -> Result<Detection> {
-    for detector in registry() {
-        if let Some(d) = detector.detect(project)? {
+    for p in providers() {
+        if let Some(d) = p.detect(project)? {
             return Ok(d);
         }
     }
@@ -173,20 +264,10 @@ pub fn detect_project(project: &Project) -> Result<Detection> {
     })
 }
 
-/// Manifest file names that mark a project folder (for the not-a-project hint).
-pub(crate) const MARKERS: &[&str] = &[
-    "package.json",
-    "pyproject.toml",
-    "requirements.txt",
-    "Pipfile",
-    "go.mod",
-    "Cargo.toml",
-    "pom.xml",
-    "build.gradle",
-    "build.gradle.kts",
-    "Gemfile",
-    "composer.json",
-];
+/// Whether a root file named `name` marks a project of any stack.
+fn is_marker(name: &str) -> bool {
+    providers().iter().any(|p| p.is_marker(name))
+}
 
 /// Folders one or two levels down holding a manifest (a monorepo root), at most five.
 fn nested_projects(project: &Project) -> Vec<String> {
@@ -194,9 +275,7 @@ fn nested_projects(project: &Project) -> Vec<String> {
         .files()
         .iter()
         .filter_map(|f| f.rsplit_once('/'))
-        .filter(|(dir, name)| {
-            dir.matches('/').count() <= 1 && (MARKERS.contains(name) || name.ends_with(".csproj"))
-        })
+        .filter(|(dir, name)| dir.matches('/').count() <= 1 && is_marker(name))
         .map(|(dir, _)| dir.to_string())
         .collect();
     dirs.sort();
@@ -205,10 +284,10 @@ fn nested_projects(project: &Project) -> Vec<String> {
     dirs
 }
 
-/// All detectors in priority order. Stacks whose projects often carry a `package.json` for
-/// front-end assets (Rails, Laravel, Django, Spring, Go, ...) come before Node; static sites
-/// (an `index.html` and nothing else) come last.
-pub fn registry() -> &'static [&'static dyn Detector] {
+/// THE registry: every provider, in detection priority order. Stacks whose projects often
+/// carry a `package.json` for front-end assets (Rails, Laravel, Django, Spring, Go, ...) come
+/// before Node; static sites (an `index.html` and nothing else) come last.
+pub fn providers() -> &'static [&'static dyn StackProvider] {
     &[
         &dotnet::Dotnet,
         &java::Java,
@@ -221,3 +300,22 @@ pub fn registry() -> &'static [&'static dyn Detector] {
         &static_site::Static,
     ]
 }
+
+/// The provider of `stack`. Exhaustive, so a new [`Stack`] variant does not compile until
+/// it has a provider; `registry_tests` checks that this agrees with [`providers`].
+pub fn provider(stack: Stack) -> &'static dyn StackProvider {
+    match stack {
+        Stack::Python => &python::Python,
+        Stack::Node => &node::Node,
+        Stack::Go => &go::Go,
+        Stack::Rust => &rust::Rust,
+        Stack::Java => &java::Java,
+        Stack::Ruby => &ruby::Ruby,
+        Stack::Php => &php::Php,
+        Stack::Dotnet => &dotnet::Dotnet,
+        Stack::Static => &static_site::Static,
+    }
+}
+
+#[cfg(test)]
+mod registry_tests;

@@ -5,10 +5,10 @@
 //! image convention): it listens on 8080 because the container runs as non-root and cannot
 //! bind port 80 without an added capability.
 
-use super::common::{argv, find_dep, find_line, find_re, json_key_line, re, Dep, Out};
-use super::hint_keys;
-use super::node::{pm_run, Pkg};
+use super::detect::{pm_run, Pkg};
 use crate::project::Project;
+use crate::stacks::common::{argv, find_dep, find_line, find_re, json_key_line, re, Dep, Out};
+use crate::stacks::hint_keys;
 use crate::Result;
 use regex::Regex;
 use std::sync::LazyLock;

@@ -1,9 +1,9 @@
 //! Django specifics for the Python detector: the WSGI/ASGI application named in settings
 //! (`WSGI_APPLICATION` / `ASGI_APPLICATION`), the database engine, health routes in urls.py.
 
-use super::common::{argv, find_dep, find_re, re, Dep, Out};
-use super::{hint_keys, Service};
 use crate::project::Project;
+use crate::stacks::common::{argv, find_dep, find_re, re, Dep, Out};
+use crate::stacks::{hint_keys, Service};
 use crate::Result;
 use regex::Regex;
 use std::sync::LazyLock;

@@ -2,18 +2,17 @@
 //! single-page apps built by Vite, Create React App or Angular and served as static files
 //! (see [`super::spa`]).
 
-use super::common::{
+use super::spa;
+use crate::project::Project;
+use crate::stacks::common::{
     argv, find_dep, find_re, json_key_line, re, resolve_port, scan_health, services_from,
     simple_argv, version_file, Dep, Out, PortFound, SOURCE_BUDGET,
 };
-use super::{hint_keys, spa, Detection, Detector, Service, Stack};
-use crate::project::Project;
+use crate::stacks::{hint_keys, Detection, Service, Stack};
 use crate::{Error, Result};
 use regex::Regex;
 use serde_json::Value;
 use std::sync::LazyLock;
-
-pub struct Node;
 
 const LOCKS: &[(&str, &str)] = &[
     ("bun.lock", "bun"),
@@ -136,146 +135,140 @@ pub fn pm_run(pm: &str, script: &str) -> Vec<String> {
     }
 }
 
-impl Detector for Node {
-    fn name(&self) -> &'static str {
-        "node"
+pub(super) fn detect(project: &Project) -> Result<Option<Detection>> {
+    let Some(pkg) = parse_package_json(project)? else {
+        return Ok(None);
+    };
+    let mut out = Out::new(
+        Stack::Node,
+        "package.json",
+        None,
+        "package.json at the root",
+    );
+    out.manifests(project, &["package.json"]);
+    out.manifests(project, &LOCKS.iter().map(|(f, _)| *f).collect::<Vec<_>>());
+    out.manifests(
+        project,
+        &[
+            ".npmrc",
+            ".yarnrc.yml",
+            ".nvmrc",
+            ".node-version",
+            "bunfig.toml",
+        ],
+    );
+
+    if let Some(n) = pkg.str(&["name"]) {
+        out.hint(hint_keys::PACKAGE_NAME, n);
+    }
+    if let Some(s) = pkg.str(&["scripts", "start"]) {
+        out.hint(hint_keys::START_SCRIPT, s);
+    }
+    if pkg.str(&["scripts", "build"]).is_some() {
+        out.hint(hint_keys::BUILD_SCRIPT, "build");
     }
 
-    fn detect(&self, project: &Project) -> Result<Option<Detection>> {
-        let Some(pkg) = parse_package_json(project)? else {
-            return Ok(None);
-        };
-        let mut out = Out::new(
-            Stack::Node,
-            "package.json",
-            None,
-            "package.json at the root",
-        );
-        out.manifests(project, &["package.json"]);
-        out.manifests(project, &LOCKS.iter().map(|(f, _)| *f).collect::<Vec<_>>());
-        out.manifests(
-            project,
-            &[
-                ".npmrc",
-                ".yarnrc.yml",
-                ".nvmrc",
-                ".node-version",
-                "bunfig.toml",
-            ],
-        );
+    let pm = package_manager(&mut out, project, &pkg);
+    language_version(&mut out, project, &pkg)?;
 
-        if let Some(n) = pkg.str(&["name"]) {
-            out.hint(hint_keys::PACKAGE_NAME, n);
-        }
-        if let Some(s) = pkg.str(&["scripts", "start"]) {
-            out.hint(hint_keys::START_SCRIPT, s);
-        }
-        if pkg.str(&["scripts", "build"]).is_some() {
-            out.hint(hint_keys::BUILD_SCRIPT, "build");
-        }
-
-        let pm = package_manager(&mut out, project, &pkg);
-        language_version(&mut out, project, &pkg)?;
-
-        let mut deps = Vec::new();
-        let mut dev = Vec::new();
-        for (key, into) in [("dependencies", &mut deps), ("devDependencies", &mut dev)] {
-            if let Some(obj) = pkg.json.get(key).and_then(Value::as_object) {
-                for name in obj.keys() {
-                    into.push(Dep::new(name, "package.json", pkg.line(name)));
-                }
+    let mut deps = Vec::new();
+    let mut dev = Vec::new();
+    for (key, into) in [("dependencies", &mut deps), ("devDependencies", &mut dev)] {
+        if let Some(obj) = pkg.json.get(key).and_then(Value::as_object) {
+            for name in obj.keys() {
+                into.push(Dep::new(name, "package.json", pkg.line(name)));
             }
         }
-        services_from(&mut out, &deps, SERVICES);
-        if let Some(schema) = project.read_opt("prisma/schema.prisma")? {
-            if let Some((p, l)) = find_re(&schema, &PRISMA) {
-                let svc = match p.as_str() {
-                    "postgresql" => Service::Postgres,
-                    "mysql" => Service::Mysql,
-                    _ => Service::Mongodb,
-                };
-                out.service(
-                    svc,
-                    "prisma/schema.prisma",
-                    Some(l),
-                    format!("Prisma datasource provider {p}"),
-                );
-            }
-        }
-
-        let server = SERVERS
-            .iter()
-            .find_map(|(dep, fw, port)| find_dep(&deps, dep).map(|d| (d.clone(), *fw, *port)));
-        let Some((dep, fw, default_port)) = server else {
-            let all: Vec<Dep> = deps.iter().chain(dev.iter()).cloned().collect();
-            if spa::detect(&mut out, project, &pkg, &all)? {
-                return Ok(Some(out.finish(project)));
-            }
-            plain(&mut out, project, &pkg, &pm)?;
-            return Ok(Some(out.finish(project)));
-        };
-        out.framework(
-            fw,
-            "package.json",
-            dep.line,
-            format!("dependency {}", dep.name),
-        );
-
-        let entry = start_command(&mut out, project, &pkg, &pm, fw)?;
-        let mut sources: Vec<&str> = Vec::new();
-        if let Some(e) = entry.as_deref() {
-            if project.has(e) {
-                sources.push(e);
-            }
-        }
-        let exts = [".js", ".mjs", ".cjs", ".ts", ".mts"];
-        for s in project.sources(&exts, SOURCE_BUDGET) {
-            if !sources.contains(&s) && !s.ends_with(".config.js") && !s.ends_with(".config.ts") {
-                sources.push(s);
-            }
-        }
-        let config = pkg
-            .str(&["scripts", "start"])
-            .and_then(|s| find_re(s, &CLI_PORT))
-            .and_then(|(p, _)| {
-                super::common::port_of(
-                    &p,
-                    "package.json",
-                    pkg.line("start"),
-                    "--port in scripts.start (explicit configuration)",
-                )
-            });
-        let res: Vec<&Regex> = PORT_RES.iter().collect();
-        let why = format!("{fw} listens on {default_port} by default");
-        resolve_port(
-            &mut out,
-            project,
-            config,
-            &sources,
-            &res,
-            Some((default_port, &why)),
-        )?;
-        if fw == "nextjs" {
-            let port = out.d.port.unwrap_or(default_port);
-            out.hint(
-                hint_keys::RUNTIME_ENV,
-                format!("HOSTNAME=0.0.0.0\nPORT={port}"),
+    }
+    services_from(&mut out, &deps, SERVICES);
+    if let Some(schema) = project.read_opt("prisma/schema.prisma")? {
+        if let Some((p, l)) = find_re(&schema, &PRISMA) {
+            let svc = match p.as_str() {
+                "postgresql" => Service::Postgres,
+                "mysql" => Service::Mysql,
+                _ => Service::Mongodb,
+            };
+            out.service(
+                svc,
+                "prisma/schema.prisma",
+                Some(l),
+                format!("Prisma datasource provider {p}"),
             );
-        } else if let Some(port) = out.d.port {
-            out.hint(hint_keys::RUNTIME_ENV, format!("PORT={port}"));
         }
-        scan_health(&mut out, project, &sources);
-        if out.d.health_path.is_none() && fw == "nextjs" {
-            next_health_route(&mut out, project);
-        }
-        Ok(Some(out.finish(project)))
     }
+
+    let server = SERVERS
+        .iter()
+        .find_map(|(dep, fw, port)| find_dep(&deps, dep).map(|d| (d.clone(), *fw, *port)));
+    let Some((dep, fw, default_port)) = server else {
+        let all: Vec<Dep> = deps.iter().chain(dev.iter()).cloned().collect();
+        if spa::detect(&mut out, project, &pkg, &all)? {
+            return Ok(Some(out.finish(project)));
+        }
+        plain(&mut out, project, &pkg, &pm)?;
+        return Ok(Some(out.finish(project)));
+    };
+    out.framework(
+        fw,
+        "package.json",
+        dep.line,
+        format!("dependency {}", dep.name),
+    );
+
+    let entry = start_command(&mut out, project, &pkg, &pm, fw)?;
+    let mut sources: Vec<&str> = Vec::new();
+    if let Some(e) = entry.as_deref() {
+        if project.has(e) {
+            sources.push(e);
+        }
+    }
+    let exts = [".js", ".mjs", ".cjs", ".ts", ".mts"];
+    for s in project.sources(&exts, SOURCE_BUDGET) {
+        if !sources.contains(&s) && !s.ends_with(".config.js") && !s.ends_with(".config.ts") {
+            sources.push(s);
+        }
+    }
+    let config = pkg
+        .str(&["scripts", "start"])
+        .and_then(|s| find_re(s, &CLI_PORT))
+        .and_then(|(p, _)| {
+            crate::stacks::common::port_of(
+                &p,
+                "package.json",
+                pkg.line("start"),
+                "--port in scripts.start (explicit configuration)",
+            )
+        });
+    let res: Vec<&Regex> = PORT_RES.iter().collect();
+    let why = format!("{fw} listens on {default_port} by default");
+    resolve_port(
+        &mut out,
+        project,
+        config,
+        &sources,
+        &res,
+        Some((default_port, &why)),
+    )?;
+    if fw == "nextjs" {
+        let port = out.d.port.unwrap_or(default_port);
+        out.hint(
+            hint_keys::RUNTIME_ENV,
+            format!("HOSTNAME=0.0.0.0\nPORT={port}"),
+        );
+    } else if let Some(port) = out.d.port {
+        out.hint(hint_keys::RUNTIME_ENV, format!("PORT={port}"));
+    }
+    scan_health(&mut out, project, &sources);
+    if out.d.health_path.is_none() && fw == "nextjs" {
+        next_health_route(&mut out, project);
+    }
+    Ok(Some(out.finish(project)))
 }
 
 /// Next.js routes are files: `app/api/healthz/route.ts` serves `/api/healthz`.
 fn next_health_route(out: &mut Out, project: &Project) {
     for base in ["app", "src/app", "pages", "src/pages"] {
-        for route in super::common::HEALTH_PATHS {
+        for route in crate::stacks::common::HEALTH_PATHS {
             let r = route.trim_start_matches('/');
             let candidates = if base.ends_with("pages") {
                 [format!("{base}/{r}.ts"), format!("{base}/{r}.js")]

@@ -4,17 +4,15 @@
 //! `start_command` assumes the dependencies are installed on `PATH` (a virtualenv whose
 //! `bin` is on `PATH`), so it names `gunicorn`/`uvicorn` directly rather than `poetry run`.
 
-use super::common::{
+use crate::project::Project;
+use crate::stacks::common::{
     argv, find_dep, find_line, find_re, re, resolve_port, scan_health, services_from, toml_error,
     toml_key_line, version_file, Dep, Out, SOURCE_BUDGET,
 };
-use super::{hint_keys, Detection, Detector, Service, Stack};
-use crate::project::Project;
+use crate::stacks::{hint_keys, Detection, Service, Stack};
 use crate::Result;
 use regex::Regex;
 use std::sync::LazyLock;
-
-pub struct Python;
 
 const MANIFESTS: &[&str] = &[
     "pyproject.toml",
@@ -78,139 +76,129 @@ static PORT_RES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     ]
 });
 
-impl Detector for Python {
-    fn name(&self) -> &'static str {
-        "python"
-    }
+pub(super) fn detect(project: &Project) -> Result<Option<Detection>> {
+    let manifest = project.first_of(MANIFESTS);
+    // A lone script counts only when no package.json claims the folder for Node.
+    let script = (!project.has("package.json"))
+        .then(|| {
+            project
+                .first_of(SCRIPTS)
+                .or(project.first_of(&["manage.py"]))
+        })
+        .flatten();
+    let mut out = match (manifest, script) {
+        (Some(m), _) => Out::new(Stack::Python, m, None, format!("{m} at the root")),
+        (None, Some(s)) => Out::new(
+            Stack::Python,
+            s,
+            None,
+            format!("Python script {s} at the root"),
+        ),
+        (None, None) => return Ok(None),
+    };
+    out.manifests(project, MANIFESTS);
+    out.manifests(project, LOCKS);
+    out.manifests(project, &[".python-version"]);
 
-    fn detect(&self, project: &Project) -> Result<Option<Detection>> {
-        let manifest = project.first_of(MANIFESTS);
-        // A lone script counts only when no package.json claims the folder for Node.
-        let script = (!project.has("package.json"))
-            .then(|| {
-                project
-                    .first_of(SCRIPTS)
-                    .or(project.first_of(&["manage.py"]))
-            })
-            .flatten();
-        let mut out = match (manifest, script) {
-            (Some(m), _) => Out::new(Stack::Python, m, None, format!("{m} at the root")),
-            (None, Some(s)) => Out::new(
-                Stack::Python,
-                s,
-                None,
-                format!("Python script {s} at the root"),
-            ),
-            (None, None) => return Ok(None),
-        };
-        out.manifests(project, MANIFESTS);
-        out.manifests(project, LOCKS);
-        out.manifests(project, &[".python-version"]);
-
-        let mut deps = Vec::new();
-        let pyproject = match project.read_opt("pyproject.toml")? {
-            Some(text) => {
-                let doc: toml::Table =
-                    toml::from_str(&text).map_err(|e| toml_error("pyproject.toml", &text, &e))?;
-                pyproject_deps(&doc, &text, &mut deps);
-                Some((doc, text))
-            }
-            None => None,
-        };
-        if let Some(text) = project.read_opt("requirements.txt")? {
-            requirements_deps(&text, "requirements.txt", &mut deps);
-            // `-r requirements/base.txt`: read included files (one level) and record them as
-            // manifests, since installing requirements.txt needs them in the image.
-            for inc in included_requirements(&text) {
-                if let Some(t) = project.read_opt(&inc)? {
-                    out.manifests(project, &[inc.as_str()]);
-                    requirements_deps(&t, &inc, &mut deps);
-                }
+    let mut deps = Vec::new();
+    let pyproject = match project.read_opt("pyproject.toml")? {
+        Some(text) => {
+            let doc: toml::Table =
+                toml::from_str(&text).map_err(|e| toml_error("pyproject.toml", &text, &e))?;
+            pyproject_deps(&doc, &text, &mut deps);
+            Some((doc, text))
+        }
+        None => None,
+    };
+    if let Some(text) = project.read_opt("requirements.txt")? {
+        requirements_deps(&text, "requirements.txt", &mut deps);
+        // `-r requirements/base.txt`: read included files (one level) and record them as
+        // manifests, since installing requirements.txt needs them in the image.
+        for inc in included_requirements(&text) {
+            if let Some(t) = project.read_opt(&inc)? {
+                out.manifests(project, &[inc.as_str()]);
+                requirements_deps(&t, &inc, &mut deps);
             }
         }
-        let pipfile = match project.read_opt("Pipfile")? {
-            Some(text) => {
-                let doc: toml::Table =
-                    toml::from_str(&text).map_err(|e| toml_error("Pipfile", &text, &e))?;
-                for key in ["packages"] {
-                    if let Some(t) = doc.get(key).and_then(|v| v.as_table()) {
-                        for name in t.keys() {
-                            deps.push(Dep::new(name, "Pipfile", toml_key_line(&text, name)));
-                        }
+    }
+    let pipfile = match project.read_opt("Pipfile")? {
+        Some(text) => {
+            let doc: toml::Table =
+                toml::from_str(&text).map_err(|e| toml_error("Pipfile", &text, &e))?;
+            for key in ["packages"] {
+                if let Some(t) = doc.get(key).and_then(|v| v.as_table()) {
+                    for name in t.keys() {
+                        deps.push(Dep::new(name, "Pipfile", toml_key_line(&text, name)));
                     }
                 }
-                Some((doc, text))
             }
-            None => None,
-        };
-
-        package_manager(&mut out, project, pyproject.as_ref(), pipfile.is_some());
-        language_version(&mut out, project, pyproject.as_ref(), pipfile.as_ref())?;
-        services_from(&mut out, &deps, SERVICES);
-
-        let sources = project.sources(&[".py"], SOURCE_BUDGET);
-        let has = |n: &str| find_dep(&deps, n).is_some();
-        let framework = if has("django") || project.has("manage.py") {
-            "django"
-        } else if has("fastapi") {
-            "fastapi"
-        } else if has("flask") {
-            "flask"
-        } else {
-            ""
-        };
-        if !framework.is_empty() {
-            match find_dep(&deps, framework) {
-                Some(d) => {
-                    out.framework(framework, &d.file, d.line, format!("dependency {}", d.name))
-                }
-                None => out.framework(
-                    framework,
-                    "manage.py",
-                    None,
-                    "Django's manage.py at the root",
-                ),
-            }
+            Some((doc, text))
         }
+        None => None,
+    };
 
-        let config = match project.read_opt("gunicorn.conf.py")? {
-            Some(t) => find_re(&t, &GUNICORN_BIND).and_then(|(p, l)| {
-                super::common::port_of(
-                    &p,
-                    "gunicorn.conf.py",
-                    Some(l),
-                    "bind in gunicorn.conf.py (explicit configuration)",
-                )
-            }),
-            None => None,
-        };
-        let default = match framework {
-            "flask" => Some((5000, "Flask's development server listens on 5000")),
-            "django" => Some((8000, "Django's runserver listens on 8000")),
-            "fastapi" => Some((8000, "uvicorn/FastAPI listen on 8000")),
-            _ => None,
-        };
-        let res: Vec<&Regex> = PORT_RES.iter().collect();
-        resolve_port(&mut out, project, config, &sources, &res, default)?;
-        let port = out
-            .d
-            .port
-            .map(|p| p.to_string())
-            .unwrap_or_else(|| "8000".into());
+    package_manager(&mut out, project, pyproject.as_ref(), pipfile.is_some());
+    language_version(&mut out, project, pyproject.as_ref(), pipfile.as_ref())?;
+    services_from(&mut out, &deps, SERVICES);
 
-        match framework {
-            "django" => super::django::start(&mut out, project, &deps, &sources, &port)?,
-            "fastapi" | "flask" => {
-                asgi_or_wsgi(&mut out, project, &deps, &sources, framework, &port)
-            }
-            _ => plain(&mut out, project, pyproject.as_ref(), &sources),
+    let sources = project.sources(&[".py"], SOURCE_BUDGET);
+    let has = |n: &str| find_dep(&deps, n).is_some();
+    let framework = if has("django") || project.has("manage.py") {
+        "django"
+    } else if has("fastapi") {
+        "fastapi"
+    } else if has("flask") {
+        "flask"
+    } else {
+        ""
+    };
+    if !framework.is_empty() {
+        match find_dep(&deps, framework) {
+            Some(d) => out.framework(framework, &d.file, d.line, format!("dependency {}", d.name)),
+            None => out.framework(
+                framework,
+                "manage.py",
+                None,
+                "Django's manage.py at the root",
+            ),
         }
-        scan_health(&mut out, project, &sources);
-        if out.d.health_path.is_none() && framework == "django" {
-            super::django::health(&mut out, project, &sources);
-        }
-        Ok(Some(out.finish(project)))
     }
+
+    let config = match project.read_opt("gunicorn.conf.py")? {
+        Some(t) => find_re(&t, &GUNICORN_BIND).and_then(|(p, l)| {
+            crate::stacks::common::port_of(
+                &p,
+                "gunicorn.conf.py",
+                Some(l),
+                "bind in gunicorn.conf.py (explicit configuration)",
+            )
+        }),
+        None => None,
+    };
+    let default = match framework {
+        "flask" => Some((5000, "Flask's development server listens on 5000")),
+        "django" => Some((8000, "Django's runserver listens on 8000")),
+        "fastapi" => Some((8000, "uvicorn/FastAPI listen on 8000")),
+        _ => None,
+    };
+    let res: Vec<&Regex> = PORT_RES.iter().collect();
+    resolve_port(&mut out, project, config, &sources, &res, default)?;
+    let port = out
+        .d
+        .port
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "8000".into());
+
+    match framework {
+        "django" => super::django::start(&mut out, project, &deps, &sources, &port)?,
+        "fastapi" | "flask" => asgi_or_wsgi(&mut out, project, &deps, &sources, framework, &port),
+        _ => plain(&mut out, project, pyproject.as_ref(), &sources),
+    }
+    scan_health(&mut out, project, &sources);
+    if out.d.health_path.is_none() && framework == "django" {
+        super::django::health(&mut out, project, &sources);
+    }
+    Ok(Some(out.finish(project)))
 }
 
 fn pyproject_deps(doc: &toml::Table, text: &str, deps: &mut Vec<Dep>) {
