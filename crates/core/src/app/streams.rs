@@ -105,6 +105,22 @@ pub async fn watch_sources(
     }
 }
 
+/// Remove a container (stopping it first). Its anonymous volumes go with it when `volumes`
+/// says so; by default (None) only for a container Berth created — another tool's container
+/// keeps its volumes unless the user asked. Returns whether the volumes were removed.
+pub async fn remove_container(engine: &Engine, name: &str, volumes: Option<bool>) -> Result<bool> {
+    let volumes = match volumes {
+        Some(v) => v,
+        None => engine
+            .ps()
+            .await?
+            .iter()
+            .any(|c| c.name == name || c.id.starts_with(name)),
+    };
+    engine.remove_with(name, volumes).await?;
+    Ok(volumes)
+}
+
 /// Record `port` as the host port in the folder's compose file (atomic, with a backup).
 pub fn write_port(root: &Path, port: u16) -> Result<PortWriteReport> {
     let file = crate::compose::find_file(root)
