@@ -4,9 +4,9 @@
 //! lives here as plain async functions over [`Live`] (tested against the real engine in
 //! `stats_tests.rs`); `stats_commands.rs` only adapts them to IPC.
 
-use berth_core::engine::lifecycle::{ContainerInfo, PublishedPort};
-use berth_core::engine::stats::StatsHub;
-use berth_core::engine::Engine;
+use berth_core::docker::lifecycle::{ContainerInfo, PublishedPort};
+use berth_core::docker::stats::StatsHub;
+use berth_core::docker::Engine;
 use berth_core::stats::{now_ms, StatsEvent, StatsPoint, StatsSample};
 use berth_core::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -176,7 +176,7 @@ pub struct ContainerRow {
 #[ts(export)]
 pub struct StatsBatch {
     pub samples: Vec<StatsSample>,
-    pub events: Vec<berth_core::engine::events::ContainerEvent>,
+    pub events: Vec<berth_core::docker::events::ContainerEvent>,
     pub connected: bool,
 }
 
@@ -212,7 +212,10 @@ pub enum LifecycleAction {
     Start,
     Stop,
     Restart,
+    /// Remove the container; its anonymous volumes stay.
     Remove,
+    /// Remove the container and its anonymous volumes.
+    RemoveWithVolumes,
 }
 
 /// Start, stop, restart or remove a container. Stops the user asks for are remembered so
@@ -226,7 +229,8 @@ pub async fn lifecycle(state: &StatsState, name: &str, action: LifecycleAction) 
         LifecycleAction::Start => live.engine.start(name).await,
         LifecycleAction::Stop => live.engine.stop(name).await,
         LifecycleAction::Restart => live.engine.restart(name).await,
-        LifecycleAction::Remove => live.engine.remove(name).await,
+        LifecycleAction::Remove => live.engine.remove_with(name, false).await,
+        LifecycleAction::RemoveWithVolumes => live.engine.remove_with(name, true).await,
     }
 }
 
@@ -239,29 +243,17 @@ pub fn localhost_url(ports: &[PublishedPort]) -> Option<String> {
         .map(|p| format!("http://localhost:{p}/"))
 }
 
-/// Whether `url` points at this machine over http(s) (the only URLs Berth opens).
+/// Whether `url` points at this machine over http(s) (the only URLs Berth opens): the one
+/// rule, `berth_core::app::local_url`.
 pub fn is_localhost_url(url: &str) -> bool {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"));
-    let Some(rest) = rest else { return false };
-    let host_port = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host_port.contains('@') {
-        return false;
-    }
-    let host = match host_port.rsplit_once(':') {
-        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
-        Some(_) => return false,
-        None => host_port,
-    };
-    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+    berth_core::app::local_url(url).is_ok()
 }
 
 /// Accumulates hub events into [`StatsBatch`]es (pure; the forwarder feeds and flushes it).
 #[derive(Debug, Default)]
 pub struct Batcher {
     samples: HashMap<String, StatsSample>,
-    events: Vec<berth_core::engine::events::ContainerEvent>,
+    events: Vec<berth_core::docker::events::ContainerEvent>,
     connected: bool,
     dirty: bool,
 }
@@ -347,7 +339,7 @@ pub async fn forward(state: Arc<StatsState>, mut send: impl FnMut(StatsBatch) ->
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use berth_core::engine::events::{ContainerAction, ContainerEvent};
+    use berth_core::docker::events::{ContainerAction, ContainerEvent};
 
     #[test]
     fn health_is_read_from_the_status_text() {

@@ -292,13 +292,9 @@ fn portpicker_free() -> u16 {
 #[test]
 fn a_compose_project_runs_through_the_compose_tool() {
     need_engine();
-    let tool_ok = Command::new("docker-compose")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
     assert!(
-        tool_ok,
-        "this test needs docker-compose: apt-get install -y docker-compose"
+        berth_core::compose::find_tool().tool.is_some(),
+        "this test needs Compose v2 (the docker compose plugin): run scripts/setup-debian.sh"
     );
     let p = Project::new(Some(
         "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
@@ -312,10 +308,13 @@ fn a_compose_project_runs_through_the_compose_tool() {
         format!("services:\n  app:\n    build: .\n    ports:\n      - \"${{HOST_PORT:-{taken}}}:8080\"\n"),
     )
     .unwrap();
-    let name = p.path.file_name().unwrap().to_string_lossy().to_lowercase();
+    let names = berth_core::names::ProjectNames::of(&std::fs::canonicalize(&p.path).unwrap());
+    let name = names.compose_project();
     let _cleanup = ComposeCleanup(name.clone());
     let v = json(&berth(&["up", p.p(), "--json", "--write-port"]));
-    assert_eq!(v["runner"], "compose");
+    assert_eq!(v["runner"], "compose_tool");
+    assert_eq!(v["tool"], "docker compose");
+    assert_eq!(v["compose_project"], name.as_str());
     assert_eq!(v["healthy"], true, "{v}");
     let port = v["host_port"].as_u64().unwrap() as u16;
     assert_ne!(
@@ -387,18 +386,14 @@ fn without_a_compose_tool_the_services_run_through_the_api() {
     };
     let o = up(&["up", p.p(), "--json"]);
     let v = json(&o);
-    assert_eq!(v["runner"], "engine-api", "{v}");
+    assert_eq!(v["runner"], "engine_api", "{v}");
     assert_eq!(v["healthy"], true, "{v}");
     assert_eq!(v["host_port"], port);
-    assert!(
-        v["notes"][0]
-            .as_str()
-            .unwrap()
-            .contains("`links` is not supported"),
-        "{v}"
-    );
+    let notes = v["notes"].to_string();
+    assert!(notes.contains("`links` is not supported"), "{v}");
+    assert!(notes.contains("BERTH_COMPOSE_TOOL=none"), "{v}");
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("no compose tool is installed"), "{err}");
+    assert!(err.contains("through the Engine API"), "{err}");
     let ps = json(&berth(&["ps", "--json"]));
     assert!(
         ps.as_array()
@@ -414,12 +409,89 @@ fn without_a_compose_tool_the_services_run_through_the_api() {
         !ps.as_array().unwrap().iter().any(|c| c["project"] == p.p()),
         "{ps}"
     );
-    let net = v["network"].as_str().unwrap();
+    let net =
+        berth_core::names::ProjectNames::of(&std::fs::canonicalize(&p.path).unwrap()).network();
     let o = Command::new(DOCKER)
         .args(["network", "ls", "-q", "--filter", &format!("name={net}")])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty());
+}
+
+#[test]
+fn with_only_compose_v1_a_compose_project_runs_through_the_api_and_down_removes_it_all() {
+    need_engine();
+    // A folder like one Berth containerized: an app and a backing service, and the top-level
+    // `name:` key Compose v1 rejects. The only compose tool on PATH is Debian's v1.
+    let v1 = std::path::Path::new("/usr/bin/docker-compose");
+    assert!(
+        v1.is_file(),
+        "this test needs Debian's docker-compose (v1): apt-get install -y docker-compose"
+    );
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(v1, bin.path().join("docker-compose")).unwrap();
+    let p = Project::new(Some(
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+         RUN mkdir -p /www && echo app-page > /www/index.html\nUSER 65534\n\
+         CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n",
+    ));
+    let busybox_image = format!(
+        "{}-cache:1",
+        p.path.file_name().unwrap().to_string_lossy().to_lowercase()
+    );
+    let st = Command::new(DOCKER)
+        .args([
+            "build",
+            "-q",
+            "-t",
+            &busybox_image,
+            "--label",
+            &format!("dev.berth.project={}", p.p()),
+            p.p(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let port = portpicker_free();
+    std::fs::write(
+        p.path.join("compose.yaml"),
+        format!(
+            "name: \"shop\"\nservices:\n  app:\n    build: .\n    ports:\n      - \"${{HOST_PORT:-{port}}}:8080\"\n    depends_on:\n      cache:\n        condition: service_healthy\n  cache:\n    image: {busybox_image}\n    healthcheck:\n      test: [\"CMD\", \"/bin/busybox\", \"true\"]\n      interval: 1s\n"
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_berth"))
+            .args(args)
+            .env("XDG_CONFIG_HOME", "/nonexistent-berth-config")
+            .env("PATH", bin.path())
+            .output()
+            .unwrap()
+    };
+    let o = run(&["up", p.p(), "--json"]);
+    let v = json(&o);
+    assert_eq!(v["runner"], "engine_api", "{v}");
+    assert_eq!(v["healthy"], true, "{v}");
+    assert!(
+        v["notes"][0].as_str().unwrap().contains("is Compose v1"),
+        "{v}"
+    );
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    use std::io::{Read, Write};
+    write!(s, "GET / HTTP/1.0\r\n\r\n").unwrap();
+    let mut page = String::new();
+    s.read_to_string(&mut page).unwrap();
+    assert!(page.contains("app-page"), "{page}");
+    assert_eq!(p.labelled(&["ps", "-aq"]).len(), 2);
+    let o = run(&["down", "--images", p.p(), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let d = json(&o);
+    assert_eq!(d["containers"].as_array().unwrap().len(), 2, "{d}");
+    assert_eq!(p.labelled(&["ps", "-aq"]), Vec::<String>::new());
 }
 
 /// Removes a compose project's containers and its built image.
@@ -512,4 +584,63 @@ fn up_watch_rebuilds_and_restarts_on_a_change() {
     let _ = child.wait();
     assert!(body.contains("version-two"), "{body}");
     assert_eq!(images.len(), 1, "one image left: {images:?}");
+}
+
+#[test]
+fn rm_keeps_the_volumes_of_a_container_berth_did_not_create_unless_asked() {
+    need_engine();
+    let p = Project::new(Some(HTTPD));
+    let tag = format!("berth-cli-rm-{}:1", std::process::id());
+    let label = format!("dev.berth.project={}", p.p());
+    let st = Command::new(DOCKER)
+        .args(["build", "-q", "-t", &tag, "--label", &label, p.p()])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    // Two containers made by another tool (no Berth labels), each with an anonymous volume.
+    let volume_of = |name: &str| -> String {
+        let o = Command::new(DOCKER)
+            .args(["inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let volume_exists = |v: &str| {
+        Command::new(DOCKER)
+            .args(["volume", "inspect", v])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    let mut volumes = Vec::new();
+    for suffix in ["keep", "drop"] {
+        let name = format!("berth-cli-rm-{}-{suffix}", std::process::id());
+        let o = Command::new(DOCKER)
+            .args(["create", "--name", &name, "-v", "/data", &tag])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        volumes.push((name.clone(), volume_of(&name)));
+    }
+    let (keep, keep_vol) = &volumes[0];
+    let o = berth(&["rm", keep]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out_has(&o, "anonymous volumes were kept"), "{o:?}");
+    assert!(
+        volume_exists(keep_vol),
+        "the volume of a container Berth did not create stays"
+    );
+    let (drop, drop_vol) = &volumes[1];
+    let o = berth(&["rm", "--volumes", drop]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!volume_exists(drop_vol), "--volumes removes it");
+    let _ = Command::new(DOCKER)
+        .args(["volume", "rm", keep_vol])
+        .output();
+    let _ = Command::new(DOCKER).args(["rmi", "-f", &tag]).output();
 }

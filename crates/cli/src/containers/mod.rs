@@ -1,16 +1,15 @@
 //! Engine-facing subcommands: `engine`, `ports`, `build`, `up`, `down`, `ps`, `logs`,
-//! `start`, `stop`, `restart`, `rm`. Each is a thin adapter over `berth_core::engine` and
+//! `start`, `stop`, `restart`, `rm`. Each is a thin adapter over `berth_core::docker` and
 //! `berth_core::ports`.
 
-mod build;
-mod compose;
+pub mod build;
 mod engine;
 mod lifecycle;
 mod ports;
 mod up;
 
-use berth_core::engine::build::BuildEvent;
-use berth_core::engine::Engine;
+use berth_core::docker::build::BuildEvent;
+use berth_core::docker::Engine;
 use berth_core::{Error, Result};
 use clap::Subcommand;
 use std::future::Future;
@@ -30,13 +29,15 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Build if needed, run with hardened defaults, resolve the host port, wait until healthy
     Up(up::UpArgs),
-    /// Stop and remove what `berth up` created for a folder (containers, networks; with
-    /// --images also the images Berth built for it)
+    /// Stop and remove what `berth up` created for a folder, whatever ran it (containers,
+    /// networks; with --images also the images Berth built for it)
     Down {
         path: PathBuf,
         /// Also remove the images Berth built for the folder (its app and compose services)
         #[arg(long)]
         images: bool,
+        #[arg(long)]
+        json: bool,
     },
     /// List the containers Berth created
     Ps {
@@ -59,8 +60,14 @@ pub enum Command {
     Stop { name: String },
     /// Restart a container
     Restart { name: String },
-    /// Remove a container (stopping it first)
-    Rm { name: String },
+    /// Remove a container (stopping it first); a container Berth did not create keeps its
+    /// anonymous volumes unless --volumes
+    Rm {
+        name: String,
+        /// Also remove its anonymous volumes (the default for Berth's own containers)
+        #[arg(long)]
+        volumes: bool,
+    },
 }
 
 pub fn run(cmd: Command) -> Result<()> {
@@ -69,13 +76,13 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Ports(c) => block_on(ports::run(c)),
         Command::Build(a) => block_on(build::run(a)),
         Command::Up(a) => block_on(up::run(a)),
-        Command::Down { path, images } => block_on(lifecycle::down(path, images)),
+        Command::Down { path, images, json } => block_on(lifecycle::down(path, images, json)),
         Command::Ps { json } => block_on(lifecycle::ps(json)),
         Command::Logs { name, follow, tail } => block_on(lifecycle::logs(name, follow, tail)),
         Command::Start { name } => block_on(lifecycle::simple("start", name)),
         Command::Stop { name } => block_on(lifecycle::simple("stop", name)),
         Command::Restart { name } => block_on(lifecycle::simple("restart", name)),
-        Command::Rm { name } => block_on(lifecycle::simple("rm", name)),
+        Command::Rm { name, volumes } => block_on(lifecycle::rm(name, volumes)),
     }
 }
 
@@ -111,8 +118,8 @@ pub fn print_event(ev: &BuildEvent) {
 }
 
 /// A cancel token that fires on Ctrl-C.
-fn ctrl_c_token() -> berth_core::engine::CancellationToken {
-    let t = berth_core::engine::CancellationToken::new();
+fn ctrl_c_token() -> berth_core::docker::CancellationToken {
+    let t = berth_core::docker::CancellationToken::new();
     let t2 = t.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {

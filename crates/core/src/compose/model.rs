@@ -1,0 +1,457 @@
+//! Reading a compose file (pure): the subset Berth generates plus common fields, enough to
+//! label a project's services ([`super::overrides`]) and to run them through the Engine API
+//! when no compose tool is installed (see [`crate::runner::compose_api`]). Keys outside the subset
+//! are listed in [`ComposeFile::notes`], never silently dropped.
+
+use crate::{Error, Result};
+use serde_yaml_ng::{Mapping, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// How a service is built (`build: .` or `build: { context, dockerfile }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildSpec {
+    /// Relative to the compose file's folder.
+    pub context: String,
+    pub dockerfile: String,
+}
+
+/// A `ports:` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortSpec {
+    /// The host side as written (`8080`, `${HOST_PORT:-8000}`), None when only the
+    /// container port is given.
+    pub host: Option<String>,
+    /// The host address as written (`127.0.0.1`, `${HOST_IP:-127.0.0.1}`), None when absent.
+    pub host_ip: Option<String>,
+    pub container: u16,
+}
+
+impl PortSpec {
+    /// The host port with `${VAR:-default}` resolved from `env` (pure).
+    pub fn host_port(&self, env: &dyn Fn(&str) -> Option<String>) -> Option<u16> {
+        interpolate(self.host.as_deref()?, env).parse().ok()
+    }
+
+    /// The host address with `${VAR:-default}` resolved from `env`; None when not written
+    /// (pure).
+    pub fn host_address(&self, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+        let ip = interpolate(self.host_ip.as_deref()?, env);
+        let ip = ip.trim_start_matches('[').trim_end_matches(']').to_string();
+        (!ip.is_empty()).then_some(ip)
+    }
+}
+
+/// A `healthcheck:`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HealthSpec {
+    /// `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]`.
+    pub test: Vec<String>,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub start_period: Option<Duration>,
+    pub retries: Option<i64>,
+}
+
+/// One service.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServiceSpec {
+    pub name: String,
+    pub image: Option<String>,
+    pub build: Option<BuildSpec>,
+    pub command: Option<Vec<String>>,
+    pub environment: BTreeMap<String, String>,
+    pub ports: Vec<PortSpec>,
+    pub healthcheck: Option<HealthSpec>,
+    /// Services this one waits for, and whether it waits for them to be healthy.
+    pub depends_on: Vec<(String, bool)>,
+    pub labels: BTreeMap<String, String>,
+    pub read_only: bool,
+    pub tmpfs: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub security_opt: Vec<String>,
+    /// `name:/path` named volumes.
+    pub volumes: Vec<(String, String)>,
+    pub restart: Option<String>,
+    pub memory: Option<String>,
+    pub cpus: Option<String>,
+}
+
+/// A parsed compose file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ComposeFile {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub services: Vec<ServiceSpec>,
+    /// What was not understood (unsupported keys), one note each.
+    pub notes: Vec<String>,
+}
+
+const SERVICE_KEYS: &[&str] = &[
+    "image",
+    "build",
+    "command",
+    "environment",
+    "ports",
+    "healthcheck",
+    "depends_on",
+    "labels",
+    "read_only",
+    "tmpfs",
+    "cap_drop",
+    "security_opt",
+    "volumes",
+    "restart",
+    "deploy",
+    "container_name",
+    "expose",
+];
+
+/// `${VAR:-default}`, `${VAR-default}`, `${VAR}`, `$VAR` and `$$` (pure).
+pub fn interpolate(s: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(r) = after.strip_prefix('$') {
+            out.push('$');
+            rest = r;
+        } else if let Some(r) = after.strip_prefix('{') {
+            let Some(end) = r.find('}') else {
+                out.push_str(&rest[i..]);
+                return out;
+            };
+            let inner = &r[..end];
+            let (var, default, empty_too) = if let Some((v, d)) = inner.split_once(":-") {
+                (v, Some(d), true)
+            } else if let Some((v, d)) = inner.split_once('-') {
+                (v, Some(d), false)
+            } else {
+                (inner, None, false)
+            };
+            let value = env(var).filter(|v| !(empty_too && v.is_empty()));
+            out.push_str(&value.or(default.map(str::to_string)).unwrap_or_default());
+            rest = &r[end + 1..];
+        } else {
+            let n = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            if n == 0 {
+                out.push('$');
+            } else {
+                out.push_str(&env(&after[..n]).unwrap_or_default());
+            }
+            rest = &after[n..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `10s`, `1m30s`, `500ms`, `2h` -> a duration (pure).
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<f64>() {
+        return Some(Duration::from_secs_f64(n));
+    }
+    let mut total = 0f64;
+    let mut num = String::new();
+    let mut chars = s.chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let mut unit = c.to_string();
+        while let Some(&n) = chars.peek() {
+            if n.is_ascii_alphabetic() {
+                unit.push(n);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let v: f64 = num.parse().ok()?;
+        num.clear();
+        total += v * match unit.as_str() {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "us" => 0.000_001,
+            _ => return None,
+        };
+        any = true;
+    }
+    (any && num.is_empty()).then(|| Duration::from_secs_f64(total))
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::Sequence(s) => s.iter().filter_map(scalar).collect(),
+        other => scalar(other).into_iter().collect(),
+    }
+}
+
+/// A map or a `KEY=VALUE` list.
+fn key_values(v: &Value) -> BTreeMap<String, String> {
+    match v {
+        Value::Mapping(m) => m
+            .iter()
+            .filter_map(|(k, v)| Some((scalar(k)?, scalar(v).unwrap_or_default())))
+            .collect(),
+        Value::Sequence(s) => s
+            .iter()
+            .filter_map(scalar)
+            .map(|e| match e.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (e, String::new()),
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+fn get<'a>(m: &'a Mapping, key: &str) -> Option<&'a Value> {
+    m.get(Value::String(key.to_string()))
+}
+
+/// The byte index of the last `:` outside `${...}` (pure).
+fn last_colon_outside_braces(s: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut split = None;
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ':' if depth == 0 => split = Some(i),
+            _ => {}
+        }
+    }
+    split
+}
+
+/// `"8080"`, `"8000:8000"`, `"127.0.0.1:8000:8000"`, `"${HOST_PORT:-8000}:8000/tcp"`,
+/// `"${HOST_IP:-127.0.0.1}:${HOST_PORT:-8000}:8000"`.
+pub fn parse_port(s: &str) -> Option<PortSpec> {
+    let s = s.trim().trim_end_matches("/tcp");
+    // The container side is after the last ':' outside `${...}`.
+    let Some(i) = last_colon_outside_braces(s) else {
+        return Some(PortSpec {
+            host: None,
+            host_ip: None,
+            container: s.parse().ok()?,
+        });
+    };
+    let host = &s[..i];
+    // `IP:HOST` -> the address and HOST.
+    let (ip, host) = match last_colon_outside_braces(host) {
+        Some(j) => (Some(&host[..j]), &host[j + 1..]),
+        None => (None, host),
+    };
+    Some(PortSpec {
+        host: (!host.is_empty()).then(|| host.to_string()),
+        host_ip: ip.filter(|ip| !ip.is_empty()).map(str::to_string),
+        container: s[i + 1..].parse().ok()?,
+    })
+}
+
+fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
+    let mut s = ServiceSpec {
+        name: name.to_string(),
+        ..Default::default()
+    };
+    for (k, v) in m {
+        let Some(key) = scalar(k) else { continue };
+        if !SERVICE_KEYS.contains(&key.as_str()) {
+            notes.push(format!(
+                "service {name}: `{key}` is not supported and was ignored"
+            ));
+            continue;
+        }
+        match key.as_str() {
+            "image" => s.image = scalar(v),
+            "build" => {
+                s.build = match v {
+                    Value::Mapping(b) => Some(BuildSpec {
+                        context: get(b, "context").and_then(scalar).unwrap_or(".".into()),
+                        dockerfile: get(b, "dockerfile")
+                            .and_then(scalar)
+                            .unwrap_or("Dockerfile".into()),
+                    }),
+                    other => scalar(other).map(|c| BuildSpec {
+                        context: c,
+                        dockerfile: "Dockerfile".into(),
+                    }),
+                }
+            }
+            "command" => {
+                s.command = match v {
+                    Value::Sequence(_) => Some(strings(v)),
+                    other => scalar(other).map(|c| vec!["/bin/sh".into(), "-c".into(), c]),
+                }
+            }
+            "environment" => s.environment = key_values(v),
+            "labels" => s.labels = key_values(v),
+            "ports" => {
+                for p in strings(v) {
+                    match parse_port(&p) {
+                        Some(ps) => s.ports.push(ps),
+                        None => notes.push(format!("service {name}: port `{p}` not understood")),
+                    }
+                }
+                if let Value::Sequence(seq) = v {
+                    if seq.iter().any(|e| matches!(e, Value::Mapping(_))) {
+                        notes.push(format!(
+                            "service {name}: long-form ports are not supported and were ignored"
+                        ));
+                    }
+                }
+            }
+            "healthcheck" => {
+                if let Value::Mapping(h) = v {
+                    let test = match get(h, "test") {
+                        Some(Value::Sequence(_)) => strings(get(h, "test").unwrap_or(&Value::Null)),
+                        Some(t) => scalar(t)
+                            .map(|c| vec!["CMD-SHELL".into(), c])
+                            .unwrap_or_default(),
+                        None => Vec::new(),
+                    };
+                    let d = |k: &str| get(h, k).and_then(scalar).and_then(|x| parse_duration(&x));
+                    s.healthcheck = Some(HealthSpec {
+                        test,
+                        interval: d("interval"),
+                        timeout: d("timeout"),
+                        start_period: d("start_period"),
+                        retries: get(h, "retries")
+                            .and_then(scalar)
+                            .and_then(|r| r.parse().ok()),
+                    });
+                }
+            }
+            "depends_on" => match v {
+                Value::Mapping(dm) => {
+                    for (dk, dv) in dm {
+                        let Some(dep) = scalar(dk) else { continue };
+                        let healthy = matches!(dv, Value::Mapping(c)
+                            if get(c, "condition").and_then(scalar).as_deref() == Some("service_healthy"));
+                        s.depends_on.push((dep, healthy));
+                    }
+                }
+                other => s
+                    .depends_on
+                    .extend(strings(other).into_iter().map(|d| (d, false))),
+            },
+            "read_only" => s.read_only = matches!(v, Value::Bool(true)),
+            "tmpfs" => s.tmpfs = strings(v),
+            "cap_drop" => s.cap_drop = strings(v),
+            "security_opt" => s.security_opt = strings(v),
+            "restart" => s.restart = scalar(v),
+            "volumes" => {
+                for vol in strings(v) {
+                    match vol.split_once(':') {
+                        Some((src, dst))
+                            if !src.starts_with('.')
+                                && !src.starts_with('/')
+                                && !src.starts_with('~') =>
+                        {
+                            let dst = dst.split(':').next().unwrap_or(dst);
+                            s.volumes.push((src.to_string(), dst.to_string()));
+                        }
+                        _ => notes.push(format!(
+                            "service {name}: volume `{vol}` (bind mounts and anonymous volumes) \
+                             is not supported and was ignored"
+                        )),
+                    }
+                }
+            }
+            "deploy" => {
+                let limits = match v {
+                    Value::Mapping(d) => get(d, "resources")
+                        .and_then(|r| r.as_mapping())
+                        .and_then(|r| get(r, "limits"))
+                        .and_then(|l| l.as_mapping()),
+                    _ => None,
+                };
+                if let Some(l) = limits {
+                    s.memory = get(l, "memory").and_then(scalar);
+                    s.cpus = get(l, "cpus").and_then(scalar);
+                }
+            }
+            // Names Berth picks itself; exposing is implied by the image.
+            _ => {}
+        }
+    }
+    s
+}
+
+/// Parse a compose file's text (pure).
+pub fn parse(file: &Path, text: &str) -> Result<ComposeFile> {
+    let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| Error::InvalidManifest {
+        file: file.to_path_buf(),
+        line: e.location().and_then(|l| u32::try_from(l.line()).ok()),
+        message: e.to_string(),
+    })?;
+    from_value(file, doc)
+}
+
+/// Read a compose document already parsed as YAML (a merge of several files, say).
+pub fn from_value(file: &Path, doc: Value) -> Result<ComposeFile> {
+    let invalid = |message: String| Error::InvalidManifest {
+        file: file.to_path_buf(),
+        line: None,
+        message,
+    };
+    let Value::Mapping(top) = doc else {
+        return Err(invalid("not a mapping of compose keys".into()));
+    };
+    let mut out = ComposeFile::default();
+    for (k, v) in &top {
+        match scalar(k).as_deref() {
+            Some("services") => {
+                let Value::Mapping(services) = v else {
+                    return Err(invalid("`services` is not a mapping".into()));
+                };
+                for (name, body) in services {
+                    let Some(name) = scalar(name) else { continue };
+                    let empty = Mapping::new();
+                    let m = body.as_mapping().unwrap_or(&empty);
+                    out.services.push(service(&name, m, &mut out.notes));
+                }
+            }
+            Some("name") => out.name = scalar(v),
+            Some("version") => out.version = scalar(v),
+            Some("volumes") => {}
+            Some(other) => out.notes.push(format!(
+                "top-level `{other}` is not supported and was ignored"
+            )),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Read and parse a compose file.
+pub fn read(file: &Path) -> Result<ComposeFile> {
+    let text = std::fs::read_to_string(file).map_err(|e| Error::Unreadable {
+        path: file.to_path_buf(),
+        source: e,
+    })?;
+    parse(file, &text)
+}
+
+#[cfg(test)]
+#[path = "model_tests.rs"]
+mod tests;

@@ -1,0 +1,190 @@
+//! Unit tests of the compose model (pure).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+use crate::compose::overrides::{labels_override, tool_override};
+
+const BERTH: &str = r#"
+name: "shop"
+services:
+  app:
+    build:
+      context: .
+      dockerfile: Dockerfile
+    ports:
+      - "${HOST_PORT:-8000}:8000"
+    environment:
+      "DATABASE_URL": "postgres://db/app"
+    depends_on:
+      db:
+        condition: service_healthy
+    restart: unless-stopped
+    read_only: true
+    tmpfs:
+      - /tmp
+    cap_drop:
+      - ALL
+    security_opt:
+      - "no-new-privileges:true"
+    deploy:
+      resources:
+        limits:
+          cpus: "1.0"
+          memory: "512m"
+    healthcheck:
+      test: ["CMD", "/bin/busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:8000/health"]
+      interval: 10s
+      timeout: 5s
+      start_period: 1m30s
+      retries: 3
+    labels:
+      dev.berth.project: "shop"
+  db:
+    image: "postgres:16-alpine"
+    environment:
+      - POSTGRES_PASSWORD=pw
+    volumes:
+      - "db-data:/var/lib/postgresql/data"
+    healthcheck:
+      test: pg_isready
+  worker:
+    image: busybox
+    depends_on: [db]
+    network_mode: host
+volumes:
+  db-data: {}
+secrets:
+  x: {}
+"#;
+
+#[test]
+fn berth_compose_files_parse() {
+    let f = parse(Path::new("compose.yaml"), BERTH).unwrap();
+    assert_eq!(f.name.as_deref(), Some("shop"));
+    let app = &f.services[0];
+    assert_eq!(app.name, "app");
+    assert_eq!(
+        app.build,
+        Some(BuildSpec {
+            context: ".".into(),
+            dockerfile: "Dockerfile".into()
+        })
+    );
+    assert_eq!(app.ports[0].container, 8000);
+    assert_eq!(app.ports[0].host_port(&|_| None), Some(8000));
+    assert_eq!(
+        app.ports[0].host_port(&|v| (v == "HOST_PORT").then(|| "9001".into())),
+        Some(9001)
+    );
+    assert_eq!(app.depends_on, vec![("db".to_string(), true)]);
+    assert!(app.read_only);
+    assert_eq!(app.memory.as_deref(), Some("512m"));
+    let h = app.healthcheck.clone().unwrap();
+    assert_eq!(h.test[0], "CMD");
+    assert_eq!(h.start_period, Some(Duration::from_secs(90)));
+    assert_eq!(h.retries, Some(3));
+    let db = &f.services[1];
+    assert_eq!(db.environment["POSTGRES_PASSWORD"], "pw");
+    assert_eq!(
+        db.volumes,
+        vec![("db-data".into(), "/var/lib/postgresql/data".into())]
+    );
+    assert_eq!(
+        db.healthcheck.as_ref().unwrap().test,
+        vec!["CMD-SHELL", "pg_isready"]
+    );
+    assert_eq!(f.services[2].depends_on, vec![("db".to_string(), false)]);
+    assert_eq!(
+        f.notes,
+        vec![
+            "service worker: `network_mode` is not supported and was ignored".to_string(),
+            "top-level `secrets` is not supported and was ignored".to_string()
+        ]
+    );
+}
+
+#[test]
+fn bad_yaml_is_an_invalid_manifest() {
+    let e = parse(Path::new("compose.yaml"), "services: [\n").unwrap_err();
+    assert!(matches!(e, Error::InvalidManifest { .. }), "{e}");
+}
+
+#[test]
+fn ports_interpolation_and_durations() {
+    assert_eq!(
+        parse_port("127.0.0.1:8080:80"),
+        Some(PortSpec {
+            host: Some("8080".into()),
+            host_ip: Some("127.0.0.1".into()),
+            container: 80
+        })
+    );
+    assert_eq!(parse_port("80").unwrap().host, None);
+    // Berth's own entry: both sides movable, the address on loopback unless HOST_IP is set.
+    let p = parse_port("${HOST_IP:-127.0.0.1}:${HOST_PORT:-8000}:8000").unwrap();
+    assert_eq!(p.container, 8000);
+    let none = |_: &str| None;
+    assert_eq!(p.host_port(&none), Some(8000));
+    assert_eq!(p.host_address(&none).as_deref(), Some("127.0.0.1"));
+    let exposed = |v: &str| (v == "HOST_IP").then(|| "0.0.0.0".to_string());
+    assert_eq!(p.host_address(&exposed).as_deref(), Some("0.0.0.0"));
+    let p = parse_port("[::1]:8080:80").unwrap();
+    assert_eq!(p.host_address(&none).as_deref(), Some("::1"));
+    assert_eq!(p.host_port(&none), Some(8080));
+    assert_eq!(parse_port("8080:80").unwrap().host_address(&none), None);
+    assert_eq!(parse_port("a:b"), None);
+    let env = |v: &str| (v == "SET").then(|| "x".to_string());
+    assert_eq!(
+        interpolate("${SET:-d}/${UNSET:-d}/$SET/$$", &env),
+        "x/d/x/$"
+    );
+    assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
+    assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+    assert_eq!(parse_duration("3"), Some(Duration::from_secs(3)));
+    assert_eq!(parse_duration("soon"), None);
+}
+
+#[test]
+fn the_labels_override_labels_every_service() {
+    let f = parse(
+        Path::new("compose.yaml"),
+        "version: \"3.8\"\nservices:\n  app: {image: a}\n  db: {image: b}\n",
+    )
+    .unwrap();
+    let o = labels_override(Path::new("/home/me/shop \"x\""), &f);
+    let v: serde_json::Value = serde_json::from_str(&o).unwrap();
+    assert_eq!(v["version"], "3.8");
+    for s in ["app", "db"] {
+        assert_eq!(v["services"][s]["labels"]["dev.berth.managed"], "true");
+        assert_eq!(
+            v["services"][s]["labels"]["dev.berth.project"],
+            "/home/me/shop \"x\""
+        );
+    }
+    // It is valid YAML too (compose reads it as YAML).
+    let y: Value = serde_yaml_ng::from_str(&o).unwrap();
+    assert!(y.get("services").is_some());
+}
+
+#[test]
+fn the_tool_override_points_built_services_at_berths_images() {
+    let f = parse(
+        Path::new("compose.yaml"),
+        "services:\n  app: {build: .}\n  db: {image: b}\n",
+    )
+    .unwrap();
+    let images = BTreeMap::from([("app".to_string(), "berth-shop-abc123-app:dev".to_string())]);
+    let o = tool_override(Path::new("/home/me/shop"), &f, &images);
+    let v: serde_json::Value = serde_json::from_str(&o).unwrap();
+    assert_eq!(v["services"]["app"]["image"], "berth-shop-abc123-app:dev");
+    assert_eq!(v["services"]["app"]["labels"]["dev.berth.managed"], "true");
+    // A service Berth did not build keeps its own image (no `image:` in the override).
+    assert!(v["services"]["db"].get("image").is_none());
+    assert_eq!(
+        v["services"]["db"]["labels"]["dev.berth.project"],
+        "/home/me/shop"
+    );
+    assert!(v.get("version").is_none());
+    let y: Value = serde_yaml_ng::from_str(&o).unwrap();
+    assert!(y.get("services").is_some());
+}
