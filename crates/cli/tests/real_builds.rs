@@ -26,15 +26,14 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// `berth ARGS`, with no user configuration. `BERTH_COMPOSE_TOOL=none`: until `berth up`
-/// requires compose v2 (issue 8), Debian's docker-compose 1.29 would run the generated
-/// compose.yaml and reject its top-level `name:`; this runs the services through the Engine
-/// API runner instead (crates/core/src/engine/compose.rs). Remove it when issue 8 lands.
+/// `berth ARGS`, with no user configuration. The runner is Berth's own choice: one container
+/// for a lone app, else the compose tool when Compose v2 is installed, else the Engine API
+/// (CI's Debian has only Compose v1). `BERTH_COMPOSE_TOOL=none` in the suite's environment
+/// forces the Engine API on a machine with Compose v2.
 fn berth(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_berth"))
         .args(args)
         .env("XDG_CONFIG_HOME", "/nonexistent-berth-config")
-        .env("BERTH_COMPOSE_TOOL", "none")
         .output()
         .unwrap()
 }
@@ -85,10 +84,13 @@ fn preconditions() {
 }
 
 /// A copy of tests/real/<name> in a fresh temporary folder; on drop, everything labelled
-/// with that folder (containers, images, networks, volumes) is removed, pass or fail.
+/// with that folder or its compose project (containers, images, networks, volumes) is
+/// removed, pass or fail.
 struct Project {
     _dir: tempfile::TempDir,
     path: PathBuf,
+    /// The compose project `berth up` ran, when it ran one.
+    compose: Option<String>,
 }
 
 impl Project {
@@ -99,24 +101,37 @@ impl Project {
             .unwrap();
         let path = std::fs::canonicalize(dir.path()).unwrap();
         copy_tree(&repo_root().join("tests/real").join(name), &path);
-        Project { _dir: dir, path }
+        Project {
+            _dir: dir,
+            path,
+            compose: None,
+        }
     }
     fn p(&self) -> &str {
         self.path.to_str().unwrap()
     }
-    /// What `docker <list…> --filter label=dev.berth.project=<folder>` prints.
+    /// What `docker <list…>` prints filtered by the folder's label, then by the compose
+    /// project's (the compose tool labels what it creates with its project only).
     fn labelled(&self, list: &[&str]) -> Vec<String> {
-        let filter = format!("label=dev.berth.project={}", self.path.display());
-        let o = Command::new(DOCKER)
-            .args(list)
-            .args(["--filter", &filter])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "docker {list:?}: {}", text(&o));
-        String::from_utf8_lossy(&o.stdout)
-            .split_whitespace()
-            .map(str::to_string)
-            .collect()
+        let mut filters = vec![format!("label=dev.berth.project={}", self.path.display())];
+        if let Some(c) = &self.compose {
+            filters.push(format!("label=com.docker.compose.project={c}"));
+        }
+        let mut out = Vec::new();
+        for filter in filters {
+            let o = Command::new(DOCKER)
+                .args(list)
+                .args(["--filter", &filter])
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "docker {list:?}: {}", text(&o));
+            for id in String::from_utf8_lossy(&o.stdout).split_whitespace() {
+                if !out.iter().any(|x| x == id) {
+                    out.push(id.to_string());
+                }
+            }
+        }
+        out
     }
 }
 
@@ -229,7 +244,7 @@ enum Mode {
 fn real_build(name: &str, mode: Mode, service_volumes: &[&str], check: impl FnOnce(u16)) {
     let _one = one_at_a_time();
     preconditions();
-    let p = Project::copy_of(name);
+    let mut p = Project::copy_of(name);
     let files_before = files_in(&p.path);
 
     if mode == Mode::Containerized {
@@ -241,9 +256,20 @@ fn real_build(name: &str, mode: Mode, service_volumes: &[&str], check: impl FnOn
 
     let up = berth(&["up", p.p(), "--json", "--timeout", "240"]);
     let v = json(&up);
-    match mode {
-        Mode::Containerized => assert_eq!(v["runner"], "engine-api", "{v}"),
-        Mode::Bare => assert_eq!(v["dockerfile"], "generated", "{v}"),
+    p.compose = v["compose_project"].as_str().map(str::to_string);
+    let runner = v["runner"].as_str().unwrap_or_default();
+    let compose_runner = runner == "compose_tool" || runner == "engine_api";
+    if service_volumes.is_empty() {
+        assert!(compose_runner || runner == "single", "runner: {v}");
+    } else {
+        assert!(
+            compose_runner,
+            "an app with services runs a compose project: {v}"
+        );
+    }
+    eprintln!("{name}: runner {runner}");
+    if mode == Mode::Bare {
+        assert_eq!(v["dockerfile"], "generated", "{v}");
     }
     assert_eq!(v["healthy"], true, "not healthy: {v}\n{}", text(&up));
     let port = u16::try_from(v["host_port"].as_u64().unwrap()).unwrap();
@@ -404,7 +430,20 @@ fn static_site_is_served_without_the_container_files() {
     });
 }
 
-/// The promise without any written file: `berth up` on the folder as it is.
+/// The promise without any written file: `berth up` on the folder as it is, its Redis
+/// included.
+#[test]
+fn bare_flask_folder_runs_with_its_redis_without_writing_into_it() {
+    real_build(
+        "python-pip-flask-redis",
+        Mode::Bare,
+        &["redis-data"],
+        |port| {
+            assert_has(&page(port, "/"), "flask-redis says hello: visit 1");
+        },
+    );
+}
+
 #[test]
 fn bare_static_folder_runs_without_writing_into_it() {
     real_build("static-site", Mode::Bare, &[], |port| {
