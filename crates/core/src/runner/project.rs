@@ -66,6 +66,27 @@ impl ComposeProject {
         }
     }
 
+    /// The build request for a service with `build:`, tagged `tag`: its context and Dockerfile,
+    /// or the in-memory recipe Berth renders for it; labelled with the project.
+    pub fn build_request(
+        &self,
+        s: &crate::compose::ServiceSpec,
+        tag: &str,
+        options: &super::RunOptions,
+    ) -> Option<crate::docker::build::BuildRequest> {
+        let b = s.build.as_ref()?;
+        let mut req =
+            crate::docker::build::BuildRequest::new(&self.base_dir().join(&b.context), tag);
+        req.project = Some(self.root.clone());
+        req.dockerfile = b.dockerfile.clone();
+        req.no_cache = options.no_cache;
+        req.builder = options.builder;
+        if let Some(recipe) = self.recipes.get(&s.name) {
+            recipe.apply(&mut req);
+        }
+        Some(req)
+    }
+
     /// The folder a service's `build.context` resolves against.
     pub fn base_dir(&self) -> &Path {
         self.file
