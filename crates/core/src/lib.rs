@@ -7,6 +7,7 @@
 pub mod detect;
 pub mod engine;
 pub mod error;
+pub mod fsread;
 pub mod plan;
 pub mod ports;
 pub mod project;

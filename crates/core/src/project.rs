@@ -2,8 +2,9 @@
 //! .dockerignore, never descends into dependency or build folders).
 //!
 //! The folder is walked once by [`Project::open`]; detectors then ask for paths and read
-//! files on demand through [`Project::read`] (with a size cap). Nothing else in detection
-//! touches `std::fs`.
+//! files on demand through [`Project::read`], which reads by the rules of
+//! [`crate::fsread`]: never through a symbolic link, only regular files, at most
+//! [`READ_CAP`] bytes. Nothing else in detection touches `std::fs`.
 //!
 //! Decisions, written down:
 //! - Only the folder's own ignore files count (`.gitignore`, `.ignore`, `.dockerignore`,
@@ -12,14 +13,15 @@
 //!   git repository.
 //! - Symbolic links are never followed into folders, so a symlink loop cannot hang the walk:
 //!   a link to a folder (or a dangling or looping link) is skipped and reported in
-//!   [`Project::skipped`]; a link to a regular file is listed like a file.
+//!   [`Project::skipped`]; a link to a regular file is listed like a file, but reading it
+//!   is refused ([`Error::NotARegularFile`]: Berth does not follow links in a project), so a
+//!   linked manifest is a clear error rather than a silently different detection.
 //! - File names that are not valid UTF-8 are skipped and reported in [`Project::skipped`].
 //! - A root-level `.env` is listed even when ignored: it is runtime configuration (compose
 //!   reads it), and it is where `PORT` is usually set.
 
 use crate::{Error, Result};
 use ignore::WalkBuilder;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Folders never descended into, wherever they are: dependencies, build outputs, caches, VCS.
@@ -72,7 +74,7 @@ pub const NON_APP_DIRS: &[&str] = &[
 ];
 
 /// Largest number of bytes [`Project::read`] returns from one file.
-pub const READ_CAP: u64 = 1024 * 1024;
+pub const READ_CAP: u64 = crate::fsread::READ_CAP;
 
 /// Something the walk did not list, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,9 +182,13 @@ impl Project {
             } else if file_type.is_symlink() {
                 match std::fs::metadata(entry.path()) {
                     Ok(m) if m.is_file() => self.files.push(rel),
-                    Ok(_) => self.skipped.push(Skipped {
+                    Ok(m) if m.is_dir() => self.skipped.push(Skipped {
                         path: rel,
                         reason: "symbolic link to a folder (not followed)".into(),
+                    }),
+                    Ok(_) => self.skipped.push(Skipped {
+                        path: rel,
+                        reason: "symbolic link to a special file (not followed)".into(),
                     }),
                     Err(e) if is_loop(&e) => self.skipped.push(Skipped {
                         path: rel,
@@ -263,26 +269,19 @@ impl Project {
         v
     }
 
-    /// Read a listed file as text (invalid UTF-8 replaced), at most [`READ_CAP`] bytes.
-    /// A path the walk did not list is reported as not found.
+    /// Read a listed file as text (invalid UTF-8 replaced), at most [`READ_CAP`] bytes (a
+    /// longer file is cut there: detectors scan text for hints). A path the walk did not
+    /// list is reported as not found; a symbolic link, FIFO, device or folder is refused
+    /// (see [`crate::fsread`]).
     pub fn read(&self, rel: &str) -> Result<String> {
         let path = self.root.join(rel);
         if !self.has(rel) {
             return Err(Error::NotFound(path));
         }
-        let unreadable = |e| Error::Unreadable {
-            path: path.clone(),
-            source: e,
-        };
-        let file = std::fs::File::open(&path).map_err(unreadable)?;
-        let mut buf = Vec::new();
-        file.take(READ_CAP)
-            .read_to_end(&mut buf)
-            .map_err(unreadable)?;
-        Ok(match String::from_utf8(buf) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        })
+        match crate::fsread::read(&path, crate::fsread::ReadOptions::SCAN)? {
+            Some(r) => Ok(r.text()),
+            None => Err(Error::NotFound(path)),
+        }
     }
 
     /// Read a file if it is listed; `Ok(None)` if it is not.

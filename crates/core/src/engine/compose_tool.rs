@@ -158,10 +158,8 @@ impl Engine {
     ) -> Result<ComposeToolReport> {
         let root =
             std::fs::canonicalize(&req.root).map_err(|_| Error::NotFound(req.root.clone()))?;
-        let text = std::fs::read_to_string(&req.file).map_err(|e| Error::Unreadable {
-            path: req.file.clone(),
-            source: e,
-        })?;
+        let text = crate::fsread::read_text(&req.file)?
+            .ok_or_else(|| Error::NotFound(req.file.clone()))?;
         let parsed = compose_file::parse(&req.file, &text)?;
         let preferred = req.host_port.or_else(|| default_host_port(&text));
         let fixed = fixed_host_port(&text, &parsed);

@@ -44,14 +44,14 @@ impl DockerIgnore {
         DockerIgnore { rules }
     }
 
-    /// Read `<root>/.dockerignore` (absent: nothing ignored).
+    /// Read `<root>/.dockerignore` (absent: nothing ignored) by [`crate::fsread`]'s rules.
     pub fn load(root: &Path) -> Result<DockerIgnore> {
-        let p = root.join(".dockerignore");
-        match std::fs::read_to_string(&p) {
-            Ok(t) => Ok(Self::parse(&t)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(Error::Unreadable { path: p, source: e }),
-        }
+        Ok(Self::load_opt(root)?.unwrap_or_default())
+    }
+
+    /// Read `<root>/.dockerignore`; `None` when there is none.
+    pub fn load_opt(root: &Path) -> Result<Option<DockerIgnore>> {
+        Ok(crate::fsread::read_text(&root.join(".dockerignore"))?.map(|t| Self::parse(&t)))
     }
 
     pub fn has_exceptions(&self) -> bool {
@@ -182,9 +182,10 @@ pub fn tar_context(
     extra: &[(String, Vec<u8>)],
     default_ignore: Option<&str>,
 ) -> Result<BuildContext> {
-    let ignore = match default_ignore {
-        Some(text) if !root.join(".dockerignore").exists() => DockerIgnore::parse(text),
-        _ => DockerIgnore::load(root)?,
+    let ignore = match (DockerIgnore::load_opt(root)?, default_ignore) {
+        (Some(own), _) => own,
+        (None, Some(text)) => DockerIgnore::parse(text),
+        (None, None) => DockerIgnore::default(),
     };
     let mut builder = tar::Builder::new(Vec::new());
     builder.follow_symlinks(false);
