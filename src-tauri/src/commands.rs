@@ -6,7 +6,7 @@ use crate::payload::{OpenedProject, PlanEdits, ProjectPreview};
 use berth_core::detect::Detection;
 use berth_core::error::ErrorPayload;
 use berth_core::render::Templates;
-use berth_core::write::WriteReport;
+use berth_core::write::{Seen, WriteReport};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -133,11 +133,22 @@ pub async fn write_files(
     root: String,
     edits: PlanEdits,
     force: bool,
+    seen: Option<Vec<Seen>>,
 ) -> CmdResult<WriteReport> {
     let templates = state.templates()?;
     let detection = state.detection(&root)?;
-    blocking(move || ops::write_files(&ops::path_arg(&root), &detection, &edits, &templates, force))
-        .await
+    blocking(move || {
+        let root = ops::path_arg(&root);
+        ops::write_files(
+            &root,
+            &detection,
+            &edits,
+            &templates,
+            force,
+            seen.as_deref(),
+        )
+    })
+    .await
 }
 
 #[cfg(test)]

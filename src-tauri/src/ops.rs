@@ -5,7 +5,7 @@ use crate::payload::{OpenedProject, PlanEdits, ProjectPreview};
 use berth_core::detect::Detection;
 use berth_core::plan::Plan;
 use berth_core::render::{render, RenderedFiles, Templates};
-use berth_core::write::{self, WriteReport};
+use berth_core::write::{self, Seen, WriteReport};
 use berth_core::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -87,16 +87,22 @@ pub fn preview_files(
 }
 
 /// Write the edited plan's files into the project (`force`: replace differing files,
-/// keeping backups; without it nothing is written when one would be replaced).
+/// keeping backups; without it nothing is written when one would be replaced). `seen`: what
+/// the preview the user confirmed saw of each file; a file that changed since is refused
+/// (kind `would_overwrite`). Without it, the write previews by itself first.
 pub fn write_files(
     root: &Path,
     detection: &Detection,
     edits: &PlanEdits,
     templates: &Templates,
     force: bool,
+    seen: Option<&[Seen]>,
 ) -> Result<WriteReport> {
     let (_, files) = rendered(root, detection, edits, templates)?;
-    write::write(root, &files, force)
+    match seen {
+        Some(seen) => write::write_previewed(root, &files, seen, force),
+        None => write::write(root, &files, force),
+    }
 }
 
 fn rendered(

@@ -165,6 +165,7 @@ fn write_refuses_to_replace_without_force_and_keeps_a_backup_with_it() {
         opened.edits.as_ref().unwrap(),
         &templates(),
         false,
+        None,
     )
     .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::WouldOverwrite);
@@ -180,6 +181,7 @@ fn write_refuses_to_replace_without_force_and_keeps_a_backup_with_it() {
         opened.edits.as_ref().unwrap(),
         &templates(),
         true,
+        None,
     )
     .unwrap();
     let docker = report
@@ -206,6 +208,37 @@ fn write_refuses_to_replace_without_force_and_keeps_a_backup_with_it() {
         .files
         .iter()
         .all(|f| f.status == FileStatus::Unchanged));
+}
+
+/// The app hands the write what its preview saw: a Dockerfile that appears after the
+/// preview is refused (kind would_overwrite, even with force) and left as it is.
+#[test]
+fn a_file_that_appeared_after_the_preview_is_not_replaced() {
+    let dir = flask_project();
+    let opened = open_project(dir.path()).unwrap();
+    let root = PathBuf::from(&opened.root);
+    let (detection, edits) = (
+        opened.detection.as_ref().unwrap(),
+        opened.edits.as_ref().unwrap(),
+    );
+    let shown = preview_files(&root, detection, edits, &templates()).unwrap();
+    assert!(shown.files.iter().all(|f| f.status == FileStatus::New));
+    let seen: Vec<_> = shown.files.iter().map(|f| f.seen()).collect();
+    std::fs::write(root.join("Dockerfile"), "FROM mine\n").unwrap();
+    for force in [false, true] {
+        let err =
+            write_files(&root, detection, edits, &templates(), force, Some(&seen)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WouldOverwrite, "{err}");
+        assert!(
+            err.to_string().contains("changed since the preview"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(root.join("Dockerfile")).unwrap(),
+        "FROM mine\n"
+    );
+    assert!(!root.join("compose.yaml").exists(), "nothing is written");
 }
 
 #[test]

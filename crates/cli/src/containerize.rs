@@ -60,15 +60,17 @@ pub fn run(args: ContainerizeArgs) -> Result<()> {
             Error::NotFound(out_dir)
         });
     }
+    let previews = write::preview(&out_dir, &files)?;
     if !args.force {
-        let previews = write::preview(&out_dir, &files)?;
         if let Some(first) = previews.iter().find(|p| p.status == FileStatus::Changed) {
             let err = Error::WouldOverwrite(first.path.clone());
             report_refusal(&args, &plan, &out_dir, &previews);
             return Err(err);
         }
     }
-    let report = write::write(&out_dir, &files, args.force)?;
+    // Replace only what this preview saw (a file changed since is refused, never lost).
+    let seen: Vec<write::Seen> = previews.iter().map(FilePreview::seen).collect();
+    let report = write::write_previewed(&out_dir, &files, &seen, args.force)?;
     print_report(&args, &plan, &report);
     Ok(())
 }
