@@ -5,6 +5,7 @@
 //! that can be called and tested alone. Nothing here depends on Tauri or a webview.
 
 pub mod detect;
+pub mod dockerignore;
 pub mod engine;
 pub mod error;
 pub mod fsread;
