@@ -10,7 +10,10 @@
 //! - Only the folder's own ignore files count (`.gitignore`, `.ignore`, `.dockerignore`,
 //!   `.git/info/exclude`); parent folders' and the user's global gitignore do not, so the
 //!   result does not depend on where the folder sits. `.gitignore` applies even outside a
-//!   git repository.
+//!   git repository. `.dockerignore` has Docker's semantics (root only, anchored; the same
+//!   matcher as the build context). The ignore files themselves are read safely (see
+//!   `project/ignores.rs`); one that is a link, a FIFO or too large is not applied and is
+//!   reported in [`Project::skipped`].
 //! - Symbolic links are never followed into folders, so a symlink loop cannot hang the walk:
 //!   a link to a folder (or a dangling or looping link) is skipped and reported in
 //!   [`Project::skipped`]; a link to a regular file is listed like a file, but reading it
@@ -23,6 +26,9 @@
 use crate::{Error, Result};
 use ignore::WalkBuilder;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+mod ignores;
 
 /// Folders never descended into, wherever they are: dependencies, build outputs, caches, VCS.
 pub const SKIP_DIRS: &[&str] = &[
@@ -129,25 +135,30 @@ impl Project {
     }
 
     fn walk(&mut self) {
+        let ignores = Arc::new(ignores::Ignores::new(&self.root));
         let mut builder = WalkBuilder::new(&self.root);
-        builder
-            .hidden(false)
-            .parents(false)
-            .git_global(false)
-            .git_ignore(true)
-            .git_exclude(true)
-            .require_git(false)
-            .ignore(true)
-            .follow_links(false)
-            .add_custom_ignore_filename(".dockerignore")
-            .filter_entry(|e| {
-                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-                !(is_dir
-                    && e.depth() > 0
-                    && e.file_name()
-                        .to_str()
-                        .is_some_and(|n| SKIP_DIRS.contains(&n)))
-            });
+        // The ignore files are read by `ignores` (safely), not by the walker.
+        builder.standard_filters(false).follow_links(false);
+        let root = self.root.clone();
+        let ig = ignores.clone();
+        builder.filter_entry(move |e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if is_dir
+                && e.file_name()
+                    .to_str()
+                    .is_some_and(|n| SKIP_DIRS.contains(&n))
+            {
+                return false;
+            }
+            // A non-UTF-8 name is kept here and reported by the loop below.
+            let Some(rel) = e.path().strip_prefix(&root).ok().and_then(Path::to_str) else {
+                return true;
+            };
+            !ig.is_ignored(e.path(), &rel.replace('\\', "/"), is_dir)
+        });
         for entry in builder.build() {
             let entry = match entry {
                 Ok(e) => e,
@@ -204,6 +215,7 @@ impl Project {
         if !self.files.iter().any(|f| f == ".env") && self.root.join(".env").is_file() {
             self.files.push(".env".into());
         }
+        self.skipped.extend(ignores.take_notes());
         self.files.sort();
         self.files.dedup();
     }
