@@ -6,7 +6,7 @@
 //! notification daemon (Xvfb, CI) the plugin's error is dropped, the app carries on.
 
 use crate::stats::StatsState;
-use berth_core::engine::events::{ContainerAction, ContainerEvent};
+use berth_core::docker::events::{ContainerAction, ContainerEvent};
 use berth_core::stats::{now_ms, StatsEvent};
 use std::collections::HashMap;
 use std::sync::Arc;

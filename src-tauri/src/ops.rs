@@ -37,7 +37,7 @@ pub fn open_project(path: &Path) -> Result<OpenedProject> {
 /// The build files the folder already has: its `Dockerfile` and its compose file, by name.
 pub fn own_build_files(root: &Path) -> Vec<String> {
     let dockerfile = Some(root.join("Dockerfile")).filter(|p| p.is_file());
-    let compose = berth_core::engine::compose::compose_file(root);
+    let compose = berth_core::compose::find_file(root);
     [dockerfile, compose]
         .into_iter()
         .flatten()

@@ -6,11 +6,11 @@
 
 use crate::commands::AppState;
 use crate::run_ops::{self, ComposeRun, DownReport, PortWriteReport, SourcesChanged, UpEvent};
-use berth_core::engine::logs::LogLine;
-use berth_core::engine::up::UpReport;
-use berth_core::engine::{CancellationToken, EngineInfo};
+use berth_core::docker::logs::LogLine;
+use berth_core::docker::{CancellationToken, EngineInfo};
 use berth_core::error::ErrorPayload;
 use berth_core::ports::PortCheck;
+use berth_core::runner::single::UpReport;
 use berth_core::ErrorKind;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -152,7 +152,7 @@ pub async fn up_compose_project(
     on_event: Channel<UpEvent>,
 ) -> CmdResult<ComposeRun> {
     let root = app.opened_root(&root)?;
-    let file = berth_core::engine::compose::compose_file(&root).ok_or_else(|| ErrorPayload {
+    let file = berth_core::compose::find_file(&root).ok_or_else(|| ErrorPayload {
         kind: ErrorKind::NotFound,
         message: format!("{} has no compose.yaml", root.display()),
     })?;
@@ -161,7 +161,7 @@ pub async fn up_compose_project(
     let send = move |e: UpEvent| {
         let _ = on_event.send(e);
     };
-    let tool = berth_core::engine::compose::find_tool();
+    let tool = berth_core::compose::find_tool().tool;
     let result = run_ops::up_compose(&engine, &root, &file, tool, host_port, send, cancel).await;
     notify_outcome(&handle, &result, |r| {
         (r.healthy, format!("{}: {}", r.container, r.health.message))

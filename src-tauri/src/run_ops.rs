@@ -3,15 +3,15 @@
 //! progress, down, following logs, the local-URL check for "Open in browser" and writing
 //! the chosen host port back into compose.yaml.
 
-use berth_core::engine::build::BuildEvent;
-use berth_core::engine::compose::ComposeTool;
-use berth_core::engine::compose_api::ComposeUpRequest;
-use berth_core::engine::compose_tool::ComposeToolRequest;
-use berth_core::engine::health::HealthReport;
-use berth_core::engine::logs::LogLine;
-use berth_core::engine::up::{project_names, UpReport, UpRequest};
-use berth_core::engine::{CancellationToken, Engine, EngineInfo};
+use berth_core::compose::tool::ComposeTool;
+use berth_core::docker::build::BuildEvent;
+use berth_core::docker::health::HealthReport;
+use berth_core::docker::logs::LogLine;
+use berth_core::docker::{CancellationToken, Engine, EngineInfo};
 use berth_core::ports::{PortCheck, PortChoice};
+use berth_core::runner::compose_api::ComposeUpRequest;
+use berth_core::runner::compose_tool::ComposeToolRequest;
+use berth_core::runner::single::{project_names, UpReport, UpRequest};
 use berth_core::{Error, Result};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -222,8 +222,8 @@ pub async fn up_compose(
 /// network and containers), then whatever Berth labelled for the folder (the CLI's order).
 pub async fn down_project(engine: &Engine, root: &Path, remove_image: bool) -> Result<DownReport> {
     if let (Some(file), Some(tool)) = (
-        berth_core::engine::compose::compose_file(root),
-        berth_core::engine::compose::find_tool(),
+        berth_core::compose::find_file(root),
+        berth_core::compose::find_tool().tool,
     ) {
         let req = ComposeToolRequest::new(root, &file, tool);
         engine
@@ -236,15 +236,15 @@ pub async fn down_project(engine: &Engine, root: &Path, remove_image: bool) -> R
         let (image, _) = project_names(root);
         // Missing when the folder only ran with compose: then there is no image to name.
         let removed = engine.remove_image_if_present(&image).await?;
-        if let Some(file) = berth_core::engine::compose::compose_file(root) {
+        if let Some(file) = berth_core::compose::find_file(root) {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
-            let parsed = berth_core::engine::compose_file::parse(&file, &text)?;
+            let parsed = berth_core::compose::parse(&file, &text)?;
             for service in parsed
                 .services
                 .iter()
                 .filter(|s| s.build.is_some() && s.image.is_none())
             {
-                let tag = berth_core::engine::compose_tool::service_tag(root, service);
+                let tag = berth_core::runner::compose_tool::service_tag(root, service);
                 // Missing when the project never ran with compose: nothing to report.
                 if engine.remove_image_if_present(&tag).await? {
                     service_images.push(tag);
@@ -295,7 +295,7 @@ pub async fn watch_sources(
     cancel: CancellationToken,
 ) -> Result<()> {
     let root = std::fs::canonicalize(root).map_err(|_| Error::NotFound(root.to_path_buf()))?;
-    let mut changes = berth_core::engine::watch::watch(&root)?;
+    let mut changes = berth_core::watch::watch(&root)?;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return Ok(()),
@@ -351,9 +351,9 @@ pub fn local_url(url: &str) -> Result<String> {
 
 /// Record `port` as the host port in the folder's compose file (atomic, with a backup).
 pub fn write_port(root: &Path, port: u16) -> Result<PortWriteReport> {
-    let file = berth_core::engine::compose::compose_file(root)
+    let file = berth_core::compose::find_file(root)
         .ok_or_else(|| Error::NotFound(root.join("compose.yaml")))?;
-    let written = berth_core::ports::compose::write_host_port(&file, port)?;
+    let written = berth_core::compose::ports::write_host_port(&file, port)?;
     Ok(PortWriteReport {
         path: file.display().to_string(),
         port,

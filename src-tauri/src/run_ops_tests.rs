@@ -4,7 +4,7 @@
 //! held by a real listener. Every container and image is removed by label on drop.
 
 use super::*;
-use berth_core::engine::health::HealthVia;
+use berth_core::docker::health::HealthVia;
 use berth_core::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -357,7 +357,7 @@ async fn changed_sources_arrive_relative_and_dockerignored_files_do_not() {
         while !stopper.is_cancelled() {
             std::fs::write(root.join("debug.log"), "noise").unwrap();
             std::fs::write(root.join("src/app.py"), "print('hi')\n").unwrap();
-            tokio::time::sleep(berth_core::engine::watch::DEBOUNCE * 3).await;
+            tokio::time::sleep(berth_core::watch::DEBOUNCE * 3).await;
         }
     };
     let mut batches = Vec::new();
@@ -410,7 +410,7 @@ impl Drop for ComposeCleanup {
 async fn a_compose_project_comes_up_healthy_through_docker_compose_and_down_removes_it() {
     let port = hold_a_port().local_addr().unwrap().port();
     let p = Project::httpd(port);
-    let name = berth_core::engine::compose_tool::project_name(&p.path);
+    let name = berth_core::runner::compose_tool::project_name(&p.path);
     let _compose = ComposeCleanup(name.clone());
     let file = p.path.join("compose.yaml");
     std::fs::write(

@@ -4,9 +4,9 @@
 //! lives here as plain async functions over [`Live`] (tested against the real engine in
 //! `stats_tests.rs`); `stats_commands.rs` only adapts them to IPC.
 
-use berth_core::engine::lifecycle::{ContainerInfo, PublishedPort};
-use berth_core::engine::stats::StatsHub;
-use berth_core::engine::Engine;
+use berth_core::docker::lifecycle::{ContainerInfo, PublishedPort};
+use berth_core::docker::stats::StatsHub;
+use berth_core::docker::Engine;
 use berth_core::stats::{now_ms, StatsEvent, StatsPoint, StatsSample};
 use berth_core::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -176,7 +176,7 @@ pub struct ContainerRow {
 #[ts(export)]
 pub struct StatsBatch {
     pub samples: Vec<StatsSample>,
-    pub events: Vec<berth_core::engine::events::ContainerEvent>,
+    pub events: Vec<berth_core::docker::events::ContainerEvent>,
     pub connected: bool,
 }
 
@@ -261,7 +261,7 @@ pub fn is_localhost_url(url: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct Batcher {
     samples: HashMap<String, StatsSample>,
-    events: Vec<berth_core::engine::events::ContainerEvent>,
+    events: Vec<berth_core::docker::events::ContainerEvent>,
     connected: bool,
     dirty: bool,
 }
@@ -347,7 +347,7 @@ pub async fn forward(state: Arc<StatsState>, mut send: impl FnMut(StatsBatch) ->
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use berth_core::engine::events::{ContainerAction, ContainerEvent};
+    use berth_core::docker::events::{ContainerAction, ContainerEvent};
 
     #[test]
     fn health_is_read_from_the_status_text() {

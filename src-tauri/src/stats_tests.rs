@@ -5,9 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::stats::{self, ContainerRow, Health, LifecycleAction, Live, StatsBatch, StatsState};
-use berth_core::engine::events::ContainerAction;
-use berth_core::engine::stats::StatsHub;
-use berth_core::engine::Engine;
+use berth_core::docker::events::ContainerAction;
+use berth_core::docker::stats::StatsHub;
+use berth_core::docker::Engine;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

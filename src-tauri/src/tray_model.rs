@@ -121,7 +121,7 @@ pub fn parse_menu_id(s: &str) -> Option<MenuAction<'_>> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use berth_core::engine::lifecycle::{ContainerInfo, PublishedPort};
+    use berth_core::docker::lifecycle::{ContainerInfo, PublishedPort};
 
     fn row(name: &str, state: &str, health: Option<Health>, port: Option<u16>) -> ContainerRow {
         ContainerRow {

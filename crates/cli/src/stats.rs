@@ -8,8 +8,8 @@
 //! after its stream starts (the engine sends one read a second): `--once` waits for that
 //! first sample of every running container (at most [`ONCE_TIMEOUT`]).
 
-use berth_core::engine::stats::StatsHub;
-use berth_core::engine::Engine;
+use berth_core::docker::stats::StatsHub;
+use berth_core::docker::Engine;
 use berth_core::stats::{StatsEvent, StatsSample};
 use berth_core::{Error, Result};
 use serde::Serialize;

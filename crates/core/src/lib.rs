@@ -1,19 +1,25 @@
 //! berth-core: everything in Berth that is not UI.
 //!
-//! Data flows one way: folder -> [`detect`] -> [`plan::Plan`] -> [`render`] -> files
-//! ([`write`]) -> build/run ([`engine`]) -> stats ([`stats`]). Each arrow is a function
-//! that can be called and tested alone. Nothing here depends on Tauri or a webview.
+//! Data flows one way: folder ([`project`]) -> stack detection ([`detect`]) -> [`plan::Plan`]
+//! -> [`render`] -> files ([`write`]) -> build ([`docker`]) -> run ([`runner`]) -> stats
+//! ([`stats`]). The [`compose`] model is shared by the runners and everything that reads a
+//! compose file. [`app`] holds the use cases the CLI and the desktop app call; they are thin
+//! adapters over it. Nothing here depends on Tauri or a webview.
 
+pub mod compose;
 pub mod detect;
+pub mod docker;
 pub mod dockerignore;
-pub mod engine;
 pub mod error;
 pub mod fsread;
+pub mod names;
 pub mod plan;
 pub mod ports;
 pub mod project;
 pub mod render;
+pub mod runner;
 pub mod stats;
+pub mod watch;
 pub mod write;
 
 pub use error::{Error, ErrorKind, Result};

@@ -6,9 +6,9 @@
 
 mod engine_support;
 
-use berth_core::engine::build::{BuildEvent, BuildRequest};
-use berth_core::engine::buildkit::BuilderChoice;
-use berth_core::engine::CancellationToken;
+use berth_core::docker::build::{BuildEvent, BuildRequest};
+use berth_core::docker::buildkit::BuilderChoice;
+use berth_core::docker::CancellationToken;
 use berth_core::ErrorKind;
 use engine_support::{
     collect, containers_mentioning, engine, image_exists, image_label, steps, TestProject, DOCKER,
@@ -276,7 +276,7 @@ impl CuttableProxy {
 
 #[tokio::test]
 async fn the_engine_going_away_mid_build_is_a_clear_error() {
-    use berth_core::engine::discovery::{Endpoint, EndpointSource};
+    use berth_core::docker::discovery::{Endpoint, EndpointSource};
     let p = TestProject::new("");
     let token = p.name("gone");
     std::fs::write(
@@ -288,7 +288,7 @@ async fn the_engine_going_away_mid_build_is_a_clear_error() {
     .unwrap();
     std::fs::write(p.path().join("unique.txt"), &token).unwrap();
     let proxy = Arc::new(CuttableProxy::start(p.path()));
-    let e = berth_core::engine::Engine::connect_to(Endpoint {
+    let e = berth_core::docker::Engine::connect_to(Endpoint {
         host: format!("unix://{}", proxy.path.display()),
         source: EndpointSource::EnvDockerHost,
     })

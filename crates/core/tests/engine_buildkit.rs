@@ -5,9 +5,9 @@
 
 mod engine_support;
 
-use berth_core::engine::build::{BuildEvent, BuildRequest};
-use berth_core::engine::buildkit::BuilderChoice;
-use berth_core::engine::CancellationToken;
+use berth_core::docker::build::{BuildEvent, BuildRequest};
+use berth_core::docker::buildkit::BuilderChoice;
+use berth_core::docker::CancellationToken;
 use berth_core::ErrorKind;
 use engine_support::{
     collect, containers_mentioning, engine, image_exists, image_label, outputs, steps, TestProject,
@@ -278,13 +278,13 @@ impl NoBuildKitProxy {
 
 #[tokio::test]
 async fn an_engine_refusing_buildkit_falls_back_to_the_classic_builder() {
-    use berth_core::engine::discovery::{Endpoint, EndpointSource};
+    use berth_core::docker::discovery::{Endpoint, EndpointSource};
     let p = TestProject::new("not used\n");
     std::fs::remove_file(p.path().join("Dockerfile")).unwrap();
     let token = p.name("fallback");
     std::fs::write(p.path().join("unique.txt"), &token).unwrap();
     let proxy = NoBuildKitProxy::start(p.path());
-    let e = berth_core::engine::Engine::connect_to(Endpoint {
+    let e = berth_core::docker::Engine::connect_to(Endpoint {
         host: format!("unix://{}", proxy.path.display()),
         source: EndpointSource::EnvDockerHost,
     })

@@ -6,9 +6,9 @@
 
 mod engine_support;
 
-use berth_core::engine::build::{BuildEvent, BuildRequest};
-use berth_core::engine::compose_api::ComposeUpRequest;
-use berth_core::engine::CancellationToken;
+use berth_core::docker::build::{BuildEvent, BuildRequest};
+use berth_core::docker::CancellationToken;
+use berth_core::runner::compose_api::ComposeUpRequest;
 use engine_support::{engine, TestProject, DOCKER};
 use std::io::{Read, Write};
 use std::process::Command;
@@ -43,7 +43,7 @@ impl Drop for RmImage {
 
 /// The db service's image (`<project image>:<tag>`), built beforehand from the project's
 /// db/ folder (labelled with it) and removed when the guard drops.
-async fn db_image(e: &berth_core::engine::Engine, p: &TestProject, tag: &str) -> (String, RmImage) {
+async fn db_image(e: &berth_core::docker::Engine, p: &TestProject, tag: &str) -> (String, RmImage) {
     let db_tag = format!("{}:{tag}", p.name("img"));
     let guard = RmImage(db_tag.clone());
     std::fs::create_dir(p.path().join("db")).unwrap();
@@ -58,7 +58,7 @@ async fn db_image(e: &berth_core::engine::Engine, p: &TestProject, tag: &str) ->
 
 /// Takes the project down through Berth when dropped (containers and network), then the
 /// TestProject drop removes the images.
-struct Down(berth_core::engine::Engine, std::path::PathBuf);
+struct Down(berth_core::docker::Engine, std::path::PathBuf);
 impl Drop for Down {
     fn drop(&mut self) {
         let (e, p) = (self.0.clone(), self.1.clone());
@@ -132,7 +132,7 @@ async fn compose_services_run_through_the_api_in_dependency_order() {
     assert!(get(port, "/db.txt").contains("db-data"));
     // The db's published ports: its own host port, and one the engine chose.
     assert!(get(db_port, "/").contains("db-data"));
-    let (_, db_container) = berth_core::engine::compose_api::api_names(p.path(), "db");
+    let (_, db_container) = berth_core::runner::compose_api::api_names(p.path(), "db");
     let db_ports: Vec<_> = e
         .ps()
         .await

@@ -7,10 +7,10 @@
 
 mod engine_support;
 
-use berth_core::engine::build::BuildEvent;
-use berth_core::engine::compose::ComposeTool;
-use berth_core::engine::compose_tool::{project_name, ComposeToolRequest};
-use berth_core::engine::CancellationToken;
+use berth_core::compose::tool::ComposeTool;
+use berth_core::docker::build::BuildEvent;
+use berth_core::docker::CancellationToken;
+use berth_core::runner::compose_tool::{project_name, ComposeToolRequest};
 use berth_core::Error;
 use engine_support::{engine, TestProject, DOCKER};
 use std::io::{Read, Write};
@@ -149,7 +149,7 @@ async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
     );
     // docker-compose's own progress (stderr) came through the callback.
     assert!(lines.iter().any(|l| l.contains("Creating")), "{lines:#?}");
-    let (_, base) = berth_core::engine::up::project_names(p.path());
+    let (_, base) = berth_core::runner::single::project_names(p.path());
     assert_eq!(r.image, format!("{base}-app:dev"));
     assert!(get(port, "/").contains("from-cache"));
     // The tool's containers are Berth's: labelled with the folder.
@@ -163,8 +163,6 @@ async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
     assert_eq!(mine.len(), 1, "{mine:?}");
     assert!(mine[0].managed);
     assert_eq!(mine[0].name, r.container);
-    // The override file is not left behind.
-    assert!(!berth_core::engine::compose_file::override_path(p.path()).exists());
 
     // Up again: the build cache serves the steps, so the page (which the RUN step stamps
     // with a fresh uuid) is the same. With no_cache (`berth up --no-cache`) the step runs

@@ -4,8 +4,8 @@
 
 mod engine_support;
 
-use berth_core::engine::discovery::{Candidate, Endpoint, EndpointSource};
-use berth_core::engine::Engine;
+use berth_core::docker::discovery::{Candidate, Endpoint, EndpointSource};
+use berth_core::docker::Engine;
 use berth_core::ErrorKind;
 
 fn candidate(host: &str) -> Candidate {
@@ -25,19 +25,19 @@ async fn connects_and_reports_the_engine() {
     let info = e.info().await.unwrap();
     assert!(!info.version.is_empty());
     assert!(
-        berth_core::engine::api_at_least(&info.api_version, 1, 24),
+        berth_core::docker::api_at_least(&info.api_version, 1, 24),
         "{info:?}"
     );
     assert_eq!(info.os, "linux");
     assert!(!info.arch.is_empty());
     // Negotiation never speaks a newer API than the engine.
-    assert!(berth_core::engine::api_at_least(&info.api_version, 1, 0));
+    assert!(berth_core::docker::api_at_least(&info.api_version, 1, 0));
     let neg: Vec<u32> = info
         .negotiated_api_version
         .split('.')
         .map(|p| p.parse().unwrap())
         .collect();
-    assert!(berth_core::engine::api_at_least(
+    assert!(berth_core::docker::api_at_least(
         &info.api_version,
         neg[0],
         neg[1]

@@ -6,8 +6,8 @@
 
 mod engine_support;
 
-use berth_core::engine::health::{HealthVia, HttpProbe};
-use berth_core::engine::run::RunSpec;
+use berth_core::docker::health::{HealthVia, HttpProbe};
+use berth_core::docker::run::RunSpec;
 use berth_core::ports::{KnownOwner, PortPolicy};
 use engine_support::{build, engine, httpd_dockerfile, ContainerGuard, TestProject, DOCKER};
 use futures_util::StreamExt;

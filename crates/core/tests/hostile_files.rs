@@ -6,8 +6,8 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use berth_core::engine::compose_file;
-use berth_core::engine::context::{tar_context, DockerIgnore};
+use berth_core::compose::model as compose_file;
+use berth_core::docker::context::{tar_context, DockerIgnore};
 use berth_core::render::RenderedFiles;
 use berth_core::write::{self, preview, write, write_previewed, FilePreview, Seen};
 use berth_core::{Error, ErrorKind};
@@ -163,7 +163,7 @@ fn compose_file_linked_to_a_secret_is_never_shown_backed_up_or_replaced() {
         "compose.yaml",
     );
     assert_link_refused(
-        &berth_core::ports::compose::write_host_port(&sb.path("compose.yaml"), 8081).unwrap_err(),
+        &berth_core::compose::ports::write_host_port(&sb.path("compose.yaml"), 8081).unwrap_err(),
         "compose.yaml",
     );
     sb.assert_secret_not_copied();

@@ -5,8 +5,8 @@
 
 mod stats_support;
 
-use berth_core::engine::events::ContainerAction;
-use berth_core::engine::stats::StatsHub;
+use berth_core::docker::events::ContainerAction;
+use berth_core::docker::stats::StatsHub;
 use berth_core::stats::{StatsEvent, HISTORY_CAPACITY};
 use stats_support::{engine, samples_of, wait_for, Cli, Container, Image};
 use std::time::Duration;

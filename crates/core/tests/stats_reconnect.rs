@@ -9,8 +9,8 @@
 
 mod stats_support;
 
-use berth_core::engine::events::ContainerAction;
-use berth_core::engine::stats::StatsHub;
+use berth_core::docker::events::ContainerAction;
+use berth_core::docker::stats::StatsHub;
 use berth_core::stats::StatsEvent;
 use stats_support::{engine_at, samples_of, wait_for, Cli, Container, Image};
 use std::path::PathBuf;

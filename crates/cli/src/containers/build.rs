@@ -1,8 +1,8 @@
 //! `berth build PATH [--no-cache] [--json]`.
 
 use crate::output;
-use berth_core::engine::build::{BuildReport, BuildRequest};
-use berth_core::engine::up::project_names;
+use berth_core::docker::build::{BuildReport, BuildRequest};
+use berth_core::runner::single::project_names;
 use berth_core::{Error, Result};
 use std::path::PathBuf;
 
@@ -29,7 +29,7 @@ pub async fn run(a: BuildArgs) -> Result<()> {
     let mut req = BuildRequest::new(&root, &tag);
     req.no_cache = a.no_cache;
     if !root.join("Dockerfile").is_file() {
-        let r = berth_core::engine::up::use_generated(&mut req, &root)?;
+        let r = berth_core::runner::single::use_generated(&mut req, &root)?;
         eprintln!("no Dockerfile: building the one Berth generates for this {} project (in memory, nothing written)", r.stack);
     }
     let report = e

@@ -4,10 +4,10 @@
 //! host port resolved and every service labelled as Berth's, and waits for the app).
 //! Progress and the tool's output go to stderr, so stdout stays clean for --json.
 
-use berth_core::engine::compose::ComposeTool;
-use berth_core::engine::compose_tool::{ComposeToolReport, ComposeToolRequest};
-use berth_core::engine::up::UpRequest;
-use berth_core::engine::Engine;
+use berth_core::compose::tool::ComposeTool;
+use berth_core::docker::Engine;
+use berth_core::runner::compose_tool::{ComposeToolReport, ComposeToolRequest};
+use berth_core::runner::single::UpRequest;
 use berth_core::Result;
 use std::path::Path;
 

@@ -9,8 +9,8 @@ pub async fn down(path: PathBuf, images: bool) -> Result<()> {
     let root = std::fs::canonicalize(&path).map_err(|_| Error::NotFound(path.clone()))?;
     let e = super::connect().await?;
     if let (Some(file), Some(tool)) = (
-        berth_core::engine::compose::compose_file(&root),
-        berth_core::engine::compose::find_tool(),
+        berth_core::compose::find_file(&root),
+        berth_core::compose::find_tool().tool,
     ) {
         super::compose::down(&e, &tool, &root, &file).await?;
     }

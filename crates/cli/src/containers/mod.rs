@@ -1,5 +1,5 @@
 //! Engine-facing subcommands: `engine`, `ports`, `build`, `up`, `down`, `ps`, `logs`,
-//! `start`, `stop`, `restart`, `rm`. Each is a thin adapter over `berth_core::engine` and
+//! `start`, `stop`, `restart`, `rm`. Each is a thin adapter over `berth_core::docker` and
 //! `berth_core::ports`.
 
 mod build;
@@ -9,8 +9,8 @@ mod lifecycle;
 mod ports;
 mod up;
 
-use berth_core::engine::build::BuildEvent;
-use berth_core::engine::Engine;
+use berth_core::docker::build::BuildEvent;
+use berth_core::docker::Engine;
 use berth_core::{Error, Result};
 use clap::Subcommand;
 use std::future::Future;
@@ -111,8 +111,8 @@ pub fn print_event(ev: &BuildEvent) {
 }
 
 /// A cancel token that fires on Ctrl-C.
-fn ctrl_c_token() -> berth_core::engine::CancellationToken {
-    let t = berth_core::engine::CancellationToken::new();
+fn ctrl_c_token() -> berth_core::docker::CancellationToken {
+    let t = berth_core::docker::CancellationToken::new();
     let t2 = t.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {

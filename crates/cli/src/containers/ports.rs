@@ -1,7 +1,7 @@
 //! `berth ports check PORT [--json]`, `berth ports scan [FROM-TO] [--json]`.
 
 use crate::output;
-use berth_core::engine::Engine;
+use berth_core::docker::Engine;
 use berth_core::ports::{self, PortCheck};
 use berth_core::{Error, Result};
 use clap::Subcommand;

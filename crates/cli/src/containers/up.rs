@@ -1,10 +1,10 @@
 //! `berth up PATH [--port N] [--json] [--watch] [--write-port]`.
 
 use crate::output;
-use berth_core::engine::compose_api::ComposeUpRequest;
-use berth_core::engine::up::{UpReport, UpRequest};
-use berth_core::engine::Engine;
+use berth_core::docker::Engine;
 use berth_core::ports::PortPolicy;
+use berth_core::runner::compose_api::ComposeUpRequest;
+use berth_core::runner::single::{UpReport, UpRequest};
 use berth_core::Result;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -47,8 +47,8 @@ pub async fn run(a: UpArgs) -> Result<()> {
     req.no_cache = a.no_cache;
     let root =
         std::fs::canonicalize(&a.path).map_err(|_| berth_core::Error::NotFound(a.path.clone()))?;
-    if let Some(file) = berth_core::engine::compose::compose_file(&root) {
-        match berth_core::engine::compose::find_tool() {
+    if let Some(file) = berth_core::compose::find_file(&root) {
+        match berth_core::compose::find_tool().tool {
             Some(tool) if !a.watch => {
                 let r = super::compose::up(&e, &tool, &root, &file, &req).await?;
                 if a.write_port {
@@ -169,11 +169,11 @@ async fn up_once(e: &Engine, req: &UpRequest, a: &UpArgs) -> Result<UpReport> {
 
 /// `--write-port`: record the chosen host port in the folder's compose file.
 fn write_port(root: &std::path::Path, port: u16) -> Result<()> {
-    let Some(file) = berth_core::engine::compose::compose_file(root) else {
+    let Some(file) = berth_core::compose::find_file(root) else {
         eprintln!("--write-port: no compose file in {}", root.display());
         return Ok(());
     };
-    match berth_core::ports::compose::write_host_port(&file, port)? {
+    match berth_core::compose::ports::write_host_port(&file, port)? {
         Some(w) => eprintln!(
             "{}: host port set to {port} (backup: {})",
             file.display(),
@@ -191,8 +191,9 @@ fn text(r: &UpReport) -> String {
         r.container,
         r.image,
         match r.dockerfile {
-            berth_core::engine::up::DockerfileSource::Project => "the project's",
-            berth_core::engine::up::DockerfileSource::Generated => "Berth's generated (in memory)",
+            berth_core::runner::single::DockerfileSource::Project => "the project's",
+            berth_core::runner::single::DockerfileSource::Generated =>
+                "Berth's generated (in memory)",
         }
     );
     if let Some(c) = &r.port_conflict {
@@ -226,7 +227,7 @@ async fn watch(e: &Engine, mut req: UpRequest, a: &UpArgs, first: UpReport) -> R
     // Keep the port we got, so the URL stays the same across rebuilds.
     req.host_port = first.host_port.or(req.host_port);
     let root = PathBuf::from(&first.project);
-    let mut changes = berth_core::engine::watch::watch(&root)?;
+    let mut changes = berth_core::watch::watch(&root)?;
     eprintln!("watching {} (Ctrl-C to stop)", root.display());
     loop {
         tokio::select! {

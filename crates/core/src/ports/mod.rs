@@ -5,10 +5,8 @@
 //! [`resolve_with`] over an `is_free` predicate; [`check`] and [`resolve`] wire them to the
 //! real system (and optionally the engine, to name containers).
 
-pub mod compose;
 pub mod explain;
 
-use crate::engine::Engine;
 use crate::Result;
 use explain::{Explanation, Os, PortOwner};
 use serde::Serialize;
@@ -98,8 +96,32 @@ fn excluded_range(_port: u16) -> Option<String> {
     None
 }
 
+/// Who publishes a host port among the engine's containers (the Docker adapter implements it;
+/// `ports` itself never talks to the engine).
+pub trait ContainerPorts: Sync {
+    /// The container (any, not only Berth's) publishing `port`, and whether Berth made it.
+    fn container_publishing(
+        &self,
+        port: u16,
+    ) -> impl std::future::Future<Output = Result<Option<(String, bool)>>> + Send;
+}
+
+/// No engine to ask: [`check`] names processes only.
+pub struct NoEngine;
+
+impl ContainerPorts for NoEngine {
+    async fn container_publishing(&self, _port: u16) -> Result<Option<(String, bool)>> {
+        Ok(None)
+    }
+}
+
+/// [`check`] without an engine.
+pub async fn check_host(port: u16) -> PortCheck {
+    check(port, None::<&NoEngine>).await
+}
+
 /// Check a host port. With an engine, a port published by a container names the container.
-pub async fn check(port: u16, engine: Option<&Engine>) -> PortCheck {
+pub async fn check(port: u16, engine: Option<&impl ContainerPorts>) -> PortCheck {
     if is_free(port) {
         return PortCheck {
             port,
@@ -325,7 +347,7 @@ mod tests {
         let l = TcpListener::bind("0.0.0.0:0").unwrap();
         let port = l.local_addr().unwrap().port();
         assert!(!is_free(port));
-        let c = check(port, None).await;
+        let c = check_host(port).await;
         assert!(!c.free);
         let o = c.owner.expect("owner visible to the same user");
         assert_eq!(o.pid, Some(std::process::id()));
@@ -334,6 +356,6 @@ mod tests {
         assert!(cmd.contains("berth_core"), "{cmd}");
         drop(l);
         assert!(is_free(port));
-        assert!(check(port, None).await.free);
+        assert!(check_host(port).await.free);
     }
 }

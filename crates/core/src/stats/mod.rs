@@ -50,7 +50,7 @@ pub enum StatsEvent {
     /// A new sample for a running container.
     Sample(StatsSample),
     /// A container started, stopped, died, was removed, changed health or was OOM-killed.
-    Container(crate::engine::events::ContainerEvent),
+    Container(crate::docker::events::ContainerEvent),
     /// The engine stopped answering; the hub keeps retrying with backoff.
     EngineLost { message: String },
     /// The engine answers again; the container list was re-read and streams restarted.

@@ -3,7 +3,7 @@
 //! created (by the project label) even when the test fails.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use berth_core::engine::Engine;
+use berth_core::docker::Engine;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -128,18 +128,18 @@ pub async fn build(
     engine: &Engine,
     p: &TestProject,
     tag: &str,
-) -> berth_core::engine::build::BuildReport {
-    let req = berth_core::engine::build::BuildRequest::new(p.path(), tag);
+) -> berth_core::docker::build::BuildReport {
+    let req = berth_core::docker::build::BuildRequest::new(p.path(), tag);
     engine
-        .build(&req, |_| {}, berth_core::engine::CancellationToken::new())
+        .build(&req, |_| {}, berth_core::docker::CancellationToken::new())
         .await
         .expect("build")
 }
 
 /// A build-event sink for `Engine::build` and the events it collected.
 pub fn collect() -> (
-    std::sync::Arc<std::sync::Mutex<Vec<berth_core::engine::build::BuildEvent>>>,
-    impl FnMut(berth_core::engine::build::BuildEvent) + Send,
+    std::sync::Arc<std::sync::Mutex<Vec<berth_core::docker::build::BuildEvent>>>,
+    impl FnMut(berth_core::docker::build::BuildEvent) + Send,
 ) {
     let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let ev = events.clone();
@@ -147,20 +147,20 @@ pub fn collect() -> (
 }
 
 /// The `(n, total)` of every Step event.
-pub fn steps(evs: &[berth_core::engine::build::BuildEvent]) -> Vec<(u32, u32)> {
+pub fn steps(evs: &[berth_core::docker::build::BuildEvent]) -> Vec<(u32, u32)> {
     evs.iter()
         .filter_map(|x| match x {
-            berth_core::engine::build::BuildEvent::Step { n, total, .. } => Some((*n, *total)),
+            berth_core::docker::build::BuildEvent::Step { n, total, .. } => Some((*n, *total)),
             _ => None,
         })
         .collect()
 }
 
 /// The lines of every Output event.
-pub fn outputs(evs: &[berth_core::engine::build::BuildEvent]) -> Vec<String> {
+pub fn outputs(evs: &[berth_core::docker::build::BuildEvent]) -> Vec<String> {
     evs.iter()
         .filter_map(|x| match x {
-            berth_core::engine::build::BuildEvent::Output { line } => Some(line.clone()),
+            berth_core::docker::build::BuildEvent::Output { line } => Some(line.clone()),
             _ => None,
         })
         .collect()

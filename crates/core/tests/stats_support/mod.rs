@@ -3,8 +3,8 @@
 //! everything created. Setup uses the docker CLI; the code under test uses berth-core.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use berth_core::engine::discovery::Endpoint;
-use berth_core::engine::{EndpointSource, Engine};
+use berth_core::docker::discovery::Endpoint;
+use berth_core::docker::{EndpointSource, Engine};
 use berth_core::stats::{StatsEvent, StatsSample};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};

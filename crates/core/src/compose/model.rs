@@ -1,12 +1,12 @@
 //! Reading a compose file (pure): the subset Berth generates plus common fields, enough to
-//! label a project's services ([`labels_override`]) and to run them through the Engine API
-//! when no compose tool is installed (see [`super::compose_api`]). Keys outside the subset
+//! label a project's services ([`super::overrides`]) and to run them through the Engine API
+//! when no compose tool is installed (see [`crate::runner::compose_api`]). Keys outside the subset
 //! are listed in [`ComposeFile::notes`], never silently dropped.
 
 use crate::{Error, Result};
 use serde_yaml_ng::{Mapping, Value};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// How a service is built (`build: .` or `build: { context, dockerfile }`).
@@ -430,67 +430,6 @@ pub fn read(file: &Path) -> Result<ComposeFile> {
     parse(file, &text)
 }
 
-/// A compose override that labels every service as Berth's: `dev.berth.managed=true` and
-/// `dev.berth.project=<absolute folder>`, so `berth ps` lists them and `berth down` finds
-/// them (pure). JSON is YAML, which keeps the quoting exact.
-pub fn labels_override(project: &Path, file: &ComposeFile) -> String {
-    tool_override(project, file, &BTreeMap::new())
-}
-
-/// [`labels_override`] that also sets `image: <tag>` for the services in `images` (service
-/// name -> tag): the images Berth built itself before running the compose tool, so the
-/// tool runs them with `--no-build` instead of building them (pure).
-pub fn tool_override(
-    project: &Path,
-    file: &ComposeFile,
-    images: &BTreeMap<String, String>,
-) -> String {
-    let labels = super::lifecycle::berth_labels(project);
-    let services: serde_json::Map<String, serde_json::Value> = file
-        .services
-        .iter()
-        .map(|s| {
-            let mut body = serde_json::json!({ "labels": labels });
-            if let Some(tag) = images.get(&s.name) {
-                body["image"] = serde_json::Value::String(tag.clone());
-            }
-            (s.name.clone(), body)
-        })
-        .collect();
-    let mut doc = serde_json::Map::new();
-    if let Some(v) = &file.version {
-        doc.insert("version".into(), serde_json::Value::String(v.clone()));
-    }
-    doc.insert("services".into(), serde_json::Value::Object(services));
-    serde_json::to_string_pretty(&serde_json::Value::Object(doc)).unwrap_or_default()
-}
-
-/// Where the labels override of a project is written: the temp folder, named after the
-/// project (never inside the project folder).
-pub fn override_path(project: &Path) -> PathBuf {
-    let (_, container) = super::up::project_names(project);
-    std::env::temp_dir().join(format!("{container}.berth-labels.json"))
-}
-
-/// Write the labels override for a project's compose file; returns its path.
-pub fn write_labels_override(project: &Path, compose_file: &Path) -> Result<PathBuf> {
-    write_tool_override(project, &read(compose_file)?, &BTreeMap::new())
-}
-
-/// Write [`tool_override`] for a parsed compose file to [`override_path`]; returns its path.
-pub fn write_tool_override(
-    project: &Path,
-    parsed: &ComposeFile,
-    images: &BTreeMap<String, String>,
-) -> Result<PathBuf> {
-    let path = override_path(project);
-    std::fs::write(&path, tool_override(project, parsed, images)).map_err(|e| Error::Io {
-        path: path.clone(),
-        source: e,
-    })?;
-    Ok(path)
-}
-
 #[cfg(test)]
-#[path = "compose_file_tests.rs"]
+#[path = "model_tests.rs"]
 mod tests;

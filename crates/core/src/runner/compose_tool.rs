@@ -10,13 +10,15 @@
 //! for the app to be healthy. The tool's output lines go to the progress callback as
 //! [`BuildEvent::Output`]; cancelling kills the tool.
 
-use super::build::{BuildEvent, BuildRequest};
-use super::buildkit::BuilderChoice;
-use super::compose::{self, ComposeTool};
-use super::compose_file::{self, ComposeFile};
-use super::health::{HealthReport, HttpProbe, DEFAULT_HEALTH_TIMEOUT};
-use super::run::is_port_taken_message;
-use super::Engine;
+use crate::compose::ports::{default_host_port, fixed_host_port};
+use crate::compose::tool::{self as compose, ComposeTool};
+use crate::compose::{self as compose_file, ComposeFile};
+use crate::docker::build::{BuildEvent, BuildRequest};
+use crate::docker::buildkit::BuilderChoice;
+use crate::docker::health::{HealthReport, HttpProbe, DEFAULT_HEALTH_TIMEOUT};
+use crate::docker::run::is_port_taken_message;
+use crate::docker::Engine;
+use crate::names::ProjectNames;
 use crate::ports::{self, PortChoice, PortPolicy};
 use crate::{Error, Result};
 use serde::Serialize;
@@ -82,36 +84,9 @@ pub struct ComposeToolReport {
     pub health: HealthReport,
 }
 
-/// The compose project name of a folder: its sanitized name, else `app` (pure).
+/// The compose project name of a folder (see [`ProjectNames::compose_project`]).
 pub fn project_name(root: &Path) -> String {
-    let n = root
-        .file_name()
-        .map(|n| crate::plan::sanitize_name(&n.to_string_lossy()))
-        .unwrap_or_default();
-    if n.is_empty() {
-        "app".into()
-    } else {
-        n
-    }
-}
-
-/// The default host port in `"${HOST_PORT:-N}:..."` (Berth's compose.yaml), if any (pure).
-pub fn default_host_port(text: &str) -> Option<u16> {
-    let i = text.find("${HOST_PORT:-")? + "${HOST_PORT:-".len();
-    text[i..].split('}').next()?.parse().ok()
-}
-
-/// The host port a compose file publishes as a literal number (`"5000:5000"`), when it has
-/// no `${HOST_PORT...}` Berth could set: that port cannot be moved, only checked (pure).
-pub fn fixed_host_port(text: &str, parsed: &compose_file::ComposeFile) -> Option<u16> {
-    if text.contains("${HOST_PORT") {
-        return None;
-    }
-    parsed
-        .services
-        .iter()
-        .flat_map(|s| &s.ports)
-        .find_map(|p| p.host.as_deref()?.trim().parse::<u16>().ok())
+    ProjectNames::of(root).compose_project()
 }
 
 /// The error for a literal host port that is taken: who holds it, and how to let Berth move it.
@@ -131,10 +106,10 @@ fn fixed_port_taken(port: u16, check: Option<&ports::PortCheck>) -> Error {
 /// The tag Berth builds a `build:` service as: the service's own `image:` when it names
 /// one (compose tags builds so too), else `berth-<folder>-<hash>-<service>:dev` (pure).
 pub fn service_tag(root: &Path, service: &compose_file::ServiceSpec) -> String {
-    service.image.clone().unwrap_or_else(|| {
-        let (_, container) = super::compose_api::api_names(root, &service.name);
-        format!("{container}:dev")
-    })
+    service
+        .image
+        .clone()
+        .unwrap_or_else(|| ProjectNames::of(root).service_image(&service.name))
 }
 
 /// The last non-empty line of a tool's error output (pure).
@@ -186,11 +161,12 @@ impl Engine {
             .prebuild(req, &root, &parsed, &mut on_event, &cancel)
             .await?;
         // Labels every service as Berth's and points built services at Berth's images.
-        let override_file = compose_file::write_tool_override(&root, &parsed, &images)?;
+        let override_file =
+            crate::compose::overrides::write_tool_override(&root, &parsed, &images)?;
         on_event(BuildEvent::Output {
             line: format!("running {} with {}", req.file.display(), tool.label()),
         });
-        let args = compose::up_args_prebuilt(&req.file, &override_file, &name);
+        let args = compose::up_args(&[&req.file, override_file.path()], &root, &name);
         let mut raced = Vec::new();
         let mut conflict = None;
         let run = loop {
@@ -231,7 +207,7 @@ impl Engine {
                 last_line(&err)
             )));
         };
-        let _ = std::fs::remove_file(&override_file);
+        drop(override_file);
         let port = run?;
         // The tool recreated the rebuilt services: the images they ran before go.
         for old in replaced {
@@ -291,7 +267,7 @@ impl Engine {
         cancel: CancellationToken,
     ) -> Result<()> {
         let root = std::fs::canonicalize(&req.root).unwrap_or_else(|_| req.root.clone());
-        let args = compose::down_args(&req.file, &project_name(&root));
+        let args = compose::down_args(&[&req.file], &root, &project_name(&root));
         let (ok, err) = run_tool(&req.tool, &args, None, &mut on_event, &cancel).await?;
         if ok {
             Ok(())
@@ -418,42 +394,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_literal_host_port_is_fixed_unless_host_port_is_used() {
-        let parse = |t: &str| compose_file::parse(Path::new("/p/compose.yaml"), t).unwrap();
-        let literal = "services:\n  web:\n    build: .\n    ports:\n      - \"5000:8000\"\n";
-        assert_eq!(fixed_host_port(literal, &parse(literal)), Some(5000));
-        let movable =
-            "services:\n  web:\n    build: .\n    ports:\n      - \"${HOST_PORT:-5000}:8000\"\n";
-        assert_eq!(fixed_host_port(movable, &parse(movable)), None);
-        let container_only = "services:\n  web:\n    build: .\n    ports:\n      - \"8000\"\n";
-        assert_eq!(
-            fixed_host_port(container_only, &parse(container_only)),
-            None
-        );
+    fn a_fixed_port_error_says_how_to_let_berth_move_it() {
         let e = fixed_port_taken(5000, None).to_string();
         assert!(e.contains("${HOST_PORT:-5000}:<container port>"), "{e}");
     }
 
     #[test]
-    fn host_port_default() {
-        assert_eq!(
-            default_host_port("      - \"${HOST_PORT:-8000}:8000\"\n"),
-            Some(8000)
-        );
-        assert_eq!(default_host_port("ports: [\"80:80\"]"), None);
-    }
-
-    #[test]
     fn names_and_tags() {
         let root = Path::new("/home/me/My Shop");
-        assert_eq!(project_name(root), "my-shop");
-        assert_eq!(project_name(Path::new("/")), "app");
+        assert!(project_name(root).starts_with("my-shop-"));
         let f = compose_file::parse(
             Path::new("compose.yaml"),
             "services:\n  web: {build: .}\n  api: {build: ./api, image: me/api:1}\n",
         )
         .unwrap();
-        let (_, base) = super::super::up::project_names(root);
+        let base = ProjectNames::of(root).container();
         assert_eq!(service_tag(root, &f.services[0]), format!("{base}-web:dev"));
         assert_eq!(service_tag(root, &f.services[1]), "me/api:1");
         assert_eq!(

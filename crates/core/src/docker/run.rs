@@ -2,8 +2,8 @@
 //! [`crate::ports`], and retrying with the next candidate when the engine reports the port
 //! was taken between the check and the start (the race).
 
-use super::lifecycle::berth_labels;
 use super::{engine_err, Engine};
+use crate::names::labels as berth_labels;
 use crate::ports::{self, PortCheck, PortPolicy};
 use crate::{Error, Result};
 use bollard::models::{

@@ -11,8 +11,8 @@
 use super::buildkit::{means_no_buildkit, pick_builder, BuildKitProgress, Builder, BuilderChoice};
 pub use super::classic::{parse_output, Parsed};
 use super::context::tar_context;
-use super::lifecycle::berth_labels;
 use super::{engine_err, Engine};
+use crate::names::labels as berth_labels;
 use crate::{Error, Result};
 use bollard::models::{BuildInfoAux, ImageId};
 use bollard::query_parameters::{

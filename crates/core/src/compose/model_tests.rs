@@ -1,7 +1,8 @@
-//! Unit tests of compose_file (pure).
+//! Unit tests of the compose model (pure).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use crate::compose::overrides::{labels_override, tool_override};
 
 const BERTH: &str = r#"
 name: "shop"

@@ -8,14 +8,14 @@
 //! not. Everything is labelled as Berth's, so `berth ps` lists it and [`Engine::down`]
 //! removes it.
 
-use super::build::{BuildEvent, BuildRequest};
-use super::buildkit::BuilderChoice;
-use super::compose_file::{self, ComposeFile, HealthSpec, ServiceSpec};
-use super::health::{HealthReport, HttpProbe, DEFAULT_HEALTH_TIMEOUT};
-use super::lifecycle::berth_labels;
-use super::run::is_port_taken_message;
-use super::up::{parse_cpus, parse_memory, project_names};
-use super::{engine_err, is_not_found, Engine};
+use super::single::{parse_cpus, parse_memory};
+use crate::compose::{self as compose_file, ComposeFile, HealthSpec, ServiceSpec};
+use crate::docker::build::{BuildEvent, BuildRequest};
+use crate::docker::buildkit::BuilderChoice;
+use crate::docker::health::{HealthReport, HttpProbe, DEFAULT_HEALTH_TIMEOUT};
+use crate::docker::run::is_port_taken_message;
+use crate::docker::{engine_err, is_not_found, Engine};
+use crate::names::{labels as berth_labels, ProjectNames};
 use crate::ports::{self, PortChoice, PortPolicy};
 use crate::{Error, Result};
 use bollard::models::{
@@ -30,8 +30,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// Label naming the compose service of a container Berth ran through the API.
-pub const LABEL_SERVICE: &str = "dev.berth.compose.service";
+pub use crate::names::LABEL_SERVICE;
 
 /// What to bring up.
 #[derive(Debug, Clone)]
@@ -162,17 +161,16 @@ pub fn health_config(h: &HealthSpec) -> HealthConfig {
 
 /// Names for a project: the network and each service's container (pure).
 pub fn api_names(project: &Path, service: &str) -> (String, String) {
-    let (_, base) = project_names(project);
-    (format!("{base}_default"), format!("{base}-{service}"))
+    let n = ProjectNames::of(project);
+    (n.network(), n.service_container(service))
 }
 
 /// The engine volume for a compose named volume of a project (pure).
 pub fn volume_name(project: &Path, volume: &str) -> String {
-    let (_, base) = project_names(project);
-    format!("{base}_{volume}")
+    ProjectNames::of(project).volume(volume)
 }
 
-pub use super::run::Binding;
+pub use crate::docker::run::Binding;
 
 /// The bindings for a service's `ports:` entries from `from` on (the app's first entry is
 /// resolved on its own), with `${VAR:-default}` read from `env` (pure; unit-tested). An
@@ -222,7 +220,7 @@ pub fn service_body(
     let mut labels: HashMap<String, String> = s.labels.clone().into_iter().collect();
     labels.extend(berth_labels(project));
     labels.insert(LABEL_SERVICE.into(), s.name.clone());
-    let (exposed, port_bindings) = super::run::publish(bindings);
+    let (exposed, port_bindings) = crate::docker::run::publish(bindings);
     let env: Vec<String> = s
         .environment
         .iter()
@@ -329,7 +327,7 @@ impl Engine {
         cancel: CancellationToken,
     ) -> Result<ComposeApiReport> {
         let root = root.to_path_buf();
-        let file = super::compose::compose_file(&root).ok_or_else(|| Error::NotAProject {
+        let file = crate::compose::find_file(&root).ok_or_else(|| Error::NotAProject {
             path: root.clone(),
             reason: "no compose file in the folder".into(),
         })?;
@@ -474,7 +472,7 @@ impl Engine {
                 return Err(Error::Engine(format!(
                     "service {}: image {image} is not here and could not be pulled: {}",
                     s.name,
-                    super::short_error(&e)
+                    crate::docker::short_error(&e)
                 )));
             }
         }
@@ -526,7 +524,7 @@ impl Engine {
             let _ = self.remove(&created.id).await;
             return Err(Error::Engine(format!(
                 "cannot start {name}: {}",
-                super::short_error(&e)
+                crate::docker::short_error(&e)
             )));
         }
         Ok(created.id)
@@ -585,7 +583,7 @@ impl Engine {
         let env = |v: &str| std::env::var(v).ok();
         let mut raced = Vec::new();
         let mut others: Option<Vec<Binding>> = None;
-        for _ in 0..super::run::MAX_PORT_ATTEMPTS {
+        for _ in 0..crate::docker::run::MAX_PORT_ATTEMPTS {
             let choice = ports::resolve(preferred, policy, &raced)?;
             let conflict = (Some(choice.port) != preferred).then(|| choice.clone());
             let extra = others.get_or_insert_with(|| {

@@ -3,7 +3,7 @@
 //!
 //! A change counts only when the build would see it. It does not count when:
 //! - the build's `.dockerignore` excludes the path: the folder's own, else the default the
-//!   caller builds with ([`watch_with`]; see [`super::context::build_ignore`]), matched with
+//!   caller builds with ([`watch_with`]; see [`crate::docker::context::build_ignore`]), matched with
 //!   Docker's semantics ([`crate::dockerignore`], the one matcher the build context uses);
 //! - it is under VCS metadata (`.git`, `.hg`, `.svn`) or `node_modules`, at any depth: a
 //!   commit or an `npm install` is not a source change to rebuild for;
@@ -13,7 +13,7 @@
 //! A batch holds each path once, in arrival order (a set beside the list: O(1) per event,
 //! however many events a `git checkout` fires).
 
-use super::context::{build_ignore, DockerIgnore};
+use crate::docker::context::{build_ignore, DockerIgnore};
 use crate::{Error, Result};
 use notify::{RecursiveMode, Watcher};
 use std::collections::HashSet;

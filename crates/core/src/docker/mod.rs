@@ -1,21 +1,16 @@
-//! The only module that imports bollard. It converts bollard's models into Berth's own
-//! small types; everything above it (CLI, app) talks to [`Engine`].
+//! The Docker adapter: the only module that imports bollard. It converts bollard's models
+//! into Berth's own small types; the runners, the CLI and the app talk to [`Engine`].
 //!
 //! - [`discovery`]: where the engine is (pure, unit-tested), then [`Engine::connect`].
-//! - [`context`] / [`build`] / [`buildkit`]: in-memory build context and builds (BuildKit,
+//! - [`context`] / [`build`] / [`buildkit`] / [`classic`]: build contexts and builds (BuildKit,
 //!   else the classic builder) with progress events.
-//! - [`compose_tool`]: compose projects through `docker compose` / `docker-compose` (Berth
-//!   pre-builds the services); [`compose_api`]: the same without a compose tool.
-//! - [`run`], [`lifecycle`], [`health`], [`logs`]: containers Berth creates, labelled
-//!   [`LABEL_PROJECT`] / [`LABEL_MANAGED`].
+//! - [`run`], [`lifecycle`], [`health`], [`logs`], [`events`]: containers, labelled with
+//!   [`crate::names`]' labels.
+//! - [`stats`]: live stats streams and the stats hub.
 
 pub mod build;
 pub mod buildkit;
 pub mod classic;
-pub mod compose;
-pub mod compose_api;
-pub mod compose_file;
-pub mod compose_tool;
 pub mod context;
 pub mod discovery;
 pub mod events;
@@ -24,8 +19,6 @@ pub mod lifecycle;
 pub mod logs;
 pub mod run;
 pub mod stats;
-pub mod up;
-pub mod watch;
 
 use crate::{Error, Result};
 use bollard::Docker;
@@ -38,10 +31,7 @@ pub use discovery::{EndpointSource, Product};
 /// Cancels a build or a follow; re-exported so callers need not depend on tokio-util.
 pub use tokio_util::sync::CancellationToken;
 
-/// Label on every container and image Berth creates: the project's absolute folder.
-pub const LABEL_PROJECT: &str = "dev.berth.project";
-/// Label on every container and image Berth creates: `true`.
-pub const LABEL_MANAGED: &str = "dev.berth.managed";
+pub use crate::names::{LABEL_MANAGED, LABEL_PROJECT};
 
 /// How long connect waits for the engine to answer a ping.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);

@@ -2,11 +2,11 @@
 //! run with a resolved host port -> wait healthy. What the CLI's `berth up` and the app's
 //! "Run" button call.
 
-use super::build::{BuildEvent, BuildReport, BuildRequest};
-use super::buildkit::BuilderChoice;
-use super::health::{HealthReport, HttpProbe, DEFAULT_HEALTH_TIMEOUT};
-use super::run::{PortConflict, RunSpec, DEFAULT_MEMORY_BYTES, DEFAULT_NANO_CPUS};
-use super::{engine_err, Engine};
+use crate::docker::build::{BuildEvent, BuildReport, BuildRequest};
+use crate::docker::buildkit::BuilderChoice;
+use crate::docker::health::{HealthReport, HttpProbe, DEFAULT_HEALTH_TIMEOUT};
+use crate::docker::run::{PortConflict, RunSpec, DEFAULT_MEMORY_BYTES, DEFAULT_NANO_CPUS};
+use crate::docker::{engine_err, Engine};
 use crate::plan::Plan;
 use crate::ports::PortPolicy;
 use crate::render::{render, Templates};
@@ -287,7 +287,7 @@ impl Engine {
         let health = self
             .wait_healthy(&run.container, probe, req.health_timeout)
             .await?;
-        if let Some(f) = super::compose::compose_file(&root) {
+        if let Some(f) = crate::compose::find_file(&root) {
             warnings.push(format!(
                 "{} found, but this run built the Dockerfile as one container: other services \
                  in it were not started (Run with compose in the app, or `berth up` with a \

@@ -81,13 +81,7 @@ pub fn container_from_summary(s: &ContainerSummary) -> ContainerInfo {
     }
 }
 
-/// The labels every container and image Berth creates carries.
-pub fn berth_labels(project: &Path) -> HashMap<String, String> {
-    HashMap::from([
-        (LABEL_PROJECT.to_string(), project.display().to_string()),
-        (LABEL_MANAGED.to_string(), "true".to_string()),
-    ])
-}
+pub use crate::names::labels as berth_labels;
 
 /// The engine-side filter for what Berth labelled with `project` (containers, networks, images).
 fn project_filter(project: &Path) -> HashMap<String, Vec<String>> {
@@ -137,10 +131,12 @@ impl Engine {
         )]))
         .await
     }
+}
 
+impl crate::ports::ContainerPorts for Engine {
     /// The container (any, not only Berth's) publishing `port` on the host, and whether Berth
     /// made it.
-    pub async fn container_publishing(&self, port: u16) -> Result<Option<(String, bool)>> {
+    async fn container_publishing(&self, port: u16) -> Result<Option<(String, bool)>> {
         let running = self
             .list(HashMap::from([(
                 "publish".to_string(),
@@ -152,7 +148,9 @@ impl Engine {
             .find(|c| c.ports.iter().any(|p| p.host_port == port))
             .map(|c| (c.name, c.managed)))
     }
+}
 
+impl Engine {
     pub async fn start(&self, name: &str) -> Result<()> {
         self.docker()
             .start_container(name, None)

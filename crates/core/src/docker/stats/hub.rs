@@ -4,8 +4,8 @@
 //! backoff when the engine goes away.
 
 use super::container_stats;
-use crate::engine::events::{self, ContainerAction, ContainerEvent};
-use crate::engine::{engine_err, Engine};
+use crate::docker::events::{self, ContainerAction, ContainerEvent};
+use crate::docker::{engine_err, Engine};
 use crate::stats::{History, StatsEvent, StatsPoint, StatsSample};
 use crate::Result;
 use bollard::models::ContainerSummaryStateEnum;
