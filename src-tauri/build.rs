@@ -1,33 +1,19 @@
 //! Tauri's build step. `AppManifest::commands` generates an `allow-<command>` permission for
 //! each app command, so a command is callable only when capabilities/default.json grants it.
+//! The commands come from the one contract (src/contract.rs), read here with a macro that
+//! keeps only their names.
 
-/// Every `#[tauri::command]` registered in `main.rs` (keep in sync with `commands::handler`).
-const COMMANDS: &[&str] = &[
-    "open_project",
-    "preview_files",
-    "write_files",
-    // The Run journey (src/run.rs).
-    "engine_status",
-    "check_port",
-    "up_project",
-    "up_compose_project",
-    "cancel_up",
-    "down_project",
-    "follow_logs",
-    "watch_project",
-    "stop_stream",
-    "open_url",
-    "write_port",
-    "list_containers",
-    "stats_subscribe",
-    "stats_unsubscribe",
-    "container_history",
-    "host_capacity",
-    "container_lifecycle",
-];
+macro_rules! ipc_contract {
+    ($( $set:literal : { $( $(#[doc = $doc:literal])* fn $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty => $imp:path ; )* } )*) => {
+        const COMMANDS: &[&str] = &[ $( $( stringify!($name) ),* ),* ];
+    };
+}
+
+include!("src/contract.rs");
 
 fn main() {
     println!("cargo:rerun-if-changed=permissions");
+    println!("cargo:rerun-if-changed=src/contract.rs");
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
     if let Err(e) = tauri_build::try_build(attributes) {

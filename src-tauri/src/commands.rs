@@ -1,24 +1,22 @@
-//! Thin `#[tauri::command]`s: take state and arguments, call berth-core (through `ops`) on
-//! a blocking thread, map the error to `{ kind, message }`.
+//! The project commands (open a folder, preview and write its files) and the app state they
+//! share with the Run commands: each is a few lines over `berth_core::app`.
 
-use crate::ops;
-use crate::payload::{OpenedProject, PlanEdits, ProjectPreview};
-use berth_core::detect::Detection;
+use crate::ipc::CmdResult;
+use berth_core::app::{self, OpenedProject, ProjectPreview};
 use berth_core::error::ErrorPayload;
+use berth_core::plan::{Plan, PlanEdits};
 use berth_core::render::Templates;
+use berth_core::stacks::Detection;
 use berth_core::write::{Seen, WriteReport};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use tauri::State;
-
-type CmdResult<T> = Result<T, ErrorPayload>;
+use tauri::{Manager, Webview};
 
 /// The app's state: the templates (embedded + the user's overrides, loaded once; a broken
 /// override file is reported by every render instead of being ignored) and the detection of
-/// every folder opened in this session. Previews and writes name a folder by its root and
-/// only folders the user opened are accepted, so the webview cannot aim a write elsewhere
-/// or hand the renderer a detection of its own.
+/// every folder opened in this session. Commands name a folder by its root and only folders
+/// the user opened are accepted, so the webview cannot aim a write or a run elsewhere.
 pub struct AppState {
     templates: Result<Arc<Templates>, ErrorPayload>,
     /// `None`: opened for its own Dockerfile/compose file, no stack detected.
@@ -35,7 +33,7 @@ impl AppState {
         }
     }
 
-    fn templates(&self) -> CmdResult<Arc<Templates>> {
+    pub fn templates(&self) -> CmdResult<Arc<Templates>> {
         self.templates.clone()
     }
 
@@ -45,15 +43,15 @@ impl AppState {
         map.insert(root, detection);
     }
 
-    /// The folder `root` names, if it was opened in this session (the Run commands' check).
+    /// The folder `root` names, if it was opened in this session.
     pub fn opened_root(&self, root: &str) -> CmdResult<PathBuf> {
-        self.opened(root).map(|_| ops::path_arg(root))
+        self.opened(root).map(|_| path_arg(root))
     }
 
     /// The detection of an opened folder; `None` when it opened with no stack detected.
     fn opened(&self, root: &str) -> CmdResult<Option<Detection>> {
         let map = self.opened.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(&ops::path_arg(root))
+        map.get(&path_arg(root))
             .cloned()
             .ok_or_else(|| ErrorPayload {
                 kind: berth_core::ErrorKind::NotFound,
@@ -61,36 +59,31 @@ impl AppState {
             })
     }
 
-    /// The detection of an opened folder, for generating files (refused without one).
-    fn detection(&self, root: &str) -> CmdResult<Detection> {
-        self.opened(root)?
-            .ok_or_else(|| ErrorPayload::from(&ops::nothing_to_generate(&ops::path_arg(root))))
+    /// The plan of an opened folder with `edits` (refused without a detected stack).
+    fn plan(&self, root: &str, edits: &PlanEdits) -> CmdResult<(PathBuf, Plan)> {
+        let path = path_arg(root);
+        let detection = self
+            .opened(root)?
+            .ok_or_else(|| ErrorPayload::from(&app::nothing_to_generate(&path)))?;
+        let plan =
+            app::plan_for(&path, &detection, Some(edits)).map_err(|e| ErrorPayload::from(&e))?;
+        Ok((path, plan))
     }
 }
 
-pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        open_project,
-        preview_files,
-        write_files,
-        crate::run::engine_status,
-        crate::run::check_port,
-        crate::run::up_project,
-        crate::run::up_compose_project,
-        crate::run::cancel_up,
-        crate::run::down_project,
-        crate::run::follow_logs,
-        crate::run::watch_project,
-        crate::run::stop_stream,
-        crate::run::open_url,
-        crate::run::write_port,
-        crate::stats_commands::list_containers,
-        crate::stats_commands::stats_subscribe,
-        crate::stats_commands::stats_unsubscribe,
-        crate::stats_commands::container_history,
-        crate::stats_commands::host_capacity,
-        crate::stats_commands::container_lifecycle,
-    ]
+/// A path received over IPC (typed, pasted, picked or dropped). A leading `~` is the
+/// user's home folder, as a shell would read it.
+pub fn path_arg(raw: &str) -> PathBuf {
+    let home = || std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"));
+    match raw.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') || rest.starts_with('\\') => {
+            match home() {
+                Some(h) => PathBuf::from(h).join(rest.trim_start_matches(['/', '\\'])),
+                None => PathBuf::from(raw),
+            }
+        }
+        _ => PathBuf::from(raw),
+    }
 }
 
 /// Run a blocking core call off the async runtime and map its error for IPC.
@@ -108,47 +101,35 @@ where
     }
 }
 
-#[tauri::command]
-pub async fn open_project(state: State<'_, AppState>, path: String) -> CmdResult<OpenedProject> {
-    let opened = blocking(move || ops::open_project(&ops::path_arg(&path))).await?;
-    state.remember(ops::path_arg(&opened.root), opened.detection.clone());
+pub async fn open_project(w: &Webview, path: String) -> CmdResult<OpenedProject> {
+    let opened = blocking(move || app::open(&path_arg(&path))).await?;
+    w.state::<AppState>()
+        .remember(path_arg(&opened.root), opened.detection.clone());
     Ok(opened)
 }
 
-#[tauri::command]
 pub async fn preview_files(
-    state: State<'_, AppState>,
+    w: &Webview,
     root: String,
     edits: PlanEdits,
 ) -> CmdResult<ProjectPreview> {
+    let state = w.state::<AppState>();
     let templates = state.templates()?;
-    let detection = state.detection(&root)?;
-    blocking(move || ops::preview_files(&ops::path_arg(&root), &detection, &edits, &templates))
-        .await
+    let (path, plan) = state.plan(&root, &edits)?;
+    blocking(move || app::preview(&path, &plan, &templates)).await
 }
 
-#[tauri::command]
 pub async fn write_files(
-    state: State<'_, AppState>,
+    w: &Webview,
     root: String,
     edits: PlanEdits,
     force: bool,
     seen: Option<Vec<Seen>>,
 ) -> CmdResult<WriteReport> {
+    let state = w.state::<AppState>();
     let templates = state.templates()?;
-    let detection = state.detection(&root)?;
-    blocking(move || {
-        let root = ops::path_arg(&root);
-        ops::write_files(
-            &root,
-            &detection,
-            &edits,
-            &templates,
-            force,
-            seen.as_deref(),
-        )
-    })
-    .await
+    let (path, plan) = state.plan(&root, &edits)?;
+    blocking(move || app::write(Path::new(&path), &plan, &templates, seen.as_deref(), force)).await
 }
 
 #[cfg(test)]
@@ -157,7 +138,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn previews_and_writes_only_reach_folders_opened_in_this_session() {
+    fn previews_writes_and_runs_only_reach_folders_opened_in_this_session() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("requirements.txt"), "flask==3.0.3\n").unwrap();
         std::fs::write(
@@ -166,22 +147,29 @@ mod tests {
         )
         .unwrap();
         let state = AppState::load();
-        let opened = ops::open_project(dir.path()).unwrap();
+        let opened = app::open(dir.path()).unwrap();
+        let edits = opened.edits.clone().unwrap();
 
-        let refused = state.detection(&opened.root).unwrap_err();
+        let refused = state.plan(&opened.root, &edits).unwrap_err();
         assert_eq!(refused.kind, berth_core::ErrorKind::NotFound);
         assert!(
             refused.message.contains("open the folder first"),
             "{}",
             refused.message
         );
+        assert!(state.opened_root(&opened.root).is_err());
 
-        state.remember(ops::path_arg(&opened.root), opened.detection.clone());
+        state.remember(path_arg(&opened.root), opened.detection.clone());
+        let (_, plan) = state.plan(&opened.root, &edits).unwrap();
+        assert_eq!(Some(plan), opened.plan);
+        assert!(state.opened_root("/somewhere/else").is_err());
+        // An invalid edit is refused with its kind.
+        let mut bad = edits.clone();
+        bad.port = 0;
         assert_eq!(
-            Some(state.detection(&opened.root).unwrap()),
-            opened.detection
+            state.plan(&opened.root, &bad).unwrap_err().kind,
+            berth_core::ErrorKind::InvalidPlan
         );
-        assert!(state.detection("/somewhere/else").is_err());
     }
 
     #[test]
@@ -189,21 +177,36 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
         let state = AppState::load();
-        let opened = ops::open_project(dir.path()).unwrap();
-        assert!(state.opened_root(&opened.root).is_err());
-
-        state.remember(ops::path_arg(&opened.root), opened.detection.clone());
+        let opened = app::open(dir.path()).unwrap();
+        assert!(opened.edits.is_none());
+        state.remember(path_arg(&opened.root), opened.detection.clone());
         assert_eq!(
             state.opened_root(&opened.root).unwrap(),
-            ops::path_arg(&opened.root)
+            path_arg(&opened.root)
         );
-        let refused = state.detection(&opened.root).unwrap_err();
+        let any_edits = PlanEdits {
+            port: 8000,
+            builder_image: None,
+            runtime_image: "python:3.12-slim".into(),
+            start_command: vec!["python".into()],
+            health_path: None,
+            services: Vec::new(),
+        };
+        let refused = state.plan(&opened.root, &any_edits).unwrap_err();
         assert_eq!(refused.kind, berth_core::ErrorKind::NotAProject);
         assert!(
             refused.message.contains("nothing to generate"),
             "{}",
             refused.message
         );
-        assert!(state.opened_root("/somewhere/else").is_err());
+    }
+
+    #[test]
+    fn tilde_is_the_home_folder() {
+        let home = std::env::var("HOME").unwrap();
+        assert_eq!(path_arg("~/x"), PathBuf::from(&home).join("x"));
+        assert_eq!(path_arg("~"), PathBuf::from(&home));
+        assert_eq!(path_arg("/a/~b"), PathBuf::from("/a/~b"));
+        assert_eq!(path_arg("~user/x"), PathBuf::from("~user/x"));
     }
 }

@@ -3,11 +3,9 @@
 
 mod commands;
 mod host;
+mod ipc;
 pub mod notify;
-mod ops;
-mod payload;
 mod run;
-mod run_ops;
 mod stats;
 mod stats_commands;
 mod tray;
@@ -42,7 +40,7 @@ fn main() {
             }
             Ok(())
         })
-        .invoke_handler(commands::handler())
+        .invoke_handler(ipc::handler())
         .run(tauri::generate_context!());
     if let Err(e) = app {
         eprintln!("berth: cannot start the app: {e}");

@@ -239,22 +239,10 @@ pub fn localhost_url(ports: &[PublishedPort]) -> Option<String> {
         .map(|p| format!("http://localhost:{p}/"))
 }
 
-/// Whether `url` points at this machine over http(s) (the only URLs Berth opens).
+/// Whether `url` points at this machine over http(s) (the only URLs Berth opens): the one
+/// rule, `berth_core::app::local_url`.
 pub fn is_localhost_url(url: &str) -> bool {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"));
-    let Some(rest) = rest else { return false };
-    let host_port = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host_port.contains('@') {
-        return false;
-    }
-    let host = match host_port.rsplit_once(':') {
-        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
-        Some(_) => return false,
-        None => host_port,
-    };
-    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+    berth_core::app::local_url(url).is_ok()
 }
 
 /// Accumulates hub events into [`StatsBatch`]es (pure; the forwarder feeds and flushes it).

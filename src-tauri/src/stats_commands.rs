@@ -1,9 +1,10 @@
-//! Thin `#[tauri::command]`s of the containers view: take the managed [`StatsState`], call
-//! `stats`/`host`, map the error to `{ kind, message }`. Live stats go through a
+//! The containers view's commands: take the managed [`StatsState`], call `stats`/`host`, map
+//! the error to `{ kind, message }`. Live stats go through a
 //! `tauri::ipc::Channel` per view, cancelled by `stats_unsubscribe` (the view closing), when
 //! the channel stops accepting messages, or when the webview that asked (re)loads a page.
 
 use crate::host::{self, HostCapacity};
+use crate::ipc::CmdResult;
 use crate::stats::{self, ContainerRow, LifecycleAction, StatsBatch, StatsState};
 use berth_core::error::ErrorPayload;
 use berth_core::stats::StatsPoint;
@@ -12,9 +13,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use tauri::async_runtime::JoinHandle;
 use tauri::ipc::Channel;
-use tauri::State;
-
-type CmdResult<T> = Result<T, ErrorPayload>;
+use tauri::{Manager, Webview};
 
 /// The live views' forwarding tasks, by subscription id, with the webview that asked.
 #[derive(Default)]
@@ -60,51 +59,43 @@ fn err(e: berth_core::Error) -> ErrorPayload {
     ErrorPayload::from(&e)
 }
 
-#[tauri::command]
-pub async fn list_containers(state: State<'_, Arc<StatsState>>) -> CmdResult<Vec<ContainerRow>> {
-    let live = state.require().map_err(err)?;
+fn stats_state(w: &Webview) -> Arc<StatsState> {
+    w.state::<Arc<StatsState>>().inner().clone()
+}
+
+pub async fn list_containers(w: &Webview) -> CmdResult<Vec<ContainerRow>> {
+    let live = stats_state(w).require().map_err(err)?;
     stats::list_containers(&live).await.map_err(err)
 }
 
 /// Start streaming batches to `on_batch`; returns the id to unsubscribe with.
-#[tauri::command]
-pub fn stats_subscribe(
-    webview: tauri::Webview,
-    state: State<'_, Arc<StatsState>>,
-    subs: State<'_, Subscriptions>,
-    on_batch: Channel<StatsBatch>,
-) -> u32 {
-    let state = state.inner().clone();
-    let task = tauri::async_runtime::spawn(stats::forward(state, move |batch| {
+pub async fn stats_subscribe(w: &Webview, on_batch: Channel<StatsBatch>) -> CmdResult<u32> {
+    let task = tauri::async_runtime::spawn(stats::forward(stats_state(w), move |batch| {
         on_batch.send(batch).is_ok()
     }));
-    subs.insert(webview.label(), task)
+    Ok(w.state::<Subscriptions>().insert(w.label(), task))
 }
 
-#[tauri::command]
-pub fn stats_unsubscribe(subs: State<'_, Subscriptions>, id: u32) {
-    subs.cancel(id);
+pub async fn stats_unsubscribe(w: &Webview, id: u32) -> CmdResult<()> {
+    w.state::<Subscriptions>().cancel(id);
+    Ok(())
 }
 
-#[tauri::command]
-pub fn container_history(
-    state: State<'_, Arc<StatsState>>,
-    id: String,
-) -> CmdResult<Vec<StatsPoint>> {
-    let live = state.require().map_err(err)?;
+pub async fn container_history(w: &Webview, id: String) -> CmdResult<Vec<StatsPoint>> {
+    let live = stats_state(w).require().map_err(err)?;
     Ok(stats::history(&live, &id))
 }
 
-#[tauri::command]
-pub fn host_capacity() -> CmdResult<HostCapacity> {
+pub async fn host_capacity(_w: &Webview) -> CmdResult<HostCapacity> {
     host::host_capacity().map_err(err)
 }
 
-#[tauri::command]
 pub async fn container_lifecycle(
-    state: State<'_, Arc<StatsState>>,
+    w: &Webview,
     name: String,
     action: LifecycleAction,
 ) -> CmdResult<()> {
-    stats::lifecycle(&state, &name, action).await.map_err(err)
+    stats::lifecycle(&stats_state(w), &name, action)
+        .await
+        .map_err(err)
 }

@@ -45,7 +45,6 @@ fn the_sets_grant_only_the_commands_events_and_picker_the_ui_uses() {
         "allow-engine-status",
         "allow-check-port",
         "allow-up-project",
-        "allow-up-compose-project",
         "allow-cancel-up",
         "allow-down-project",
         "allow-follow-logs",

@@ -9,6 +9,7 @@ import type { ProjectPreview } from '../src/lib/bindings/ProjectPreview';
 import type { FilePreview } from '../src/lib/bindings/FilePreview';
 import type { WriteReport } from '../src/lib/bindings/WriteReport';
 import { runCommand, runControls } from './mock-run';
+import { COMMANDS, type CommandName } from '../src/lib/bindings/commands';
 import { statsCommand, tick, unsubscribed } from './mock-stats';
 
 const ROOT = '/projects/flask-redis';
@@ -59,6 +60,7 @@ const EDITS: PlanEdits = {
   builder_image: null,
   runtime_image: 'python:3.12-slim',
   start_command: ['gunicorn', '--bind', '0.0.0.0:5000', 'app:app'],
+  health_path: '/health',
   services: ['redis'],
 };
 
@@ -96,6 +98,10 @@ mockWindows('main');
 mockIPC(
   (cmd, args) => {
     calls.push({ cmd, args });
+    // The app may only call commands of the contract (src-tauri/src/contract.rs), plus plugins.
+    if (!cmd.startsWith('plugin:') && !COMMANDS.includes(cmd as CommandName)) {
+      throw { kind: 'io', message: `${cmd} is not a command of the contract` };
+    }
     const a = (args ?? {}) as Record<string, unknown>;
     const stats = statsCommand(cmd, a);
     if (stats.handled) return stats.value;

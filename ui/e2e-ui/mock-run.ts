@@ -2,11 +2,10 @@
 // and log lines go through the real Channel callbacks (index-ordered, as Tauri sends them).
 // The test picks a scenario and releases the second half of the build by hand, so it can
 // look at the panel mid-build.
-import type { ComposeRun } from '../src/lib/bindings/ComposeRun';
 import type { UpEvent } from '../src/lib/bindings/UpEvent';
-import type { UpReport } from '../src/lib/bindings/UpReport';
+import type { RunReport } from '../src/lib/bindings/RunReport';
 import type { LogLine } from '../src/lib/bindings/LogLine';
-import type { PortCheck } from '../src/lib/bindings/PortCheck';
+import type { Commands } from '../src/lib/bindings/commands';
 
 const ROOT = '/projects/flask-redis';
 const CONTAINER = 'berth-flask-redis-a1b2c3';
@@ -19,8 +18,8 @@ export const runControls = {
   engineUp: true,
   /** Whether the project has a compose.yaml of its own (so writing the port is offered). */
   existingCompose: false,
-  /** The compose tool `up_compose_project` reports (null: the Engine API path). */
-  composeTool: 'docker-compose' as string | null,
+  /** The compose tool a compose run reports (null: the Engine API path). */
+  composeTool: 'docker compose' as string | null,
   /** Let the up finish (call after looking at the mid-build state). */
   release: () => {},
   /** Stops of streams: log follows and watches (channel ids). */
@@ -53,11 +52,15 @@ const STEPS = [
   'CMD ["/bin/busybox", "httpd", "-f", "-p", "5000"]',
 ];
 
-function report(scenario: Scenario, hostPort: number | null): UpReport {
+function report(scenario: Scenario, hostPort: number | null): RunReport {
   const conflict = scenario === 'conflict' && hostPort === null;
   const port = hostPort ?? (conflict ? 8081 : 5000);
   const healthy = scenario !== 'unhealthy';
   return {
+    runner: 'single',
+    tool: null,
+    compose_project: null,
+    services: [],
     project: ROOT,
     container: CONTAINER,
     image: `${CONTAINER}:dev`,
@@ -104,7 +107,7 @@ function report(scenario: Scenario, hostPort: number | null): UpReport {
           waited_ms: 60000,
           last_logs: ['starting httpd', 'httpd: bind: Address in use', 'exiting'],
         },
-    warnings: [],
+    notes: [],
   };
 }
 
@@ -113,6 +116,42 @@ const LOG_LINES: LogLine[] = [
   { stream: 'stdout', timestamp: '2026-11-27T03:30:02.200000000Z', text: '\x1b[32mGET /health 200\x1b[0m' },
   { stream: 'stderr', timestamp: '2026-11-27T03:30:03.300000000Z', text: '\x1b[1;31mERROR\x1b[0m disk almost full' },
 ];
+
+/** A compose run (Run with compose): the compose tool's result, or the Engine API's. */
+function composeRun(ev: (e: UpEvent) => void): RunReport {
+  const tool = runControls.composeTool;
+  ev({
+    type: 'runner',
+    runner: tool ? 'compose_tool' : 'engine_api',
+    note: tool ? null : 'running the compose services through the Engine API: docker-compose 1.29.2 is Compose v1 (Berth needs Compose v2)',
+  });
+  ev({ type: 'stage', stage: 'building' });
+  ev({ type: 'build', event: { type: 'step', n: 1, total: 2, instruction: 'COPY busybox /bin/busybox' } });
+  ev({ type: 'build', event: { type: 'step', n: 2, total: 2, instruction: 'RUN --mount=type=cache,target=/cache …' } });
+  ev({ type: 'build', event: { type: 'built', image_id: 'sha256:c0de' } });
+  ev({ type: 'build', event: { type: 'output', line: 'Container web-app-1 Started' } });
+  ev({ type: 'stage', stage: 'starting' });
+  return {
+    runner: tool ? 'compose_tool' : 'engine_api',
+    tool,
+    project: ROOT,
+    compose_project: 'flask-redis-a1b2c3',
+    container: CONTAINER,
+    image: 'berth-flask-redis-a1b2c3-app:dev',
+    host_port: 8081,
+    url: 'http://localhost:8081',
+    port_conflict: { requested: 8000, check: null, raced: [], chosen: 8081, reason: 'port 8000 is in use; 8080 is in use; 8081 was free' },
+    healthy: true,
+    health: { healthy: true, via: 'healthcheck', message: 'healthy after 1.2 s', waited_ms: 1200, last_logs: [] },
+    dockerfile: 'project',
+    build: null,
+    services: [
+      { service: 'redis', container: `${CONTAINER}-redis`, image: 'redis:7-alpine', built: false },
+      { service: 'app', container: CONTAINER, image: 'berth-flask-redis-a1b2c3-app:dev', built: true },
+    ],
+    notes: tool ? [] : ['service redis: host port 6379 is in use, so its port 6379 is not published (the other services reach it as redis:6379)'],
+  };
+}
 
 export async function runCommand(cmd: string, a: Record<string, unknown>): Promise<unknown> {
   const c = runControls;
@@ -148,11 +187,13 @@ export async function runCommand(cmd: string, a: Record<string, unknown>): Promi
         known: busy ? 'process' : null,
         explanation: busy ? 'python3 (pid 4242) is listening on port 5000.' : null,
         suggestion: busy ? 'Stop it or choose another port.' : null,
-      } satisfies PortCheck;
+      } satisfies Commands['check_port']['returns'];
     }
     case 'up_project': {
       const ch = a.onEvent as ChannelLike;
       const ev = (e: UpEvent) => send(ch, e);
+      if (a.runner === 'compose') return composeRun(ev);
+      ev({ type: 'runner', runner: 'single', note: null });
       if (c.scenario === 'engine_down') {
         throw { kind: 'engine_unavailable', message: 'no container engine reachable. Tried: /var/run/docker.sock' };
       }
@@ -177,34 +218,16 @@ export async function runCommand(cmd: string, a: Record<string, unknown>): Promi
       ev({ type: 'stage', stage: 'starting' });
       return report(c.scenario, (a.hostPort as number | null) ?? null);
     }
-    case 'up_compose_project': {
-      const ch = a.onEvent as ChannelLike;
-      const ev = (e: UpEvent) => send(ch, e);
-      ev({ type: 'stage', stage: 'building' });
-      ev({ type: 'build', event: { type: 'step', n: 1, total: 2, instruction: 'COPY busybox /bin/busybox' } });
-      ev({ type: 'build', event: { type: 'step', n: 2, total: 2, instruction: 'RUN --mount=type=cache,target=/cache …' } });
-      ev({ type: 'build', event: { type: 'built', image_id: 'sha256:c0de' } });
-      ev({ type: 'build', event: { type: 'output', line: 'Creating web_app_1 ... done' } });
-      ev({ type: 'stage', stage: 'starting' });
-      const tool = c.composeTool;
-      return {
-        tool,
-        project: 'web',
-        container: CONTAINER,
-        image: 'berth-web-abc123-app:dev',
-        host_port: 8081,
-        url: 'http://localhost:8081',
-        port_conflict: { port: 8081, preferred: 8000, reason: 'port 8000 is in use; 8080 is in use; 8081 was free' },
-        healthy: true,
-        health: { healthy: true, via: 'healthcheck', message: 'healthy after 1.2 s', waited_ms: 1200, last_logs: [] },
-        notes: tool ? [] : ['service redis: host port 6379 is in use, so its port 6379 is not published (the other services reach it as redis:6379)'],
-      } satisfies ComposeRun;
-    }
     case 'cancel_up':
       cancel();
       return true;
     case 'down_project':
-      return { containers: [CONTAINER], image: a.removeImage ? `${CONTAINER}:dev` : null, service_images: [] };
+      return {
+        project: ROOT,
+        containers: [CONTAINER],
+        images: a.removeImages ? [`${CONTAINER}:dev`] : [],
+        kept: [],
+      } satisfies Commands['down_project']['returns'];
     case 'follow_logs': {
       const ch = a.onLine as ChannelLike;
       for (const l of LOG_LINES) send(ch, l);

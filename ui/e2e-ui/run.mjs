@@ -223,31 +223,57 @@ await test('Run shows the engine, then progress step n of m with per-step output
   assert.deepEqual((await calls(page, 'up_project')).map((a) => [a.root, a.hostPort]), [[ROOT, null]]);
 });
 
-await test('Run with compose says which path ran, shows the URL and follows the app container', async (page) => {
-  await openRun(page, { scenario: 'healthy', existingCompose: true, composeTool: 'docker-compose' });
+await test('Run with compose says which runner ran, shows the URL and services and follows the app container', async (page) => {
+  await openRun(page, { scenario: 'healthy', existingCompose: true, composeTool: 'docker compose' });
   await page.getByRole('button', { name: 'Run with compose' }).click();
-  const how = page.getByTestId('compose-run');
+  const how = page.getByTestId('runner');
   await how.waitFor();
-  assert.match(await how.textContent(), /brought up with docker-compose/);
   await page.getByTestId('run-healthy').waitFor();
+  assert.match(await how.textContent(), /compose services, with docker compose/);
   assert.equal(await page.getByTestId('app-url').textContent(), 'http://localhost:8081');
-  assert.match(await page.getByTestId('compose-port').textContent(), /8000 is in use/);
+  assert.match(await page.getByRole('region', { name: 'Port conflict' }).textContent(), /8000 is in use/);
+  assert.match(await page.getByTestId('services').textContent(), /redis, app/);
   await page.getByTestId('log-lines').getByText('disk almost full').waitFor();
-  assert.deepEqual((await calls(page, 'up_compose_project')).map((a) => [a.root, a.hostPort]), [[ROOT, null]]);
+  assert.deepEqual(
+    (await calls(page, 'up_project')).map((a) => [a.root, a.hostPort, a.runner, a.source]),
+    [[ROOT, null, 'compose', 'files']],
+  );
   await page.getByRole('button', { name: 'Stop & remove' }).click();
   await page.getByTestId('run-stopped').waitFor();
 });
 
-await test('without a compose tool the compose run says it used the Engine API, with its notes', async (page) => {
+await test('without Compose v2 the compose run says it used the Engine API and why, with its notes', async (page) => {
   await openRun(page, { scenario: 'healthy', existingCompose: true, composeTool: null });
   await page.getByRole('button', { name: 'Run with compose' }).click();
-  await page.getByTestId('compose-run').getByText('through the Engine API').waitFor();
+  await page.getByTestId('runner').getByText('through the Engine API', { exact: false }).waitFor();
+  assert.match(await page.getByTestId('runner').textContent(), /Compose v1/);
   assert.match(await page.getByRole('list', { name: 'Notes' }).textContent(), /not published/);
 });
 
-await test('a folder without a compose file offers no compose run', async (page) => {
+await test('a folder without a compose file offers no compose run of its files', async (page) => {
   await openRun(page, { scenario: 'healthy', existingCompose: false });
   assert.equal(await page.getByRole('button', { name: 'Run with compose' }).count(), 0);
+});
+
+await test("the plan with the user's edits is what runs: the edited port goes to up_project, nothing is written", async (page) => {
+  await openByTyping(page);
+  const port = page.getByLabel('Port', { exact: true });
+  await port.fill('7000');
+  await port.press('Tab');
+  await page.getByRole('tab', { name: 'Run' }).click();
+  await page.getByTestId('engine-status').getByText('unix:///var/run/docker.sock').waitFor();
+  // The folder has its own Dockerfile: the user chooses to run Berth's plan instead.
+  await page.getByTestId('build-from').getByLabel(/Berth's plan/).check();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByTestId('progress-label').waitFor();
+  const [args] = await calls(page, 'up_project');
+  assert.equal(args.source, 'plan');
+  assert.equal(args.edits.port, 7000);
+  assert.equal(args.runner, 'auto');
+  assert.equal(args.expose, false);
+  assert.equal((await calls(page, 'write_files')).length, 0);
+  await page.evaluate(() => window.__berth.run.release());
+  await page.getByTestId('run-healthy').waitFor();
 });
 
 await test('a port conflict is explained, the app is healthy with its URL, and logs follow with colours', async (page) => {
@@ -355,8 +381,8 @@ await test('Stop & remove removes the container and image and stops following it
   await page.getByRole('button', { name: 'Stop & remove' }).click();
   const stopped = page.getByTestId('run-stopped');
   await stopped.waitFor();
-  assert.match(await stopped.textContent(), /Removed berth-flask-redis-a1b2c3 and the image/);
-  assert.deepEqual(await calls(page, 'down_project'), [{ root: ROOT, removeImage: true }]);
+  assert.match(await stopped.textContent(), /Removed berth-flask-redis-a1b2c3, and the images berth-flask-redis-a1b2c3:dev/);
+  assert.deepEqual(await calls(page, 'down_project'), [{ root: ROOT, removeImages: true }]);
   assert.equal(await page.getByTestId('log-lines').count(), 0);
   // The log follow and the folder watch both stopped.
   assert.equal((await calls(page, 'stop_stream')).length, 2);

@@ -1,9 +1,12 @@
-//! `berth containerize PATH [--out DIR] [--force] [--json]`: detect -> plan -> render ->
-//! write. Refuses to replace a file that differs unless --force (then a backup is kept).
+//! `berth containerize PATH [plan flags] [--out DIR] [--force] [--json]`: the folder's plan
+//! (with the flags' edits) rendered and written. Refuses to replace a file that differs
+//! unless --force (then a backup is kept).
 
+use crate::plan_args::PlanArgs;
+use berth_core::app;
 use berth_core::plan::Plan;
-use berth_core::render::{render, Templates};
-use berth_core::write::{self, FilePreview, FileStatus, WriteReport};
+use berth_core::render::Templates;
+use berth_core::write::{FilePreview, FileStatus, Seen, WriteReport};
 use berth_core::{Error, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -12,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub struct ContainerizeArgs {
     /// The project folder
     path: PathBuf,
+    #[command(flatten)]
+    plan: PlanArgs,
     /// Where to write Dockerfile, compose.yaml and .dockerignore (default: the project folder)
     #[arg(long)]
     out: Option<PathBuf>,
@@ -28,7 +33,7 @@ pub struct ContainerizeArgs {
 struct Outcome {
     project: PathBuf,
     out_dir: PathBuf,
-    stack: berth_core::detect::Stack,
+    stack: berth_core::stacks::Stack,
     /// false when nothing was written because a file differs and --force was not given.
     written: bool,
     files: Vec<FileOutcome>,
@@ -46,13 +51,15 @@ struct FileOutcome {
 }
 
 pub fn run(args: ContainerizeArgs) -> Result<()> {
-    let detection = berth_core::detect::detect(&args.path)?;
-    let name = project_name(&args.path);
-    let plan = Plan::from_detection(&detection).named(&name);
-    plan.validate()?;
+    let opened = app::open(&args.path)?;
+    let root = PathBuf::from(&opened.root);
+    let detection = opened
+        .detection
+        .ok_or_else(|| app::nothing_to_generate(&root))?;
+    let edits = app::edits_with(&root, &args.plan.overrides()?)?;
+    let plan = app::plan_for(&root, &detection, edits.as_ref())?;
     let templates = Templates::load_user()?;
-    let files = render(&plan, &templates)?;
-    let out_dir = args.out.clone().unwrap_or_else(|| args.path.clone());
+    let out_dir = args.out.clone().unwrap_or_else(|| root.clone());
     if !out_dir.is_dir() {
         return Err(if out_dir.exists() {
             Error::NotADirectory(out_dir)
@@ -60,7 +67,7 @@ pub fn run(args: ContainerizeArgs) -> Result<()> {
             Error::NotFound(out_dir)
         });
     }
-    let previews = write::preview(&out_dir, &files)?;
+    let previews = app::preview(&out_dir, &plan, &templates)?.files;
     if !args.force {
         if let Some(first) = previews.iter().find(|p| p.status == FileStatus::Changed) {
             let err = Error::WouldOverwrite(first.path.clone());
@@ -69,17 +76,10 @@ pub fn run(args: ContainerizeArgs) -> Result<()> {
         }
     }
     // Replace only what this preview saw (a file changed since is refused, never lost).
-    let seen: Vec<write::Seen> = previews.iter().map(FilePreview::seen).collect();
-    let report = write::write_previewed(&out_dir, &files, &seen, args.force)?;
+    let seen: Vec<Seen> = previews.iter().map(FilePreview::seen).collect();
+    let report = app::write(&out_dir, &plan, &templates, Some(&seen), args.force)?;
     print_report(&args, &plan, &report);
     Ok(())
-}
-
-fn project_name(path: &Path) -> String {
-    std::fs::canonicalize(path)
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "app".into())
 }
 
 fn report_refusal(args: &ContainerizeArgs, plan: &Plan, out_dir: &Path, previews: &[FilePreview]) {
@@ -131,7 +131,10 @@ fn print_report(args: &ContainerizeArgs, plan: &Plan, report: &WriteReport) {
     crate::output::print(&outcome, args.json, || {
         let mut text = format!(
             "{} project: wrote into {}\n",
-            format!("{:?}", plan.stack).to_lowercase(),
+            serde_json::to_value(plan.stack)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
             report.out_dir.display()
         );
         for f in &outcome.files {

@@ -2,11 +2,11 @@
 //! Values from the project are printed with `{:?}` so control characters (a newline in a
 //! package name, an escape sequence) are shown escaped and cannot forge extra lines.
 
-use berth_core::detect::{Detection, Evidence};
+use berth_core::stacks::{Detection, Evidence};
 use std::fmt::Write;
 
 pub fn run(path: &std::path::Path, json: bool) -> berth_core::Result<()> {
-    let d = berth_core::detect::detect(path)?;
+    let d = berth_core::stacks::detect(path)?;
     crate::output::print(&d, json, || text(&d));
     Ok(())
 }

@@ -9,6 +9,7 @@ mod containerize;
 mod containers;
 mod detect;
 mod output;
+mod plan_args;
 mod stats;
 
 #[derive(Parser)]
@@ -30,7 +31,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write a Dockerfile, compose.yaml and .dockerignore for a project folder
+    /// Write a Dockerfile, compose.yaml and .dockerignore for a project folder (the plan's
+    /// fields can be edited with flags, validated as the app's edits are)
     Containerize(containerize::ContainerizeArgs),
     /// Live CPU, memory, network and disk use of running containers (like `docker stats`)
     Stats(stats::StatsArgs),

@@ -15,13 +15,14 @@ pub fn print<T: Serialize>(value: &T, json: bool, text: impl FnOnce() -> String)
 }
 
 /// Print a one-line error to stderr and map it to an exit code:
-/// 2 for bad input, 1 for runtime failures.
+/// 2 for bad input, 130 when cancelled (Ctrl-C), 1 for runtime failures.
 pub fn fail(e: &berth_core::Error) -> ExitCode {
     use berth_core::ErrorKind::*;
     eprintln!("berth: {e}");
     match e.kind() {
         NotFound | NotADirectory | NotAProject | Unreadable | InvalidManifest | SymlinkLoop
         | WouldOverwrite | InvalidPlan | InvalidInput => ExitCode::from(2),
+        Cancelled => ExitCode::from(130),
         _ => ExitCode::from(1),
     }
 }

@@ -267,3 +267,76 @@ fn a_linked_compose_file_is_refused_with_a_clear_message() {
         "not-a-real-key\n"
     );
 }
+
+#[test]
+fn plan_flags_edit_the_written_files_as_the_apps_edits_do() {
+    let sb = sandbox();
+    let out = sb.project.parent().unwrap().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let o = berth(
+        &sb,
+        &[
+            sb.project.to_str().unwrap(),
+            "--app-port",
+            "7000",
+            "--health-path",
+            "/api/health",
+            "--start",
+            "gunicorn -b 0.0.0.0:7000 'app:app'",
+            "--no-service",
+            "redis",
+            "--service",
+            "postgres",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dockerfile = std::fs::read_to_string(out.join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("EXPOSE 7000"), "{dockerfile}");
+    assert!(
+        dockerfile.contains("http://127.0.0.1:7000/api/health"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains(r#""gunicorn", "-b", "0.0.0.0:7000", "app:app""#),
+        "{dockerfile}"
+    );
+    let compose = std::fs::read_to_string(out.join("compose.yaml")).unwrap();
+    assert!(compose.contains(":7000\""), "{compose}");
+    assert!(compose.contains("postgres:"), "{compose}");
+    assert!(!compose.contains("redis:"), "{compose}");
+    // Nothing was written into the project itself.
+    assert!(!sb.project.join("Dockerfile").exists());
+}
+
+#[test]
+fn invalid_plan_flags_are_refused_with_exit_2_and_nothing_written() {
+    let sb = sandbox();
+    let p = sb.project.to_str().unwrap();
+    for bad in [
+        &["--app-port", "0"][..],
+        &["--health-path", "health; rm -rf /"],
+        &["--runtime-image", "python:latest"],
+        &["--builder-image", "not an image"],
+        &["--start", "unterminated 'quote"],
+        &["--start", ""],
+        &["--service", "oracle"],
+        &["--app-port", "70000"],
+    ] {
+        let mut args = vec![p];
+        args.extend_from_slice(bad);
+        let o = berth(&sb, &args);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            !String::from_utf8_lossy(&o.stderr).trim().is_empty(),
+            "{bad:?}"
+        );
+    }
+    assert!(!sb.project.join("Dockerfile").exists());
+}

@@ -292,13 +292,9 @@ fn portpicker_free() -> u16 {
 #[test]
 fn a_compose_project_runs_through_the_compose_tool() {
     need_engine();
-    let tool_ok = Command::new("docker-compose")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
     assert!(
-        tool_ok,
-        "this test needs docker-compose: apt-get install -y docker-compose"
+        berth_core::compose::find_tool().tool.is_some(),
+        "this test needs Compose v2 (the docker compose plugin): run scripts/setup-debian.sh"
     );
     let p = Project::new(Some(
         "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
@@ -312,10 +308,13 @@ fn a_compose_project_runs_through_the_compose_tool() {
         format!("services:\n  app:\n    build: .\n    ports:\n      - \"${{HOST_PORT:-{taken}}}:8080\"\n"),
     )
     .unwrap();
-    let name = p.path.file_name().unwrap().to_string_lossy().to_lowercase();
+    let names = berth_core::names::ProjectNames::of(&std::fs::canonicalize(&p.path).unwrap());
+    let name = names.compose_project();
     let _cleanup = ComposeCleanup(name.clone());
     let v = json(&berth(&["up", p.p(), "--json", "--write-port"]));
-    assert_eq!(v["runner"], "compose");
+    assert_eq!(v["runner"], "compose_tool");
+    assert_eq!(v["tool"], "docker compose");
+    assert_eq!(v["compose_project"], name.as_str());
     assert_eq!(v["healthy"], true, "{v}");
     let port = v["host_port"].as_u64().unwrap() as u16;
     assert_ne!(
@@ -387,18 +386,14 @@ fn without_a_compose_tool_the_services_run_through_the_api() {
     };
     let o = up(&["up", p.p(), "--json"]);
     let v = json(&o);
-    assert_eq!(v["runner"], "engine-api", "{v}");
+    assert_eq!(v["runner"], "engine_api", "{v}");
     assert_eq!(v["healthy"], true, "{v}");
     assert_eq!(v["host_port"], port);
-    assert!(
-        v["notes"][0]
-            .as_str()
-            .unwrap()
-            .contains("`links` is not supported"),
-        "{v}"
-    );
+    let notes = v["notes"].to_string();
+    assert!(notes.contains("`links` is not supported"), "{v}");
+    assert!(notes.contains("BERTH_COMPOSE_TOOL=none"), "{v}");
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("no compose tool is installed"), "{err}");
+    assert!(err.contains("through the Engine API"), "{err}");
     let ps = json(&berth(&["ps", "--json"]));
     assert!(
         ps.as_array()
@@ -414,12 +409,89 @@ fn without_a_compose_tool_the_services_run_through_the_api() {
         !ps.as_array().unwrap().iter().any(|c| c["project"] == p.p()),
         "{ps}"
     );
-    let net = v["network"].as_str().unwrap();
+    let net =
+        berth_core::names::ProjectNames::of(&std::fs::canonicalize(&p.path).unwrap()).network();
     let o = Command::new(DOCKER)
         .args(["network", "ls", "-q", "--filter", &format!("name={net}")])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty());
+}
+
+#[test]
+fn with_only_compose_v1_a_compose_project_runs_through_the_api_and_down_removes_it_all() {
+    need_engine();
+    // A folder like one Berth containerized: an app and a backing service, and the top-level
+    // `name:` key Compose v1 rejects. The only compose tool on PATH is Debian's v1.
+    let v1 = std::path::Path::new("/usr/bin/docker-compose");
+    assert!(
+        v1.is_file(),
+        "this test needs Debian's docker-compose (v1): apt-get install -y docker-compose"
+    );
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(v1, bin.path().join("docker-compose")).unwrap();
+    let p = Project::new(Some(
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+         RUN mkdir -p /www && echo app-page > /www/index.html\nUSER 65534\n\
+         CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n",
+    ));
+    let busybox_image = format!(
+        "{}-cache:1",
+        p.path.file_name().unwrap().to_string_lossy().to_lowercase()
+    );
+    let st = Command::new(DOCKER)
+        .args([
+            "build",
+            "-q",
+            "-t",
+            &busybox_image,
+            "--label",
+            &format!("dev.berth.project={}", p.p()),
+            p.p(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let port = portpicker_free();
+    std::fs::write(
+        p.path.join("compose.yaml"),
+        format!(
+            "name: \"shop\"\nservices:\n  app:\n    build: .\n    ports:\n      - \"${{HOST_PORT:-{port}}}:8080\"\n    depends_on:\n      cache:\n        condition: service_healthy\n  cache:\n    image: {busybox_image}\n    healthcheck:\n      test: [\"CMD\", \"/bin/busybox\", \"true\"]\n      interval: 1s\n"
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_berth"))
+            .args(args)
+            .env("XDG_CONFIG_HOME", "/nonexistent-berth-config")
+            .env("PATH", bin.path())
+            .output()
+            .unwrap()
+    };
+    let o = run(&["up", p.p(), "--json"]);
+    let v = json(&o);
+    assert_eq!(v["runner"], "engine_api", "{v}");
+    assert_eq!(v["healthy"], true, "{v}");
+    assert!(
+        v["notes"][0].as_str().unwrap().contains("is Compose v1"),
+        "{v}"
+    );
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    use std::io::{Read, Write};
+    write!(s, "GET / HTTP/1.0\r\n\r\n").unwrap();
+    let mut page = String::new();
+    s.read_to_string(&mut page).unwrap();
+    assert!(page.contains("app-page"), "{page}");
+    assert_eq!(p.labelled(&["ps", "-aq"]).len(), 2);
+    let o = run(&["down", "--images", p.p(), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let d = json(&o);
+    assert_eq!(d["containers"].as_array().unwrap().len(), 2, "{d}");
+    assert_eq!(p.labelled(&["ps", "-aq"]), Vec::<String>::new());
 }
 
 /// Removes a compose project's containers and its built image.

@@ -6,16 +6,19 @@
 //! the renderer never trusts them: see `render::filters`.
 
 mod defaults;
+mod edits;
 mod health;
 mod validate;
 mod wiring;
 
-use crate::detect::{Detection, Service, Stack};
+use crate::stacks::{Detection, Service, Stack};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use ts_rs::TS;
 
-pub use defaults::{BUN_IMAGE, BUSYBOX_IMAGE, BUSYBOX_PATH, COMPOSER_IMAGE, NGINX_IMAGE};
+pub use crate::stacks::{BUN_IMAGE, COMPOSER_IMAGE};
+pub use defaults::{BUSYBOX_IMAGE, BUSYBOX_PATH, NGINX_IMAGE};
+pub use edits::{PlanEdits, PlanOverrides};
 pub use validate::{
     is_env_key, is_env_value, is_safe_health_path, is_safe_name, is_safe_relative_path,
     is_valid_image_ref,
@@ -54,7 +57,7 @@ pub struct Plan {
     pub healthcheck: Option<Healthcheck>,
     /// Dependency manifests copied before the source (relative paths).
     pub manifests: Vec<String>,
-    /// Stack-specific facts (see [`crate::detect::hint_keys`]).
+    /// Stack-specific facts (see [`crate::stacks::hint_keys`]).
     pub hints: BTreeMap<String, String>,
     /// The user the app runs as in the final stage (`10001`, `node`, `nonroot:nonroot`).
     pub user: String,
@@ -153,6 +156,18 @@ impl Plan {
         health::needs_busybox(self)
     }
 
+    /// The app's environment as it runs (compose.yaml, the single container): `env` with the
+    /// [`PORT_KEYS`] set to `port`.
+    pub fn app_env(&self) -> BTreeMap<String, String> {
+        with_port(&self.env, self.port)
+    }
+
+    /// The environment baked into the final image: `image_env` with the [`PORT_KEYS`] set to
+    /// `port`.
+    pub fn baked_env(&self) -> BTreeMap<String, String> {
+        with_port(&self.image_env, self.port)
+    }
+
     /// `image` with the registry prefix applied when it is a Docker Hub image.
     pub fn image_ref(&self, image: &str) -> String {
         apply_prefix(self.registry_prefix.as_deref(), image)
@@ -170,6 +185,19 @@ impl Plan {
         let url = format!("http://127.0.0.1:{}{}", self.port, path);
         Some(health::http_probe(self, url))
     }
+}
+
+fn with_port(env: &BTreeMap<String, String>, port: u16) -> BTreeMap<String, String> {
+    env.iter()
+        .map(|(k, v)| {
+            let v = if PORT_KEYS.contains(&k.as_str()) {
+                port.to_string()
+            } else {
+                v.clone()
+            };
+            (k.clone(), v)
+        })
+        .collect()
 }
 
 /// Lower-case, `[a-z0-9_-]`, starting with a letter or digit; `app` when nothing is left.

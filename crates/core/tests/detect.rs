@@ -2,8 +2,8 @@
 //! No skip list: a fixture either detects, or is named `bad-*` and its error is snapshotted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use berth_core::detect::{detect, Detection};
 use berth_core::error::ErrorPayload;
+use berth_core::stacks::{detect, Detection};
 use std::path::{Path, PathBuf};
 
 fn fixtures_dir() -> PathBuf {
@@ -110,7 +110,7 @@ fn check_evidence(name: &str, root: &Path, d: &Detection, failures: &mut Vec<Str
 #[test]
 fn gitignored_decoy_is_not_seen() {
     let d = detect(&fixtures_dir().join("static-site")).unwrap();
-    assert_eq!(d.stack, berth_core::detect::Stack::Static);
+    assert_eq!(d.stack, berth_core::stacks::Stack::Static);
     assert!(d.evidence.iter().all(|e| e.file != "package.json"));
 }
 
@@ -148,7 +148,7 @@ fn symlink_loops_and_non_utf8_names_do_not_break_detection() {
     std::os::unix::fs::symlink("loop", r.join("loop")).unwrap();
     std::fs::write(r.join(std::ffi::OsStr::from_bytes(b"caf\xe9.html")), "").unwrap();
     let d = detect(r).unwrap();
-    assert_eq!(d.stack, berth_core::detect::Stack::Static);
+    assert_eq!(d.stack, berth_core::stacks::Stack::Static);
     let skipped: Vec<_> = d.evidence.iter().filter(|e| e.field == "skipped").collect();
     assert_eq!(skipped.len(), 3, "{skipped:#?}");
     assert!(skipped
@@ -346,6 +346,32 @@ fn included_requirements_are_read_and_kept_as_manifests() {
     let d = detect(r).unwrap();
     assert_eq!(d.framework.as_deref(), Some("flask"));
     assert_eq!(d.manifests, ["requirements.txt", "requirements/base.txt"]);
-    assert_eq!(d.services, [berth_core::detect::Service::Redis]);
+    assert_eq!(d.services, [berth_core::stacks::Service::Redis]);
     assert_eq!(d.start_command[0], "gunicorn");
+}
+
+/// A pom.xml / .csproj nested 10,000 deep (about 150 KB) is refused with a clear
+/// invalid_manifest error naming the file and line, through detection as a user meets it.
+#[test]
+fn deeply_nested_build_files_are_invalid_manifests() {
+    let nested = |root: &str| {
+        let mut s = format!("<{root}>\n");
+        s.push_str(&"<dependency>".repeat(10_000));
+        s.push_str(&"</dependency>".repeat(10_000));
+        s.push_str(&format!("\n</{root}>\n"));
+        s
+    };
+    for (file, root) in [("pom.xml", "project"), ("Api.csproj", "Project")] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = nested(root);
+        assert!(text.len() > 150_000);
+        std::fs::write(dir.path().join(file), text).unwrap();
+        let e = detect(dir.path()).unwrap_err();
+        let p = ErrorPayload::from(&e);
+        assert_eq!(p.kind, berth_core::ErrorKind::InvalidManifest, "{file}");
+        assert_eq!(
+            p.message,
+            format!("{file}:2: elements are nested more than 256 levels deep")
+        );
+    }
 }

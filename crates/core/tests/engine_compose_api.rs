@@ -8,7 +8,7 @@ mod engine_support;
 
 use berth_core::docker::build::{BuildEvent, BuildRequest};
 use berth_core::docker::CancellationToken;
-use berth_core::runner::compose_api::ComposeUpRequest;
+use berth_core::runner::{compose_api, ComposeProject, RunOptions, RunReport};
 use engine_support::{engine, TestProject, DOCKER};
 use std::io::{Read, Write};
 use std::process::Command;
@@ -54,6 +54,22 @@ async fn db_image(e: &berth_core::docker::Engine, p: &TestProject, tag: &str) ->
         .await
         .unwrap();
     (db_tag, guard)
+}
+
+/// Bring the folder's compose.yaml up through the Engine API runner.
+async fn up_api(
+    e: &berth_core::docker::Engine,
+    root: &std::path::Path,
+    health_timeout: Duration,
+    on_event: impl FnMut(BuildEvent) + Send,
+    cancel: CancellationToken,
+) -> berth_core::Result<RunReport> {
+    let project = ComposeProject::from_file(root, &root.join("compose.yaml")).unwrap();
+    let options = RunOptions {
+        health_timeout,
+        ..Default::default()
+    };
+    compose_api::up(e, &project, &options, on_event, cancel).await
 }
 
 /// Takes the project down through Berth when dropped (containers and network), then the
@@ -102,15 +118,18 @@ async fn compose_services_run_through_the_api_in_dependency_order() {
     )
     .unwrap();
     let _down = Down(e.clone(), p.path().to_path_buf());
-    let mut req = ComposeUpRequest::new(p.path());
-    req.health_timeout = Duration::from_secs(120);
-    let r = e
-        .compose_up_api(&req, |_| {}, CancellationToken::new())
-        .await
-        .unwrap();
-    assert_eq!(r.runner, "engine-api");
+    let r = up_api(
+        &e,
+        p.path(),
+        Duration::from_secs(120),
+        |_| {},
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.runner, berth_core::runner::RunnerKind::EngineApi);
     assert!(r.healthy, "{r:?}");
-    assert_eq!(r.app, "app");
+    assert!(r.container.ends_with("-app"), "{r:?}");
     assert_eq!(r.host_port, Some(port));
     let order: Vec<_> = r.services.iter().map(|s| s.service.as_str()).collect();
     assert_eq!(order, vec!["db", "app"]);
@@ -132,7 +151,8 @@ async fn compose_services_run_through_the_api_in_dependency_order() {
     assert!(get(port, "/db.txt").contains("db-data"));
     // The db's published ports: its own host port, and one the engine chose.
     assert!(get(db_port, "/").contains("db-data"));
-    let (_, db_container) = berth_core::runner::compose_api::api_names(p.path(), "db");
+    let names = berth_core::names::ProjectNames::of(p.path());
+    let db_container = names.service_container("db");
     let db_ports: Vec<_> = e
         .ps()
         .await
@@ -171,7 +191,7 @@ async fn compose_services_run_through_the_api_in_dependency_order() {
             "ls",
             "-q",
             "--filter",
-            &format!("name={}", r.network),
+            &format!("name={}", names.network()),
         ])
         .output()
         .unwrap();
@@ -192,12 +212,15 @@ async fn an_unhealthy_dependency_stops_the_start_with_its_logs() {
     )
     .unwrap();
     let _down = Down(e.clone(), p.path().to_path_buf());
-    let mut req = ComposeUpRequest::new(p.path());
-    req.health_timeout = Duration::from_secs(3600);
-    let err = e
-        .compose_up_api(&req, |_| {}, CancellationToken::new())
-        .await
-        .unwrap_err();
+    let err = up_api(
+        &e,
+        p.path(),
+        Duration::from_secs(3600),
+        |_| {},
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("service db"), "{msg}");
     assert!(msg.contains("unhealthy"), "{msg}");
@@ -235,14 +258,15 @@ async fn a_service_built_from_a_subfolder_is_labelled_with_the_project() {
     )
     .unwrap();
     let _down = Down(e.clone(), p.path().to_path_buf());
-    let r = e
-        .compose_up_api(
-            &ComposeUpRequest::new(p.path()),
-            |_| {},
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+    let r = up_api(
+        &e,
+        p.path(),
+        Duration::from_secs(60),
+        |_| {},
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     assert!(r.services[0].built, "{r:?}");
     // The image belongs to the project (what `down` and the cleanup look for), not to web/.
     assert_eq!(
@@ -268,18 +292,19 @@ async fn cancelling_takes_down_the_services_already_started() {
     // Cancel once the db runs healthy and the app's build begins.
     let cancel = CancellationToken::new();
     let stopper = cancel.clone();
-    let err = e
-        .compose_up_api(
-            &ComposeUpRequest::new(p.path()),
-            move |ev| {
-                if matches!(&ev, BuildEvent::Output { line } if line == "building service app") {
-                    stopper.cancel();
-                }
-            },
-            cancel,
-        )
-        .await
-        .unwrap_err();
+    let err = up_api(
+        &e,
+        p.path(),
+        Duration::from_secs(60),
+        move |ev| {
+            if matches!(&ev, BuildEvent::Output { line } if line == "building service app") {
+                stopper.cancel();
+            }
+        },
+        cancel,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.kind(), berth_core::ErrorKind::Cancelled, "{err}");
     let left: Vec<_> = e
         .project_containers(p.path())

@@ -1,7 +1,8 @@
-//! Compose projects through the compose tool (/usr/bin/docker-compose, 1.29, whose own
-//! builds use the classic builder): Berth builds the `build:` services first with BuildKit,
-//! so a Dockerfile with `RUN --mount=type=cache` works; the services are labelled as
-//! Berth's; `down` removes them; a failing build names its service.
+//! Compose projects through the compose tool (Compose v2, the `docker compose` plugin that
+//! scripts/setup-debian.sh installs): Berth builds the `build:` services first with
+//! BuildKit, so a Dockerfile with `RUN --mount=type=cache` works; the services are labelled
+//! as Berth's; `down` removes them; a failing build names its service; a cancelled `up` is
+//! followed by a `down` of what the tool started.
 #![cfg(unix)] // the engine tests run against a Linux engine over its unix socket
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,14 +11,13 @@ mod engine_support;
 use berth_core::compose::tool::ComposeTool;
 use berth_core::docker::build::BuildEvent;
 use berth_core::docker::CancellationToken;
-use berth_core::runner::compose_tool::{project_name, ComposeToolRequest};
+use berth_core::names::ProjectNames;
+use berth_core::runner::{compose_tool, ComposeProject, RunOptions, RunReport, RunnerKind};
 use berth_core::Error;
 use engine_support::{engine, TestProject, DOCKER};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
-
-const COMPOSE: &str = "/usr/bin/docker-compose";
 
 /// busybox httpd serving a page written through a BuildKit cache mount.
 const CACHE_MOUNT_APP: &str = "FROM scratch\nCOPY busybox /bin/busybox\n\
@@ -27,13 +27,42 @@ USER 65534\nEXPOSE 8080\n\
 CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n";
 
 fn tool() -> ComposeTool {
-    assert!(
-        Path::new(COMPOSE).is_file(),
-        "this test needs docker-compose: apt-get install -y docker-compose"
-    );
-    ComposeTool::Standalone {
-        path: COMPOSE.into(),
-    }
+    berth_core::compose::find_tool().tool.expect(
+        "this test needs Compose v2 (the docker compose plugin): run scripts/setup-debian.sh",
+    )
+}
+
+fn project_name(root: &Path) -> String {
+    ProjectNames::of(root).compose_project()
+}
+
+/// `up` the folder's compose.yaml with `tool`.
+async fn up(
+    e: &berth_core::docker::Engine,
+    tool: &ComposeTool,
+    root: &Path,
+    no_cache: bool,
+    on_event: impl FnMut(BuildEvent) + Send,
+    cancel: CancellationToken,
+) -> berth_core::Result<RunReport> {
+    let project = ComposeProject::from_file(root, &root.join("compose.yaml"))?;
+    let options = RunOptions {
+        no_cache,
+        ..Default::default()
+    };
+    compose_tool::up(e, tool, &project, &options, on_event, cancel).await
+}
+
+async fn down(tool: &ComposeTool, root: &Path) {
+    compose_tool::down(
+        tool,
+        root,
+        &root.join("compose.yaml"),
+        &mut |_| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
 }
 
 fn get(port: u16, path: &str) -> String {
@@ -109,12 +138,17 @@ async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
         ),
     )
     .unwrap();
-    let req = ComposeToolRequest::new(p.path(), &file, tool);
     let mut events = Vec::new();
-    let r = e
-        .compose_up_tool(&req, |ev| events.push(ev), CancellationToken::new())
-        .await
-        .unwrap();
+    let r = up(
+        &e,
+        &tool,
+        p.path(),
+        false,
+        |ev| events.push(ev),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     let lines: Vec<String> = events
         .iter()
         .filter_map(|ev| match ev {
@@ -123,10 +157,11 @@ async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
         })
         .collect();
     assert!(r.healthy, "{r:?}\n{lines:#?}");
-    assert_eq!(r.runner, "compose");
-    assert_eq!(r.tool, "docker-compose");
-    assert_eq!(r.host_port, port);
-    assert_eq!(r.port_conflict, None);
+    assert_eq!(r.runner, RunnerKind::ComposeTool);
+    assert_eq!(r.tool.as_deref(), Some("docker compose"));
+    assert_eq!(r.host_port, Some(port));
+    assert!(r.port_conflict.is_none());
+    assert_eq!(r.compose_project.as_deref(), Some(name.as_str()));
     // Berth built the service (BuildKit, progress through the callback) and the tool ran
     // Berth's image without building (its own output came through the callback too).
     assert!(
@@ -147,9 +182,9 @@ async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
             .any(|l| l.contains(&format!("running {}", file.display()))),
         "{lines:#?}"
     );
-    // docker-compose's own progress (stderr) came through the callback.
-    assert!(lines.iter().any(|l| l.contains("Creating")), "{lines:#?}");
-    let (_, base) = berth_core::runner::single::project_names(p.path());
+    // The tool's own progress (stderr) came through the callback.
+    assert!(lines.iter().any(|l| l.contains("Creat")), "{lines:#?}");
+    let base = ProjectNames::of(p.path()).container();
     assert_eq!(r.image, format!("{base}-app:dev"));
     assert!(get(port, "/").contains("from-cache"));
     // The tool's containers are Berth's: labelled with the folder.
@@ -181,25 +216,36 @@ async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
             .count()
     };
     let mut again = Vec::new();
-    let r2 = e
-        .compose_up_tool(&req, |ev| again.push(ev), CancellationToken::new())
-        .await
-        .unwrap();
+    let r2 = up(
+        &e,
+        &tool,
+        p.path(),
+        false,
+        |ev| again.push(ev),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     assert!(r2.healthy, "{r2:?}");
     // The port the first run's container holds is the project's own: no conflict.
-    assert_eq!((r2.host_port, &r2.port_conflict), (port, &None), "{r2:?}");
+    assert_eq!(r2.host_port, Some(port), "{r2:?}");
+    assert!(r2.port_conflict.is_none(), "{r2:?}");
     assert_eq!(body(port, "/"), page, "{again:?}");
     assert!(cached(&again) > 0, "{again:?}");
     assert_eq!(cached(&again), steps(&again), "{again:?}");
-    let mut fresh_req = req.clone();
-    fresh_req.no_cache = true;
     let mut fresh = Vec::new();
-    let r3 = e
-        .compose_up_tool(&fresh_req, |ev| fresh.push(ev), CancellationToken::new())
-        .await
-        .unwrap();
+    let r3 = up(
+        &e,
+        &tool,
+        p.path(),
+        true,
+        |ev| fresh.push(ev),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     assert!(r3.healthy, "{r3:?}");
-    assert_eq!(r3.host_port, port, "{r3:?}");
+    assert_eq!(r3.host_port, Some(port), "{r3:?}");
     let new_page = body(port, "/");
     assert!(new_page.contains("from-cache"), "{new_page}");
     assert_ne!(new_page, page, "{fresh:?}");
@@ -222,9 +268,7 @@ async fn a_cache_mount_dockerfile_comes_up_healthy_through_docker_compose() {
     let labelled = String::from_utf8_lossy(&labelled.stdout).to_string();
     assert_eq!(labelled.split_whitespace().count(), 1, "{labelled}");
 
-    e.compose_down_tool(&req, |_| {}, CancellationToken::new())
-        .await
-        .unwrap();
+    down(&tool, p.path()).await;
     assert_eq!(compose_containers(&name), "");
 }
 
@@ -240,14 +284,14 @@ async fn a_fixed_host_port_held_by_the_projects_previous_run_is_not_a_conflict()
         format!("services:\n  app:\n    build: .\n    ports:\n      - \"{port}:8080\"\n"),
     )
     .unwrap();
-    let req = ComposeToolRequest::new(p.path(), &file, tool());
+    let tool = tool();
     for round in 0..2 {
-        let r = e
-            .compose_up_tool(&req, |_| {}, CancellationToken::new())
+        let r = up(&e, &tool, p.path(), false, |_| {}, CancellationToken::new())
             .await
             .unwrap_or_else(|err| panic!("up #{}: {err}", round + 1));
         assert!(r.healthy, "{r:?}");
-        assert_eq!((r.host_port, &r.port_conflict), (port, &None), "{r:?}");
+        assert_eq!(r.host_port, Some(port), "{r:?}");
+        assert!(r.port_conflict.is_none(), "{r:?}");
     }
     // A fixed port held by something else is still refused, naming the port.
     let other = std::net::TcpListener::bind(("0.0.0.0", 0)).unwrap();
@@ -257,14 +301,11 @@ async fn a_fixed_host_port_held_by_the_projects_previous_run_is_not_a_conflict()
         format!("services:\n  app:\n    build: .\n    ports:\n      - \"{taken}:8080\"\n"),
     )
     .unwrap();
-    let err = e
-        .compose_up_tool(&req, |_| {}, CancellationToken::new())
+    let err = up(&e, &tool, p.path(), false, |_| {}, CancellationToken::new())
         .await
         .unwrap_err();
     assert!(err.to_string().contains(&taken.to_string()), "{err}");
-    e.compose_down_tool(&req, |_| {}, CancellationToken::new())
-        .await
-        .unwrap();
+    down(&tool, p.path()).await;
 }
 
 #[tokio::test]
@@ -282,9 +323,7 @@ async fn a_failing_service_build_is_named_and_nothing_runs() {
         "services:\n  web:\n    build: .\n    ports:\n      - \"${HOST_PORT:-8080}:8080\"\n",
     )
     .unwrap();
-    let req = ComposeToolRequest::new(p.path(), &file, tool);
-    let err = e
-        .compose_up_tool(&req, |_| {}, CancellationToken::new())
+    let err = up(&e, &tool, p.path(), false, |_| {}, CancellationToken::new())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Engine(_)), "{err:?}");
@@ -296,51 +335,65 @@ async fn a_failing_service_build_is_named_and_nothing_runs() {
 }
 
 #[tokio::test]
-async fn cancelling_kills_the_compose_tool() {
+async fn cancelling_kills_the_compose_tool_and_takes_down_what_it_started() {
     let e = engine().await;
     let dir = tempfile::tempdir().unwrap();
-    // A stand-in compose tool that says hello, records its pid and waits forever.
+    // A stand-in compose tool: `up` says hello, records its pid and waits forever; `down`
+    // records that it ran.
     let pid_file = dir.path().join("pid");
+    let down_file = dir.path().join("down-ran");
     let fake = dir.path().join("fake-compose");
     std::fs::write(
         &fake,
         format!(
-            "#!/bin/sh\necho $$ > {}\necho waiting >&2\nexec sleep 600\n",
+            "#!/bin/sh\ncase \"$*\" in *down*) echo \"$*\" > {}; exit 0;; esac\n\
+             echo $$ > {}\necho waiting >&2\nexec sleep 600\n",
+            down_file.display(),
             pid_file.display()
         ),
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let file = dir.path().join("compose.yaml");
-    std::fs::write(&file, "services:\n  app:\n    image: none-needed\n").unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  app:\n    image: none-needed\n",
+    )
+    .unwrap();
     let tool = ComposeTool::Standalone {
         path: fake.display().to_string(),
     };
-    let req = ComposeToolRequest::new(dir.path(), &file, tool);
     let cancel = CancellationToken::new();
     let c2 = cancel.clone();
-    let err = e
-        .compose_up_tool(
-            &req,
-            move |ev| {
-                if ev
-                    == (BuildEvent::Output {
-                        line: "waiting".into(),
-                    })
-                {
-                    c2.cancel();
-                }
-            },
-            cancel,
-        )
-        .await
-        .unwrap_err();
+    let err = up(
+        &e,
+        &tool,
+        dir.path(),
+        false,
+        move |ev| {
+            if ev
+                == (BuildEvent::Output {
+                    line: "waiting".into(),
+                })
+            {
+                c2.cancel();
+            }
+        },
+        cancel,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, Error::Cancelled), "{err:?}");
     // The tool was killed and reaped: its pid is gone.
     let pid = std::fs::read_to_string(&pid_file).unwrap();
     assert!(
         !Path::new(&format!("/proc/{}", pid.trim())).exists(),
         "the compose tool (pid {pid}) is still running"
+    );
+    // Then `down` ran for the project.
+    let down_args = std::fs::read_to_string(&down_file).expect("down ran after the cancel");
+    assert!(
+        down_args.contains(&project_name(&dir.path().canonicalize().unwrap())),
+        "{down_args}"
     );
 }

@@ -7,12 +7,16 @@
 mod engine_support;
 
 use berth_core::docker::health::{HealthVia, HttpProbe};
-use berth_core::docker::run::RunSpec;
+use berth_core::docker::spec::{Publish, LOOPBACK};
 use berth_core::ports::{KnownOwner, PortPolicy};
+use berth_core::runner::publish::{start_on_free_port, Published};
+use berth_core::runner::single::app_spec;
+use berth_core::runner::Publishing;
 use engine_support::{build, engine, httpd_dockerfile, ContainerGuard, TestProject, DOCKER};
 use futures_util::StreamExt;
 use std::io::{Read, Write};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 
 fn free_port() -> u16 {
@@ -24,6 +28,45 @@ fn policy_with(fallback: u16) -> PortPolicy {
         fallback,
         range: (fallback, fallback),
     }
+}
+
+/// Run `tag` as `name` the way the single runner does (its hardened spec, read-only root
+/// here), publishing container port 8080 on a host port resolved from `host_port` and
+/// `policy`, with `is_free` as the "is this port free?" check.
+async fn run(
+    e: &berth_core::docker::Engine,
+    p: &TestProject,
+    tag: &str,
+    name: &str,
+    host_port: u16,
+    policy: Option<PortPolicy>,
+    is_free: Option<fn(u16) -> bool>,
+) -> Published {
+    let mut publishing = Publishing {
+        host_port: Some(host_port),
+        ..Default::default()
+    };
+    if let Some(policy) = policy {
+        publishing.policy = policy;
+    }
+    if let Some(f) = is_free {
+        publishing.is_free = Arc::new(f);
+    }
+    start_on_free_port(e, Some(host_port), &publishing, |hp, _| {
+        let mut spec = app_spec(
+            p.path(),
+            tag,
+            None,
+            vec![Publish::new(8080, Some(hp), LOOPBACK)],
+        );
+        spec.name = name.to_string();
+        spec.read_only = true;
+        spec.tmpfs
+            .insert("/tmp".into(), "rw,noexec,nosuid,size=64m".into());
+        spec
+    })
+    .await
+    .unwrap()
 }
 
 fn http_get(port: u16, path: &str) -> String {
@@ -51,18 +94,26 @@ async fn run_hardened_wait_healthy_logs_and_lifecycle() {
     build(&e, &p, &tag).await;
     let name = p.name("web");
     let port = free_port();
-    let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
-    spec.host_port = Some(port);
-    spec.policy = policy_with(free_port());
-    let out = e.run(&spec).await.unwrap();
-    assert_eq!(out.host_port, Some(port));
-    assert!(out.port_conflict.is_none());
+    let out = run(
+        &e,
+        &p,
+        &tag,
+        &name,
+        port,
+        Some(policy_with(free_port())),
+        None,
+    )
+    .await;
+    assert_eq!(out.host_port, port);
+    assert!(out.conflict.is_none());
+    // Published on loopback only.
     assert_eq!(
-        out.url.as_deref(),
-        Some(format!("http://localhost:{port}").as_str())
+        inspect(
+            &name,
+            "{{(index (index .HostConfig.PortBindings \"8080/tcp\") 0).HostIp}}"
+        ),
+        "127.0.0.1"
     );
-    assert_eq!(out.user, "65534");
-    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
 
     // Hardened settings as the engine sees them.
     assert_eq!(inspect(&name, "{{.HostConfig.CapDrop}}"), "[ALL]");
@@ -168,9 +219,7 @@ async fn health_timeout_returns_the_last_log_lines() {
     let tag = format!("{}:sick", p.name("img"));
     build(&e, &p, &tag).await;
     let name = p.name("sick");
-    let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
-    spec.host_port = Some(free_port());
-    e.run(&spec).await.unwrap();
+    run(&e, &p, &tag, &name, free_port(), None, None).await;
     let h = e
         .wait_healthy(&name, None, Duration::from_secs(5))
         .await
@@ -191,9 +240,7 @@ async fn unhealthy_fails_early_with_the_last_logs() {
     let tag = format!("{}:unhealthy", p.name("img"));
     build(&e, &p, &tag).await;
     let name = p.name("unhealthy");
-    let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
-    spec.host_port = Some(free_port());
-    e.run(&spec).await.unwrap();
+    run(&e, &p, &tag, &name, free_port(), None, None).await;
     // A timeout far beyond the test's patience: only the engine's "unhealthy" ends the wait.
     let h = e
         .wait_healthy(&name, None, Duration::from_secs(3600))
@@ -232,11 +279,9 @@ async fn a_container_that_exits_fails_the_wait_early() {
         let tag = format!("{}:exits", p.name("img"));
         build(&e, &p, &tag).await;
         let name = p.name("exits");
-        let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
-        spec.host_port = Some(free_port());
-        let out = e.run(&spec).await.unwrap();
+        let out = run(&e, &p, &tag, &name, free_port(), None, None).await;
         let probe = probe.then(|| HttpProbe {
-            port: out.host_port.unwrap(),
+            port: out.host_port,
             path: "/".into(),
             any_status: true,
         });
@@ -257,11 +302,9 @@ async fn http_probe_without_healthcheck() {
     let tag = format!("{}:probe", p.name("img"));
     build(&e, &p, &tag).await;
     let name = p.name("probe");
-    let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
-    spec.host_port = Some(free_port());
-    let out = e.run(&spec).await.unwrap();
+    let out = run(&e, &p, &tag, &name, free_port(), None, None).await;
     let probe = HttpProbe {
-        port: out.host_port.unwrap(),
+        port: out.host_port,
         path: "/health".into(),
         any_status: false,
     };
@@ -273,7 +316,7 @@ async fn http_probe_without_healthcheck() {
     assert_eq!(h.via, HealthVia::Http);
     // A path that 404s never becomes healthy; the report says what it got.
     let probe = HttpProbe {
-        port: out.host_port.unwrap(),
+        port: out.host_port,
         path: "/missing".into(),
         any_status: false,
     };
@@ -295,12 +338,18 @@ async fn a_real_listener_on_the_preferred_port_is_named_and_skipped() {
     let taken = listener.local_addr().unwrap().port();
     let fallback = free_port();
     let name = p.name("conflict");
-    let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
-    spec.host_port = Some(taken);
-    spec.policy = policy_with(fallback);
-    let out = e.run(&spec).await.unwrap();
-    assert_eq!(out.host_port, Some(fallback));
-    let c = out.port_conflict.expect("a conflict");
+    let out = run(
+        &e,
+        &p,
+        &tag,
+        &name,
+        taken,
+        Some(policy_with(fallback)),
+        None,
+    )
+    .await;
+    assert_eq!(out.host_port, fallback);
+    let c = out.conflict.expect("a conflict");
     assert_eq!(c.requested, taken);
     assert_eq!(c.chosen, fallback);
     assert!(c.raced.is_empty());
@@ -345,13 +394,19 @@ async fn the_already_allocated_race_moves_to_the_next_port() {
     );
     let fallback = free_port();
     let name = p.name("late");
-    let mut spec = RunSpec::new(p.path().to_path_buf(), &tag, &name, Some(8080));
-    spec.host_port = Some(taken);
-    spec.policy = policy_with(fallback);
     // The check happened before the other container took the port: it looked free.
-    let out = e.run_with(&spec, |_| true).await.unwrap();
-    assert_eq!(out.host_port, Some(fallback));
-    let c = out.port_conflict.expect("conflict recorded");
+    let out = run(
+        &e,
+        &p,
+        &tag,
+        &name,
+        taken,
+        Some(policy_with(fallback)),
+        Some(|_| true),
+    )
+    .await;
+    assert_eq!(out.host_port, fallback);
+    let c = out.conflict.expect("conflict recorded");
     assert_eq!(c.raced, vec![taken]);
     assert!(
         c.reason.contains("taken at container start"),

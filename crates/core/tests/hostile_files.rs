@@ -127,7 +127,7 @@ fn dockerfile_linked_to_dev_zero_is_never_read_or_written_through() {
     let sb = Sandbox::new();
     symlink("/dev/zero", sb.path("Dockerfile")).unwrap();
     // Detection: the link is reported, not followed (it would read zeros forever).
-    let d = berth_core::detect::detect(sb.root()).unwrap();
+    let d = berth_core::stacks::detect(sb.root()).unwrap();
     assert!(d
         .evidence
         .iter()
@@ -179,7 +179,7 @@ fn manifest_linked_to_a_secret_is_a_clear_detection_error() {
     let sb = Sandbox::new();
     std::fs::remove_file(sb.path("requirements.txt")).unwrap();
     sb.link_to_secret("requirements.txt");
-    let err = berth_core::detect::detect(sb.root()).unwrap_err();
+    let err = berth_core::stacks::detect(sb.root()).unwrap_err();
     assert_link_refused(&err, "requirements.txt");
 }
 
@@ -221,14 +221,14 @@ fn fifos_never_block_a_read_or_a_write() {
             preview(&root, &files()).unwrap_err(),
             write(&root, &files(), true).unwrap_err(),
             DockerIgnore::load(&root).unwrap_err(),
-            berth_core::detect::detect(&root).map(|d| d.stack),
+            berth_core::stacks::detect(&root).map(|d| d.stack),
         )
     });
     assert_fifo_refused(&p, "Dockerfile");
     assert_fifo_refused(&w, "Dockerfile");
     assert_fifo_refused(&ig, ".dockerignore");
     // Detection does not list a FIFO at all (the walk lists regular files).
-    assert_eq!(d.unwrap(), berth_core::detect::Stack::Python);
+    assert_eq!(d.unwrap(), berth_core::stacks::Stack::Python);
     let sb2 = Sandbox::new();
     sb2.fifo("compose.yaml");
     let compose = sb2.path("compose.yaml");
@@ -268,8 +268,8 @@ fn a_50_mb_package_json_is_read_only_up_to_the_cap() {
     let project = berth_core::project::Project::open(dir.path()).unwrap();
     let text = project.read("package.json").unwrap();
     assert_eq!(text.len() as u64, berth_core::project::READ_CAP);
-    match berth_core::detect::detect(dir.path()) {
-        Ok(d) => assert_eq!(d.stack, berth_core::detect::Stack::Node),
+    match berth_core::stacks::detect(dir.path()) {
+        Ok(d) => assert_eq!(d.stack, berth_core::stacks::Stack::Node),
         Err(e) => assert_eq!(e.kind(), ErrorKind::InvalidManifest, "{e}"),
     }
 }

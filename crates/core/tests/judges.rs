@@ -18,7 +18,7 @@ fn all_cases() -> Vec<Case> {
         .iter()
         .map(|dir| {
             let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-            let d = berth_core::detect::detect(dir)
+            let d = berth_core::stacks::detect(dir)
                 .unwrap_or_else(|e| panic!("fixture {name}: detect failed: {e}"));
             Case {
                 plan: Plan::from_detection(&d).named(&name),

@@ -4,8 +4,8 @@
 
 mod render_support;
 
-use berth_core::detect::Stack;
 use berth_core::plan::Plan;
+use berth_core::stacks::Stack;
 use render_support::*;
 
 fn snapshot_case(name: &str, plan: &Plan) {
@@ -34,14 +34,14 @@ fn fixture_snapshots() {
     // `bad-*` fixtures are invalid inputs: detection refuses them, nothing to render.
     for dir in &bad {
         assert!(
-            berth_core::detect::detect(dir).is_err(),
+            berth_core::stacks::detect(dir).is_err(),
             "{} is a bad-* fixture but detection accepted it",
             dir.display()
         );
     }
     for dir in &good {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let d = berth_core::detect::detect(dir)
+        let d = berth_core::stacks::detect(dir)
             .unwrap_or_else(|e| panic!("fixture {name}: detect failed: {e}"));
         snapshot_case(
             &format!("fixture-{name}"),
@@ -59,7 +59,7 @@ fn every_output_keeps_the_promises() {
         .collect();
     for dir in fixture_folders().0 {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let d = berth_core::detect::detect(&dir)
+        let d = berth_core::stacks::detect(&dir)
             .unwrap_or_else(|e| panic!("fixture {name}: detect failed: {e}"));
         plans.push((name.clone(), Plan::from_detection(&d).named(&name)));
     }

@@ -11,9 +11,9 @@
 
 mod render_support;
 
-use berth_core::detect::Stack;
 use berth_core::plan::{BuildStep, Plan};
 use berth_core::render::{render, Templates};
+use berth_core::stacks::Stack;
 use render_support::detection;
 use std::path::Path;
 use std::process::Command;

@@ -5,9 +5,9 @@
 
 mod render_support;
 
-use berth_core::detect::{Service, Stack};
 use berth_core::plan::{BuildStep, Plan};
 use berth_core::render::{render, Templates};
+use berth_core::stacks::{Service, Stack};
 use render_support::*;
 
 const EVIL: &[&str] = &[

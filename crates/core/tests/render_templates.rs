@@ -4,9 +4,9 @@
 
 mod render_support;
 
-use berth_core::detect::Stack;
 use berth_core::plan::Plan;
 use berth_core::render::{render, Templates, EMBEDDED};
+use berth_core::stacks::Stack;
 use render_support::*;
 use std::path::Path;
 
@@ -35,6 +35,22 @@ fn every_template_file_is_embedded() {
     let mut embedded: Vec<String> = EMBEDDED.iter().map(|(n, _)| n.to_string()).collect();
     embedded.sort();
     assert_eq!(on_disk, embedded, "templates/ and the EMBEDDED list differ");
+}
+
+/// Adding a stack to the registry without its templates fails here, not at render time.
+#[test]
+fn every_registered_stack_has_its_dockerfile_and_dockerignore_templates() {
+    let embedded: Vec<&str> = EMBEDDED.iter().map(|(n, _)| *n).collect();
+    for p in berth_core::stacks::providers() {
+        let t = p.templates();
+        for name in [t.dockerfile, t.dockerignore] {
+            assert!(
+                embedded.contains(&name),
+                "{:?}: template {name} is not in templates/ (EMBEDDED)",
+                p.stack()
+            );
+        }
+    }
 }
 
 #[test]

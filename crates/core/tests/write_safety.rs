@@ -212,3 +212,45 @@ fn a_failed_later_file_names_the_files_already_written() {
         "FROM scratch\n"
     );
 }
+
+/// The use case the CLI and the app call: `app::write` with what `app::preview` saw refuses
+/// a Dockerfile that appeared in between (kind would_overwrite, even with force) and leaves
+/// it alone; previewed again, it is replaced with a backup.
+#[test]
+fn app_write_takes_what_the_preview_saw() {
+    use berth_core::app;
+    use berth_core::render::Templates;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "flask==3.0.3\n").unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        "from flask import Flask\napp = Flask(__name__)\n",
+    )
+    .unwrap();
+    let opened = app::open(dir.path()).unwrap();
+    let root = PathBuf::from(&opened.root);
+    let plan = app::plan_for(&root, opened.detection.as_ref().unwrap(), None).unwrap();
+    let templates = Templates::embedded();
+    let shown = app::preview(&root, &plan, &templates).unwrap();
+    assert!(shown.files.iter().all(|f| f.status == FileStatus::New));
+    let seen: Vec<Seen> = shown.files.iter().map(FilePreview::seen).collect();
+    std::fs::write(root.join("Dockerfile"), "FROM mine\n").unwrap();
+    for force in [false, true] {
+        let err = app::write(&root, &plan, &templates, Some(&seen), force).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WouldOverwrite, "{err}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(root.join("Dockerfile")).unwrap(),
+        "FROM mine\n"
+    );
+    assert!(!root.join("compose.yaml").exists(), "nothing is written");
+    let seen: Vec<Seen> = app::preview(&root, &plan, &templates)
+        .unwrap()
+        .files
+        .iter()
+        .map(FilePreview::seen)
+        .collect();
+    let report = app::write(&root, &plan, &templates, Some(&seen), true).unwrap();
+    let backup = report.files[0].backup.as_ref().unwrap();
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), "FROM mine\n");
+}

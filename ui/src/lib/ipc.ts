@@ -1,6 +1,6 @@
 // The only module that talks to Tauri. Everything else gets an `Api` (or the event
 // adapters below) so it can be tested without a webview.
-import { Channel, invoke } from '@tauri-apps/api/core';
+import { Channel } from '@tauri-apps/api/core';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
 import { open } from '@tauri-apps/plugin-dialog';
 import type { ErrorPayload } from './bindings/ErrorPayload';
@@ -15,8 +15,10 @@ import type { PortCheck } from './bindings/PortCheck';
 import type { PortWriteReport } from './bindings/PortWriteReport';
 import type { SourcesChanged } from './bindings/SourcesChanged';
 import type { UpEvent } from './bindings/UpEvent';
-import type { UpReport } from './bindings/UpReport';
-import type { ComposeRun } from './bindings/ComposeRun';
+import type { RunReport } from './bindings/RunReport';
+import type { RunnerChoice } from './bindings/RunnerChoice';
+import type { Source } from './bindings/Source';
+import { invokeCommand, type CommandName, type Commands } from './bindings/commands';
 import type { ContainerRow } from './bindings/ContainerRow';
 import type { HostCapacity } from './bindings/HostCapacity';
 import type { LifecycleAction } from './bindings/LifecycleAction';
@@ -41,9 +43,11 @@ export function toErrorPayload(e: unknown): ErrorPayload {
   return { kind: 'io', message: e instanceof Error ? e.message : String(e) };
 }
 
-async function call<T>(cmd: string, args: Record<string, unknown>): Promise<T> {
+/** A command of the contract (bindings/commands.ts, generated from src-tauri/src/contract.rs),
+ * its rejection normalized to `{ kind, message }`. */
+async function call<K extends CommandName>(cmd: K, args: Commands[K]['args']): Promise<Commands[K]['returns']> {
   try {
-    return await invoke<T>(cmd, args);
+    return await invokeCommand(cmd, args);
   } catch (e) {
     throw toErrorPayload(e);
   }
@@ -82,29 +86,37 @@ export interface LogsApi {
   followLogs(container: string, onLine: (line: LogLine) => void): LogFollow;
 }
 
+/** How a run is asked for: what it builds from, as what, on which host port. */
+export interface RunRequest {
+  /** Berth's plan with `edits` (rendered in memory, nothing written), or the folder's own files. */
+  source: Source;
+  edits: PlanEdits | null;
+  /** One container, the compose project, or auto (compose when the plan or folder has more than the app). */
+  runner: RunnerChoice;
+  hostPort: number | null;
+  /** Publish on every network interface instead of this machine only. */
+  expose: boolean;
+}
+
 /** The Run panel's commands, typed by the Rust bindings. */
 export interface RunApi extends LogsApi {
   engineStatus(): Promise<EngineInfo>;
   checkPort(port: number): Promise<PortCheck>;
-  upProject(root: string, hostPort: number | null, onEvent: (e: UpEvent) => void): Promise<UpReport>;
-  /** The folder's compose project: the compose tool when installed, else the Engine API. */
-  upComposeProject(root: string, hostPort: number | null, onEvent: (e: UpEvent) => void): Promise<ComposeRun>;
+  upProject(root: string, req: RunRequest, onEvent: (e: UpEvent) => void): Promise<RunReport>;
   cancelUp(root: string): Promise<boolean>;
-  downProject(root: string, removeImage: boolean): Promise<DownReport>;
+  downProject(root: string, removeImages: boolean): Promise<DownReport>;
   openUrl(url: string): Promise<void>;
   writePort(root: string, port: number): Promise<PortWriteReport>;
   /** Changed files of the folder (after a run, to offer a rebuild) until stopped. */
   watchProject(root: string, onChange: (c: SourcesChanged) => void): LogFollow;
 }
 
-/** Invoke a streaming command with a fresh channel; `stop` ends the stream on the Rust side. */
-function stream<T>(cmd: string, args: Record<string, unknown>, key: string, on: (m: T) => void): LogFollow {
-  const channel = new Channel<T>(on);
-  const done = call<void>(cmd, { ...args, [key]: channel });
+/** A streaming command's `done`/`stop` pair over its channel: `stop` ends the stream on the Rust side. */
+function stream<T>(channel: Channel<T>, done: Promise<null>): LogFollow {
   return {
-    done,
+    done: done.then(() => undefined),
     stop: async () => {
-      await call<null>('stop_stream', { channel: channel.id });
+      await call('stop_stream', { channel: channel.id });
     },
   };
 }
@@ -112,20 +124,24 @@ function stream<T>(cmd: string, args: Record<string, unknown>, key: string, on: 
 export const tauriRunApi: RunApi = {
   engineStatus: () => call('engine_status', {}),
   checkPort: (port) => call('check_port', { port }),
-  upProject(root, hostPort, onEvent) {
+  upProject(root, req, onEvent) {
     const channel = new Channel<UpEvent>(onEvent);
-    return call('up_project', { root, hostPort, onEvent: channel });
-  },
-  upComposeProject(root, hostPort, onEvent) {
-    const channel = new Channel<UpEvent>(onEvent);
-    return call('up_compose_project', { root, hostPort, onEvent: channel });
+    return call('up_project', { root, ...req, onEvent: channel });
   },
   cancelUp: (root) => call('cancel_up', { root }),
-  downProject: (root, removeImage) => call('down_project', { root, removeImage }),
-  openUrl: (url) => call('open_url', { url }),
+  downProject: (root, removeImages) => call('down_project', { root, removeImages }),
+  openUrl: async (url) => {
+    await call('open_url', { url });
+  },
   writePort: (root, port) => call('write_port', { root, port }),
-  followLogs: (container, onLine) => stream('follow_logs', { container }, 'onLine', onLine),
-  watchProject: (root, onChange) => stream('watch_project', { root }, 'onChange', onChange),
+  followLogs(container, onLine) {
+    const channel = new Channel<LogLine>(onLine);
+    return stream(channel, call('follow_logs', { container, onLine: channel }));
+  },
+  watchProject(root, onChange) {
+    const channel = new Channel<SourcesChanged>(onChange);
+    return stream(channel, call('watch_project', { root, onChange: channel }));
+  },
 };
 /** The containers view's commands (live stats, history, host capacity, lifecycle). */
 export interface StatsApi {
@@ -143,7 +159,7 @@ export const tauriStatsApi: StatsApi = {
   listContainers: () => call('list_containers', {}),
   async subscribeStats(onBatch) {
     const channel = new Channel<StatsBatch>(onBatch);
-    const id = await call<number>('stats_subscribe', { onBatch: channel });
+    const id = await call('stats_subscribe', { onBatch: channel });
     return () => {
       channel.onmessage = () => {};
       void call('stats_unsubscribe', { id }).catch(() => {});
@@ -151,7 +167,11 @@ export const tauriStatsApi: StatsApi = {
   },
   containerHistory: (id) => call('container_history', { id }),
   hostCapacity: () => call('host_capacity', {}),
-  containerLifecycle: (name, action) => call('container_lifecycle', { name, action }),
-  openUrl: (url) => call('open_url', { url }),
+  containerLifecycle: async (name, action) => {
+    await call('container_lifecycle', { name, action });
+  },
+  openUrl: async (url) => {
+    await call('open_url', { url });
+  },
 };
 

@@ -16,6 +16,7 @@ const EDITS: PlanEdits = {
   builder_image: null,
   runtime_image: 'python:3.12-slim',
   start_command: ['gunicorn', 'app:app'],
+  health_path: '/health',
   services: ['redis'],
 };
 

@@ -8,10 +8,13 @@ import type { ErrorPayload } from './bindings/ErrorPayload';
 import type { PortConflict } from './bindings/PortConflict';
 import type { PortWriteReport } from './bindings/PortWriteReport';
 import type { UpEvent } from './bindings/UpEvent';
-import type { UpReport } from './bindings/UpReport';
-import type { ComposeRun } from './bindings/ComposeRun';
+import type { RunReport } from './bindings/RunReport';
+import type { RunnerChoice } from './bindings/RunnerChoice';
+import type { RunnerKind } from './bindings/RunnerKind';
+import type { PlanEdits } from './bindings/PlanEdits';
 import type { SourcesChanged } from './bindings/SourcesChanged';
 import type { LogFollow, RunApi } from './ipc';
+import { formatBytes } from './stats/format';
 import { toErrorPayload } from './ipc';
 
 export type RunPhase =
@@ -78,14 +81,6 @@ export function foldBuildEvent(p: Progress, e: BuildEvent): Progress {
   }
 }
 
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return '?';
-  if (n < 1000) return `${n} B`;
-  if (n < 1000 * 1000) return `${(n / 1000).toFixed(1)} kB`;
-  if (n < 1000 * 1000 * 1000) return `${(n / 1000 / 1000).toFixed(1)} MB`;
-  return `${(n / 1000 / 1000 / 1000).toFixed(2)} GB`;
-}
-
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   const s = ms / 1000;
@@ -101,6 +96,31 @@ export function parsePort(raw: string): number | null {
   return n >= 1 && n <= 65535 ? n : null;
 }
 
+/** How a runner is named on the run card. */
+export function runnerLabel(kind: RunnerKind, tool: string | null): string {
+  switch (kind) {
+    case 'single':
+      return 'one container';
+    case 'compose_tool':
+      return `compose services, with ${tool ?? 'the compose tool'}`;
+    case 'engine_api':
+      return 'compose services, through the Engine API';
+  }
+}
+
+/** What the folder's run is built from: Berth's plan (the user's edits, in memory) or the
+ * folder's own Dockerfile / compose file. */
+export type BuildFrom = 'plan' | 'files';
+
+/** What the open project offers a run (set by `attach`). */
+export interface RunSubject {
+  root: string;
+  /** The plan's current edits (null: no stack detected, nothing to generate). */
+  edits: () => PlanEdits | null;
+  /** The folder has its own Dockerfile or compose file. */
+  ownFiles: boolean;
+}
+
 export class RunState {
   engine = $state<EngineInfo | null>(null);
   engineError = $state<ErrorPayload | null>(null);
@@ -108,9 +128,13 @@ export class RunState {
 
   phase = $state<RunPhase>('idle');
   progress = $state<Progress>(emptyProgress());
-  report = $state<UpReport | null>(null);
-  /** The last compose run (Run with compose), instead of `report`. */
-  compose = $state<ComposeRun | null>(null);
+  report = $state<RunReport | null>(null);
+  /** Which runner the current run uses, and why (from the run's first event). */
+  runner = $state<{ runner: RunnerKind; note: string | null } | null>(null);
+  /** Build from Berth's plan or the folder's own files (the default: its own files when it has them). */
+  from = $state<BuildFrom>('plan');
+  /** Publish on every network interface instead of this machine only. */
+  expose = $state(false);
   error = $state<ErrorPayload | null>(null);
   /** The port field (empty: let Berth choose, starting with the app's port). */
   portInput = $state('');
@@ -134,6 +158,7 @@ export class RunState {
   changed = $state<string[]>([]);
 
   #api: RunApi;
+  #subject = $state.raw<RunSubject | null>(null);
   #runSeq = 0;
   #watch: LogFollow | null = null;
 
@@ -161,24 +186,33 @@ export class RunState {
   /** The container of the last up, while it may still exist. */
   get container(): string | null {
     if (this.phase === 'stopped' || this.phase === 'stopping') return null;
-    return this.report?.container ?? this.compose?.container ?? null;
+    return this.report?.container ?? null;
   }
 
-  /** The app's URL from the last run, single container or compose. */
+  /** The app's URL from the last run. */
   get url(): string | null {
-    return this.report?.url ?? this.compose?.url ?? null;
+    return this.report?.url ?? null;
+  }
+
+  /** Whether both sources exist, so the user chooses what the run builds from. */
+  get canChooseSource(): boolean {
+    return this.#subject !== null && this.#subject.ownFiles && this.#subject.edits() !== null;
   }
 
   /** A project (re)opened: forget the previous folder's run, keep the engine status. */
-  attach(root: string): void {
+  attach(subject: RunSubject): void {
+    this.#subject = subject;
+    const root = subject.root;
     if (this.root === root) return;
     this.root = root;
+    this.from = subject.ownFiles || subject.edits() === null ? 'files' : 'plan';
+    this.expose = false;
+    this.runner = null;
     this.#runSeq++;
     this.#stopWatching();
     this.phase = 'idle';
     this.progress = emptyProgress();
     this.report = null;
-    this.compose = null;
     this.conflict = null;
     this.error = null;
     this.portInput = '';
@@ -205,41 +239,25 @@ export class RunState {
     }
   }
 
-  /** Run (build, start, wait healthy), on the typed port when there is one (checked first). */
+  /** Run (build, start, wait healthy), on the typed port when there is one (checked first):
+   * the app alone, or with its services when the plan or the folder's compose file has them. */
   async run(): Promise<void> {
+    await this.#start('auto');
+  }
+
+  /** Run with compose: every service (Compose v2 when installed, else the Engine API; the
+   * result says which), the app on the typed port. */
+  async runCompose(): Promise<void> {
+    await this.#start('compose');
+  }
+
+  async #start(runner: RunnerChoice): Promise<void> {
     if (!this.root || this.busy) return;
     // No await without a typed port: the up starts in this same turn.
     this.portProblem = null;
     const hostPort = this.portInput.trim() === '' ? null : await this.#typedPort();
     if (hostPort === undefined) return;
-    await this.#up(hostPort);
-  }
-
-  /** Run with compose: every service of the folder's compose file (the compose tool when
-   * installed, else the Engine API; the result says which), the app on the typed port. */
-  async runCompose(): Promise<void> {
-    const root = this.root;
-    if (!root || this.busy) return;
-    // No await without a typed port: the up starts in this same turn.
-    this.portProblem = null;
-    const hostPort = this.portInput.trim() === '' ? null : await this.#typedPort();
-    if (hostPort === undefined) return;
-    this.#stopWatching();
-    this.changed = [];
-    const seq = ++this.#runSeq;
-    this.#reset();
-    try {
-      const r = await this.#api.upComposeProject(root, hostPort, (e) => {
-        if (seq === this.#runSeq) this.onEvent(e);
-      });
-      if (seq !== this.#runSeq) return;
-      this.compose = r;
-      this.conflict = null; // a compose run explains its port in `compose.port_conflict`
-      this.phase = r.healthy ? 'healthy' : 'unhealthy';
-      this.engineError = null;
-    } catch (e) {
-      if (seq === this.#runSeq) this.#failed(e);
-    }
+    await this.#up(hostPort, null, runner);
   }
 
   /** The typed host port: null for "let Berth choose", undefined when it cannot be used
@@ -269,7 +287,7 @@ export class RunState {
     this.phase = 'building';
     this.progress = emptyProgress();
     this.report = null;
-    this.compose = null;
+    this.runner = null;
     this.error = null;
     this.down = null;
     this.downError = null;
@@ -292,20 +310,26 @@ export class RunState {
   /** Sources changed: build and restart on the same host port (the old container gives it up). */
   async rebuild(): Promise<void> {
     if (!this.root || this.busy) return;
-    await this.#up(this.report?.host_port ?? null, this.conflict);
+    const runner: RunnerChoice = this.report?.runner === 'single' ? 'single' : 'compose';
+    await this.#up(this.report?.host_port ?? null, this.conflict, this.report ? runner : 'auto');
   }
 
-  async #up(hostPort: number | null, carried: PortConflict | null = null): Promise<void> {
+  async #up(hostPort: number | null, carried: PortConflict | null, runner: RunnerChoice): Promise<void> {
     const root = this.root;
     if (!root) return;
     this.#stopWatching();
     this.changed = [];
     const seq = ++this.#runSeq;
     this.#reset();
+    const edits = this.from === 'plan' ? (this.#subject?.edits() ?? null) : null;
     try {
-      const report = await this.#api.upProject(root, hostPort, (e) => {
-        if (seq === this.#runSeq) this.onEvent(e);
-      });
+      const report = await this.#api.upProject(
+        root,
+        { source: this.from === 'plan' ? 'plan' : 'files', edits, runner, hostPort, expose: this.expose },
+        (e) => {
+          if (seq === this.#runSeq) this.onEvent(e);
+        },
+      );
       if (seq !== this.#runSeq) return;
       this.report = report;
       this.conflict =
@@ -322,6 +346,8 @@ export class RunState {
   onEvent(e: UpEvent): void {
     if (e.type === 'stage') {
       if (this.phase !== 'cancelling') this.phase = e.stage === 'building' ? 'building' : 'starting';
+    } else if (e.type === 'runner') {
+      this.runner = { runner: e.runner, note: e.note };
     } else {
       this.progress = foldBuildEvent(this.progress, e.event);
     }
@@ -337,8 +363,8 @@ export class RunState {
     }
   }
 
-  /** Stop & remove: the folder's containers and (by default) its image. */
-  async stop(removeImage = true): Promise<void> {
+  /** Stop & remove: the folder's containers and (by default) the images Berth built for it. */
+  async stop(removeImages = true): Promise<void> {
     if (!this.root || this.busy) return;
     const before = this.phase;
     this.phase = 'stopping';
@@ -346,7 +372,7 @@ export class RunState {
     this.changed = [];
     this.downError = null;
     try {
-      this.down = await this.#api.downProject(this.root, removeImage);
+      this.down = await this.#api.downProject(this.root, removeImages);
       this.phase = 'stopped';
     } catch (e) {
       this.downError = toErrorPayload(e);

@@ -1,14 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import type { SourcesChanged } from './bindings/SourcesChanged';
 import type { UpEvent } from './bindings/UpEvent';
-import type { UpReport } from './bindings/UpReport';
-import type { RunApi } from './ipc';
-import { emptyProgress, foldBuildEvent, formatBytes, formatMs, parsePort, RunState } from './run.svelte';
+import type { RunReport } from './bindings/RunReport';
+import type { PlanEdits } from './bindings/PlanEdits';
+import type { RunApi, RunRequest } from './ipc';
+import { emptyProgress, foldBuildEvent, formatMs, parsePort, RunState, type RunSubject } from './run.svelte';
 
 const ROOT = '/projects/web';
 
-function report(over: Partial<UpReport> = {}): UpReport {
+const EDITS: PlanEdits = {
+  port: 7000,
+  builder_image: null,
+  runtime_image: 'python:3.12-slim',
+  start_command: ['gunicorn', 'app:app'],
+  health_path: '/health',
+  services: ['redis'],
+};
+
+/** A folder with a plan (and, with `ownFiles`, its own Dockerfile). */
+function subject(root = ROOT, ownFiles = false, edits: PlanEdits | null = EDITS): RunSubject {
+  return { root, edits: () => (edits ? structuredClone(edits) : null), ownFiles };
+}
+
+function report(over: Partial<RunReport> = {}): RunReport {
   return {
+    runner: 'single',
+    tool: null,
+    compose_project: null,
+    services: [],
+    notes: [],
     project: ROOT,
     container: 'berth-web-abc123',
     image: 'berth-web-abc123:dev',
@@ -29,15 +49,31 @@ function report(over: Partial<UpReport> = {}): UpReport {
       targets: [],
     },
     health: { healthy: true, via: 'healthcheck', message: 'healthy', waited_ms: 900, last_logs: [] },
-    warnings: [],
     ...over,
   };
+}
+
+function composeReport(root: string): RunReport {
+  return report({
+    runner: root.endsWith('notool') ? 'engine_api' : 'compose_tool',
+    tool: root.endsWith('notool') ? null : 'docker compose',
+    compose_project: 'web-abc123',
+    container: 'berth-web-abc123-app',
+    image: 'berth-web-abc123-app:dev',
+    host_port: 8000,
+    url: 'http://localhost:8000',
+    services: [
+      { service: 'redis', container: 'berth-web-abc123-redis', image: 'redis:7-alpine', built: false },
+      { service: 'app', container: 'berth-web-abc123-app', image: 'berth-web-abc123-app:dev', built: true },
+    ],
+  });
 }
 
 /** A RunApi whose up the test finishes by hand, after sending events. */
 function fakeApi() {
   const calls: Array<[string, unknown[]]> = [];
-  let finishUp: ((r: UpReport) => void) | null = null;
+  const requests: RunRequest[] = [];
+  let finishUp: ((r: RunReport) => void) | null = null;
   let failUp: ((e: unknown) => void) | null = null;
   let send: ((e: UpEvent) => void) | null = null;
   let change: ((c: SourcesChanged) => void) | null = null;
@@ -53,39 +89,30 @@ function fakeApi() {
         ? { port, free: true, owner: null, known: null, explanation: null, suggestion: null }
         : { port, free: false, owner: null, known: 'process', explanation: `python3 (pid 42) listens on ${port}`, suggestion: 'stop it' };
     },
-    upProject(root, hostPort, onEvent) {
-      calls.push(['upProject', [root, hostPort]]);
+    async upProject(root, req, onEvent) {
+      requests.push(req);
+      if (req.runner === 'compose') {
+        calls.push(['upCompose', [root, req.hostPort]]);
+        onEvent({ type: 'runner', runner: root.endsWith('notool') ? 'engine_api' : 'compose_tool', note: null });
+        onEvent({ type: 'stage', stage: 'building' });
+        if (root.endsWith('broken')) throw { kind: 'engine', message: 'docker compose up failed: service web: build failed' };
+        return composeReport(root);
+      }
+      calls.push(['upProject', [root, req.hostPort]]);
       send = onEvent;
       return new Promise((res, rej) => {
         finishUp = res;
         failUp = rej;
       });
     },
-    async upComposeProject(root, hostPort, onEvent) {
-      calls.push(['upComposeProject', [root, hostPort]]);
-      onEvent({ type: 'stage', stage: 'building' });
-      if (root.endsWith('broken')) throw { kind: 'engine', message: 'docker-compose up failed: service web: build failed' };
-      return {
-        tool: root.endsWith('notool') ? null : 'docker-compose',
-        project: 'web',
-        container: 'web_app_1',
-        image: 'berth-web-abc123-app:dev',
-        host_port: 8000,
-        url: 'http://localhost:8000',
-        port_conflict: null,
-        healthy: true,
-        health: { healthy: true, via: 'healthcheck', message: 'healthy', waited_ms: 900, last_logs: [] },
-        notes: [],
-      };
-    },
     cancelUp: async (root) => {
       calls.push(['cancelUp', [root]]);
       failUp?.({ kind: 'cancelled', message: 'cancelled' });
       return true;
     },
-    downProject: async (root, removeImage) => {
-      calls.push(['downProject', [root, removeImage]]);
-      return { containers: ['berth-web-abc123'], image: removeImage ? 'berth-web-abc123:dev' : null, service_images: [] };
+    downProject: async (root, removeImages) => {
+      calls.push(['downProject', [root, removeImages]]);
+      return { project: root, containers: ['berth-web-abc123'], images: removeImages ? ['berth-web-abc123:dev'] : [], kept: [] };
     },
     openUrl: async (url) => {
       calls.push(['openUrl', [url]]);
@@ -110,9 +137,10 @@ function fakeApi() {
   return {
     api,
     calls,
+    requests,
     change: (paths: string[]) => change?.({ paths }),
     send: (e: UpEvent) => send?.(e),
-    finish: (r: UpReport) => finishUp?.(r),
+    finish: (r: RunReport) => finishUp?.(r),
     fail: (e: unknown) => failUp?.(e),
   };
 }
@@ -128,7 +156,7 @@ describe('build progress', () => {
     p = foldBuildEvent(p, { type: 'cached', n: 1 });
     p = foldBuildEvent(p, { type: 'step', n: 2, total: 2, instruction: 'RUN make' });
     p = foldBuildEvent(p, { type: 'output', line: 'cc -o app' });
-    expect(p.preface).toEqual(["building the project's own Dockerfile", 'sending context: 3 files, 2.0 kB']);
+    expect(p.preface).toEqual(["building the project's own Dockerfile", 'sending context: 3 files, 2.00 KiB']);
     expect(p.total).toBe(2);
     expect(p.steps.map((s) => [s.n, s.cached, s.output])).toEqual([
       [1, true, []],
@@ -139,7 +167,6 @@ describe('build progress', () => {
   });
 
   it('formats sizes, durations and typed ports', () => {
-    expect(formatBytes(1_200_000)).toBe('1.2 MB');
     expect(formatMs(2400)).toBe('2.4 s');
     expect(formatMs(125_000)).toBe('2 min 5 s');
     expect(parsePort('8080')).toBe(8080);
@@ -163,7 +190,7 @@ describe('RunState', () => {
   it('goes building -> starting -> healthy with progress and the URL', async () => {
     const f = fakeApi();
     const run = new RunState(f.api);
-    run.attach(ROOT);
+    run.attach(subject());
     const done = run.run();
     expect(run.phase).toBe('building');
     f.send({ type: 'stage', stage: 'building' });
@@ -186,7 +213,7 @@ describe('RunState', () => {
   it('an unhealthy container keeps its last log lines', async () => {
     const f = fakeApi();
     const run = new RunState(f.api);
-    run.attach(ROOT);
+    run.attach(subject());
     const done = run.run();
     f.finish(report({ healthy: false, health: { healthy: false, via: 'healthcheck', message: 'unhealthy', waited_ms: 60000, last_logs: ['boom'] } }));
     await done;
@@ -197,7 +224,7 @@ describe('RunState', () => {
   it('a failed build says why; cancel ends as cancelled', async () => {
     const f = fakeApi();
     const run = new RunState(f.api);
-    run.attach(ROOT);
+    run.attach(subject());
     let done = run.run();
     f.fail({ kind: 'engine', message: 'engine: build failed: step 2' });
     await done;
@@ -214,7 +241,7 @@ describe('RunState', () => {
   it('a typed port is checked first: a busy one is explained and nothing runs', async () => {
     const f = fakeApi();
     const run = new RunState(f.api);
-    run.attach(ROOT);
+    run.attach(subject());
     run.portInput = '5000';
     await run.run();
     expect(run.portProblem).toMatch(/Port 5000 is taken\. python3 \(pid 42\)/);
@@ -233,7 +260,7 @@ describe('RunState', () => {
   it('after a conflict it offers the chosen port for compose.yaml, written only once confirmed', async () => {
     const f = fakeApi();
     const run = new RunState(f.api);
-    run.attach(ROOT);
+    run.attach(subject());
     const done = run.run();
     f.finish(report({ port_conflict: { requested: 5000, check: null, raced: [], chosen: 8081, reason: '5000 is in use' } }));
     await done;
@@ -257,27 +284,27 @@ describe('RunState', () => {
   it('Stop & remove removes the container (and image), then there is no container to log', async () => {
     const f = fakeApi();
     const run = new RunState(f.api);
-    run.attach(ROOT);
+    run.attach(subject());
     const done = run.run();
     f.finish(report());
     await done;
     await run.stop(true);
     expect(run.phase).toBe('stopped');
-    expect(run.down).toEqual({ containers: ['berth-web-abc123'], image: 'berth-web-abc123:dev', service_images: [] });
+    expect(run.down).toEqual({ project: ROOT, containers: ['berth-web-abc123'], images: ['berth-web-abc123:dev'], kept: [] });
     expect(run.container).toBeNull();
   });
 
-  it('Run with compose: the compose result names its tool, its container is logged and its URL opened', async () => {
+  it('Run with compose: the result names the runner and its tool, its container is logged and its URL opened', async () => {
     const f = fakeApi();
     const run = new RunState(f.api);
-    run.attach(ROOT);
+    run.attach(subject());
     run.portInput = '9000';
     await run.runCompose();
-    expect(f.calls.filter(([c]) => c === 'upComposeProject')).toEqual([['upComposeProject', [ROOT, 9000]]]);
+    expect(f.calls.filter(([c]) => c === 'upCompose')).toEqual([['upCompose', [ROOT, 9000]]]);
     expect(run.phase).toBe('healthy');
-    expect(run.compose?.tool).toBe('docker-compose');
-    expect(run.report).toBeNull();
-    expect(run.container).toBe('web_app_1');
+    expect(run.runner).toEqual({ runner: 'compose_tool', note: null });
+    expect(run.report?.tool).toBe('docker compose');
+    expect(run.container).toBe('berth-web-abc123-app');
     await run.openInBrowser();
     expect(f.calls).toContainEqual(['openUrl', ['http://localhost:8000']]);
     // A later single-container run replaces the compose result.
@@ -285,27 +312,64 @@ describe('RunState', () => {
     const done = run.run();
     f.finish(report());
     await done;
-    expect(run.compose).toBeNull();
     expect(run.container).toBe('berth-web-abc123');
   });
 
   it('Run with compose fails with the reason and keeps nothing of an earlier result', async () => {
     const f = fakeApi();
     const run = new RunState(f.api);
-    run.attach('/projects/broken');
+    run.attach(subject('/projects/broken'));
     await run.runCompose();
     expect(run.phase).toBe('failed');
     expect(run.error?.message).toMatch(/service web: build failed/);
-    expect(run.compose).toBeNull();
+    expect(run.report).toBeNull();
     expect(run.container).toBeNull();
+  });
+
+  it("runs Berth's plan with the current edits when the folder has no files of its own", async () => {
+    const f = fakeApi();
+    const run = new RunState(f.api);
+    let edits: PlanEdits = { ...EDITS };
+    run.attach({ root: ROOT, edits: () => edits, ownFiles: false });
+    expect(run.from).toBe('plan');
+    expect(run.canChooseSource).toBe(false);
+    // The user edits the port after opening: the run gets the edit, not the opened plan.
+    edits = { ...edits, port: 7100 };
+    const done = run.run();
+    f.finish(report());
+    await done;
+    expect(f.requests.at(-1)).toEqual({ source: 'plan', edits: { ...EDITS, port: 7100 }, runner: 'auto', hostPort: null, expose: false });
+  });
+
+  it('a folder with its own files runs them by default, or the plan when chosen; expose is asked for', async () => {
+    const f = fakeApi();
+    const run = new RunState(f.api);
+    run.attach(subject(ROOT, true));
+    expect(run.from).toBe('files');
+    expect(run.canChooseSource).toBe(true);
+    let done = run.run();
+    f.finish(report());
+    await done;
+    expect(f.requests.at(-1)).toMatchObject({ source: 'files', edits: null });
+    run.from = 'plan';
+    run.expose = true;
+    done = run.run();
+    f.finish(report());
+    await done;
+    expect(f.requests.at(-1)).toMatchObject({ source: 'plan', edits: EDITS, expose: true });
+    // A folder with only its own files (nothing detected) cannot choose.
+    const other = new RunState(f.api);
+    other.attach(subject('/projects/own', true, null));
+    expect(other.from).toBe('files');
+    expect(other.canChooseSource).toBe(false);
   });
 
   it('opening another folder forgets the previous run; late answers are ignored', async () => {
     const f = fakeApi();
     const run = new RunState(f.api);
-    run.attach(ROOT);
+    run.attach(subject());
     const done = run.run();
-    run.attach('/projects/other');
+    run.attach(subject('/projects/other'));
     f.finish(report());
     await done;
     expect(run.phase).toBe('idle');
@@ -315,7 +379,7 @@ describe('RunState', () => {
   it('after a run the folder is watched; changes offer a rebuild on the same port', async () => {
     const f = fakeApi();
     const run = new RunState(f.api);
-    run.attach(ROOT);
+    run.attach(subject());
     let done = run.run();
     f.finish(report({ host_port: 8081 }));
     await done;

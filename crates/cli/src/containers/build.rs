@@ -1,15 +1,23 @@
-//! `berth build PATH [--no-cache] [--json]`.
+//! `berth build PATH [plan flags] [--from auto|plan|files] [--tag T] [--no-cache] [--json]`:
+//! a thin adapter over `berth_core::app::build`.
 
 use crate::output;
-use berth_core::docker::build::{BuildReport, BuildRequest};
-use berth_core::runner::single::project_names;
-use berth_core::{Error, Result};
+use crate::plan_args::PlanArgs;
+use berth_core::app::{self, BuildJob, Source};
+use berth_core::docker::build::BuildReport;
+use berth_core::render::Templates;
+use berth_core::Result;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct BuildArgs {
     /// The project folder
     path: PathBuf,
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// Build Berth's plan (in memory) even when the folder has its own Dockerfile
+    #[arg(long)]
+    plan_only: bool,
     /// Image tag (default: berth-<folder>-<hash>:dev)
     #[arg(long, short)]
     tag: Option<String>,
@@ -20,21 +28,28 @@ pub struct BuildArgs {
 }
 
 pub async fn run(a: BuildArgs) -> Result<()> {
-    let root = std::fs::canonicalize(&a.path).map_err(|_| Error::NotFound(a.path.clone()))?;
-    if !root.is_dir() {
-        return Err(Error::NotADirectory(root));
-    }
+    let job = BuildJob {
+        folder: a.path.clone(),
+        source: if a.plan_only {
+            Source::Plan
+        } else {
+            Source::Auto
+        },
+        edits: app::edits_with(&a.path, &a.plan.overrides()?)?,
+        tag: a.tag.clone(),
+        no_cache: a.no_cache,
+        ..Default::default()
+    };
+    let templates = Templates::load_user()?;
     let e = super::connect().await?;
-    let tag = a.tag.unwrap_or_else(|| project_names(&root).0);
-    let mut req = BuildRequest::new(&root, &tag);
-    req.no_cache = a.no_cache;
-    if !root.join("Dockerfile").is_file() {
-        let r = berth_core::runner::single::use_generated(&mut req, &root)?;
-        eprintln!("no Dockerfile: building the one Berth generates for this {} project (in memory, nothing written)", r.stack);
-    }
-    let report = e
-        .build(&req, |ev| super::print_event(&ev), super::ctrl_c_token())
-        .await?;
+    let report = app::build(
+        &e,
+        &job,
+        &templates,
+        |ev| super::print_event(&ev),
+        super::ctrl_c_token(),
+    )
+    .await?;
     output::print(&report, a.json, || summary(&report));
     Ok(())
 }

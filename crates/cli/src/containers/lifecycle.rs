@@ -1,36 +1,31 @@
 //! `berth down PATH`, `ps`, `logs NAME [--follow]`, `start|stop|restart|rm NAME`.
 
 use crate::output;
-use berth_core::{Error, Result};
+use berth_core::Result;
 use futures_util::StreamExt;
 use std::path::PathBuf;
 
-pub async fn down(path: PathBuf, images: bool) -> Result<()> {
-    let root = std::fs::canonicalize(&path).map_err(|_| Error::NotFound(path.clone()))?;
+pub async fn down(path: PathBuf, images: bool, json: bool) -> Result<()> {
     let e = super::connect().await?;
-    if let (Some(file), Some(tool)) = (
-        berth_core::compose::find_file(&root),
-        berth_core::compose::find_tool().tool,
-    ) {
-        super::compose::down(&e, &tool, &root, &file).await?;
-    }
-    let removed = e.down(&root).await?;
-    if removed.is_empty() {
-        println!("nothing to remove for {}", root.display());
-    } else {
-        println!("removed {}", removed.join(", "));
-    }
-    if images {
-        let (gone, kept) = e.remove_project_images(&root).await?;
-        if gone.is_empty() {
-            println!("no images to remove for {}", root.display());
+    let r = berth_core::app::down(&e, &path, images).await?;
+    output::print(&r, json, || {
+        let mut s = if r.containers.is_empty() {
+            format!("nothing to remove for {}", r.project)
         } else {
-            println!("removed images {}", gone.join(", "));
+            format!("removed {}", r.containers.join(", "))
+        };
+        if images {
+            if r.images.is_empty() {
+                s.push_str(&format!("\nno images to remove for {}", r.project));
+            } else {
+                s.push_str(&format!("\nremoved images {}", r.images.join(", ")));
+            }
+            for k in &r.kept {
+                s.push_str(&format!("\nkept image {k}"));
+            }
         }
-        for k in kept {
-            eprintln!("kept image {k}");
-        }
-    }
+        s
+    });
     Ok(())
 }
 

@@ -2,8 +2,7 @@
 //! `start`, `stop`, `restart`, `rm`. Each is a thin adapter over `berth_core::docker` and
 //! `berth_core::ports`.
 
-mod build;
-mod compose;
+pub mod build;
 mod engine;
 mod lifecycle;
 mod ports;
@@ -30,13 +29,15 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Build if needed, run with hardened defaults, resolve the host port, wait until healthy
     Up(up::UpArgs),
-    /// Stop and remove what `berth up` created for a folder (containers, networks; with
-    /// --images also the images Berth built for it)
+    /// Stop and remove what `berth up` created for a folder, whatever ran it (containers,
+    /// networks; with --images also the images Berth built for it)
     Down {
         path: PathBuf,
         /// Also remove the images Berth built for the folder (its app and compose services)
         #[arg(long)]
         images: bool,
+        #[arg(long)]
+        json: bool,
     },
     /// List the containers Berth created
     Ps {
@@ -69,7 +70,7 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Ports(c) => block_on(ports::run(c)),
         Command::Build(a) => block_on(build::run(a)),
         Command::Up(a) => block_on(up::run(a)),
-        Command::Down { path, images } => block_on(lifecycle::down(path, images)),
+        Command::Down { path, images, json } => block_on(lifecycle::down(path, images, json)),
         Command::Ps { json } => block_on(lifecycle::ps(json)),
         Command::Logs { name, follow, tail } => block_on(lifecycle::logs(name, follow, tail)),
         Command::Start { name } => block_on(lifecycle::simple("start", name)),

@@ -1,11 +1,16 @@
-//! `berth up PATH [--port N] [--json] [--watch] [--write-port]`.
+//! `berth up PATH [plan flags] [--from auto|plan|files] [--runner auto|single|compose]
+//! [--port N] [--expose] [--open] [--watch] [--write-port] [--json]`: a thin adapter over
+//! `berth_core::app::up`. Progress goes to stderr (stdout stays clean for --json); Ctrl-C
+//! cancels at any stage and leaves nothing half-started.
 
 use crate::output;
+use crate::plan_args::PlanArgs;
+use berth_core::app::{self, RunRequest, Source, UpEvent};
 use berth_core::docker::Engine;
 use berth_core::ports::PortPolicy;
-use berth_core::runner::compose_api::ComposeUpRequest;
-use berth_core::runner::single::{UpReport, UpRequest};
-use berth_core::Result;
+use berth_core::render::Templates;
+use berth_core::runner::{RunOptions, RunReport, RunnerChoice};
+use berth_core::{Error, Result};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,18 +18,33 @@ use std::time::Duration;
 pub struct UpArgs {
     /// The project folder
     path: PathBuf,
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// What to build: the folder's own files, Berth's plan (in memory, nothing written), or
+    /// auto (the plan when edited or when the folder has no Dockerfile/compose file)
+    #[arg(long, value_enum, default_value = "auto")]
+    from: From,
+    /// One container, the compose project, or auto (compose when there is more than the app)
+    #[arg(long, value_enum, default_value = "auto")]
+    runner: RunnerArg,
     /// Preferred host port (default: the app's port; then 8080, then the next free one)
     #[arg(long)]
     port: Option<u16>,
     /// Search range for a free port when the preferred ones are taken, `FROM-TO`
     #[arg(long, default_value = "8081-8999")]
     port_range: String,
+    /// Publish on every network interface (default: this machine only, 127.0.0.1)
+    #[arg(long)]
+    expose: bool,
     /// Seconds to wait for healthy
     #[arg(long, default_value_t = 60)]
     timeout: u64,
     #[arg(long)]
     no_cache: bool,
-    /// Rebuild and restart when files change (files listed in .dockerignore are ignored)
+    /// Open the app in the browser once it is healthy
+    #[arg(long)]
+    open: bool,
+    /// Rebuild and restart when files change (files the build ignores are ignored)
     #[arg(long)]
     watch: bool,
     /// Write the chosen host port into the folder's compose.yaml (atomic, with a backup)
@@ -34,136 +54,104 @@ pub struct UpArgs {
     json: bool,
 }
 
+#[derive(clap::ValueEnum, Clone, Copy)]
+enum From {
+    Auto,
+    Plan,
+    Files,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy)]
+enum RunnerArg {
+    Auto,
+    Single,
+    Compose,
+}
+
 pub async fn run(a: UpArgs) -> Result<()> {
-    let e = super::connect().await?;
     let (from, to) = super::ports::parse_range(&a.port_range)?;
-    let mut req = UpRequest::new(&a.path);
-    req.host_port = a.port;
-    req.policy = PortPolicy {
+    let mut req = RunRequest {
+        folder: a.path.clone(),
+        source: match a.from {
+            From::Auto => Source::Auto,
+            From::Plan => Source::Plan,
+            From::Files => Source::Files,
+        },
+        edits: app::edits_with(&a.path, &a.plan.overrides()?)?,
+        runner: match a.runner {
+            RunnerArg::Auto => RunnerChoice::Auto,
+            RunnerArg::Single => RunnerChoice::Single,
+            RunnerArg::Compose => RunnerChoice::Compose,
+        },
+        options: RunOptions {
+            health_timeout: Duration::from_secs(a.timeout),
+            no_cache: a.no_cache,
+            ..Default::default()
+        },
+    };
+    req.options.publishing.host_port = a.port;
+    req.options.publishing.policy = PortPolicy {
         fallback: berth_core::ports::FALLBACK_PORT,
         range: (from, to),
     };
-    req.health_timeout = Duration::from_secs(a.timeout);
-    req.no_cache = a.no_cache;
-    let root =
-        std::fs::canonicalize(&a.path).map_err(|_| berth_core::Error::NotFound(a.path.clone()))?;
-    if let Some(file) = berth_core::compose::find_file(&root) {
-        match berth_core::compose::find_tool().tool {
-            Some(tool) if !a.watch => {
-                let r = super::compose::up(&e, &tool, &root, &file, &req).await?;
-                if a.write_port {
-                    write_port(&root, r.host_port)?;
-                }
-                output::print(&r, a.json, || {
-                    format!(
-                        "{} ({}) via {}
-url: {}
-healthy: {} ({})",
-                        r.container, r.image, r.tool, r.url, r.healthy, r.health.message
-                    )
-                });
-                return if r.healthy {
-                    Ok(())
-                } else {
-                    Err(berth_core::Error::Engine(format!(
-                        "{} is not healthy: {}",
-                        r.container, r.health.message
-                    )))
-                };
-            }
-            Some(_) => eprintln!("--watch runs through the Engine API (not compose)"),
-            None if !a.watch => {
-                eprintln!(
-                    "{} found but no compose tool is installed: running its services through \
-                     the Engine API",
-                    file.display()
-                );
-                return compose_api(&e, &req, &root, &a).await;
-            }
-            None => eprintln!("--watch runs the app through the Engine API (not compose)"),
-        }
-    }
-    let report = up_once(&e, &req, &a).await?;
+    req.options.publishing.expose = a.expose;
+    let templates = Templates::load_user()?;
+    let e = super::connect().await?;
+    let report = up_once(&e, &req, &templates, &a).await?;
     if a.watch {
-        return watch(&e, req, &a, report).await;
+        return watch(&e, req, &templates, &a, report).await;
     }
     if report.healthy {
         Ok(())
     } else {
-        Err(berth_core::Error::Engine(format!(
+        Err(Error::Engine(format!(
             "{} is not healthy: {}",
             report.container, report.health.message
         )))
     }
 }
 
-/// A compose project without a compose tool: its services through the Engine API.
-async fn compose_api(
-    e: &Engine,
-    req: &UpRequest,
-    root: &std::path::Path,
-    a: &UpArgs,
-) -> Result<()> {
-    let mut creq = ComposeUpRequest::new(root);
-    creq.host_port = req.host_port;
-    creq.policy = req.policy;
-    creq.health_timeout = req.health_timeout;
-    creq.no_cache = req.no_cache;
-    creq.builder = req.builder;
-    let r = e
-        .compose_up_api(&creq, |ev| super::print_event(&ev), super::ctrl_c_token())
-        .await?;
-    if a.write_port {
-        if let Some(port) = r.host_port {
-            write_port(root, port)?;
+fn print_up_event(ev: &UpEvent) {
+    match ev {
+        UpEvent::Runner { runner, note } => {
+            eprintln!("runner: {}", runner.label());
+            if let Some(n) = note {
+                eprintln!("  note: {n}");
+            }
         }
-    }
-    output::print(&r, a.json, || {
-        let mut s = format!(
-            "{} ({}) via the Engine API (no compose tool); services: {}",
-            r.container,
-            r.image,
-            r.services
-                .iter()
-                .map(|s| s.service.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        if let Some(u) = &r.url {
-            s.push_str(&format!("\nurl: {u}"));
-        }
-        if let Some(c) = &r.port_conflict {
-            s.push_str(&format!("\nport: {}", c.reason));
-        }
-        s.push_str(&format!("\nhealthy: {} ({})", r.healthy, r.health.message));
-        for l in &r.health.last_logs {
-            s.push_str(&format!("\n  | {l}"));
-        }
-        for n in &r.notes {
-            s.push_str(&format!("\nnote: {n}"));
-        }
-        s
-    });
-    if r.healthy {
-        Ok(())
-    } else {
-        Err(berth_core::Error::Engine(format!(
-            "{} is not healthy: {}",
-            r.container, r.health.message
-        )))
+        UpEvent::Stage { .. } => {}
+        UpEvent::Build { event } => super::print_event(event),
     }
 }
 
-async fn up_once(e: &Engine, req: &UpRequest, a: &UpArgs) -> Result<UpReport> {
-    let report = e
-        .up(req, |ev| super::print_event(&ev), super::ctrl_c_token())
-        .await?;
+async fn up_once(
+    e: &Engine,
+    req: &RunRequest,
+    templates: &Templates,
+    a: &UpArgs,
+) -> Result<RunReport> {
+    let report = app::up(
+        e,
+        req,
+        templates,
+        |ev| print_up_event(&ev),
+        super::ctrl_c_token(),
+    )
+    .await?;
     if a.write_port {
         if let Some(port) = report.host_port {
             write_port(std::path::Path::new(&report.project), port)?;
         }
     }
     output::print(&report, a.json, || text(&report));
+    if a.open && report.healthy {
+        if let Some(url) = &report.url {
+            let url = app::local_url(url)?;
+            if let Err(err) = open::that_detached(&url) {
+                eprintln!("berth: cannot open {url} in the browser: {err}");
+            }
+        }
+    }
     Ok(report)
 }
 
@@ -184,18 +172,33 @@ fn write_port(root: &std::path::Path, port: u16) -> Result<()> {
     Ok(())
 }
 
-fn text(r: &UpReport) -> String {
-    let mut s = format!(
-        "{}\n{} ({}) from {} Dockerfile",
-        super::build::summary(&r.build),
+fn text(r: &RunReport) -> String {
+    let mut s = String::new();
+    if let Some(b) = &r.build {
+        s.push_str(&super::build::summary(b));
+        s.push('\n');
+    }
+    s.push_str(&format!(
+        "{} ({}) via {}",
         r.container,
         r.image,
-        match r.dockerfile {
-            berth_core::runner::single::DockerfileSource::Project => "the project's",
-            berth_core::runner::single::DockerfileSource::Generated =>
-                "Berth's generated (in memory)",
-        }
-    );
+        r.runner.label()
+    ));
+    if let Some(t) = &r.tool {
+        s.push_str(&format!(" ({t})"));
+    }
+    if let Some(d) = r.dockerfile {
+        s.push_str(match d {
+            berth_core::runner::DockerfileSource::Project => ", from the project's Dockerfile",
+            berth_core::runner::DockerfileSource::Generated => {
+                ", from Berth's plan (in memory, nothing written)"
+            }
+        });
+    }
+    if !r.services.is_empty() {
+        let names: Vec<&str> = r.services.iter().map(|s| s.service.as_str()).collect();
+        s.push_str(&format!("\nservices: {}", names.join(", ")));
+    }
     if let Some(c) = &r.port_conflict {
         s.push_str(&format!("\nport {}: {}", c.requested, c.reason));
         if let Some(chk) = &c.check {
@@ -217,15 +220,21 @@ fn text(r: &UpReport) -> String {
     for l in &r.health.last_logs {
         s.push_str(&format!("\n  | {l}"));
     }
-    for w in &r.warnings {
-        s.push_str(&format!("\nwarning: {w}"));
+    for n in &r.notes {
+        s.push_str(&format!("\nnote: {n}"));
     }
     s
 }
 
-async fn watch(e: &Engine, mut req: UpRequest, a: &UpArgs, first: UpReport) -> Result<()> {
+async fn watch(
+    e: &Engine,
+    mut req: RunRequest,
+    templates: &Templates,
+    a: &UpArgs,
+    first: RunReport,
+) -> Result<()> {
     // Keep the port we got, so the URL stays the same across rebuilds.
-    req.host_port = first.host_port.or(req.host_port);
+    req.options.publishing.host_port = first.host_port.or(req.options.publishing.host_port);
     let root = PathBuf::from(&first.project);
     let mut changes = berth_core::watch::watch(&root)?;
     eprintln!("watching {} (Ctrl-C to stop)", root.display());
@@ -235,9 +244,8 @@ async fn watch(e: &Engine, mut req: UpRequest, a: &UpArgs, first: UpReport) -> R
             batch = changes.next_batch() => {
                 let Some(paths) = batch else { return Ok(()) };
                 eprintln!("changed: {}", paths.iter().take(3).map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
-                match up_once(e, &req, a).await {
-                    Ok(_) => {}
-                    Err(err) => eprintln!("berth: {err}"),
+                if let Err(err) = up_once(e, &req, templates, a).await {
+                    eprintln!("berth: {err}");
                 }
             }
         }

@@ -23,6 +23,8 @@ pub struct PortSpec {
     /// The host side as written (`8080`, `${HOST_PORT:-8000}`), None when only the
     /// container port is given.
     pub host: Option<String>,
+    /// The host address as written (`127.0.0.1`, `${HOST_IP:-127.0.0.1}`), None when absent.
+    pub host_ip: Option<String>,
     pub container: u16,
 }
 
@@ -30,6 +32,14 @@ impl PortSpec {
     /// The host port with `${VAR:-default}` resolved from `env` (pure).
     pub fn host_port(&self, env: &dyn Fn(&str) -> Option<String>) -> Option<u16> {
         interpolate(self.host.as_deref()?, env).parse().ok()
+    }
+
+    /// The host address with `${VAR:-default}` resolved from `env`; None when not written
+    /// (pure).
+    pub fn host_address(&self, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+        let ip = interpolate(self.host_ip.as_deref()?, env);
+        let ip = ip.trim_start_matches('[').trim_end_matches(']').to_string();
+        (!ip.is_empty()).then_some(ip)
     }
 }
 
@@ -218,11 +228,9 @@ fn get<'a>(m: &'a Mapping, key: &str) -> Option<&'a Value> {
     m.get(Value::String(key.to_string()))
 }
 
-/// `"8080"`, `"8000:8000"`, `"127.0.0.1:8000:8000"`, `"${HOST_PORT:-8000}:8000/tcp"`.
-pub fn parse_port(s: &str) -> Option<PortSpec> {
-    let s = s.trim().trim_end_matches("/tcp");
-    // The container side is after the last ':' outside `${...}`.
-    let mut depth = 0;
+/// The byte index of the last `:` outside `${...}` (pure).
+fn last_colon_outside_braces(s: &str) -> Option<usize> {
+    let mut depth = 0i32;
     let mut split = None;
     for (i, c) in s.char_indices() {
         match c {
@@ -232,24 +240,32 @@ pub fn parse_port(s: &str) -> Option<PortSpec> {
             _ => {}
         }
     }
-    match split {
-        None => Some(PortSpec {
+    split
+}
+
+/// `"8080"`, `"8000:8000"`, `"127.0.0.1:8000:8000"`, `"${HOST_PORT:-8000}:8000/tcp"`,
+/// `"${HOST_IP:-127.0.0.1}:${HOST_PORT:-8000}:8000"`.
+pub fn parse_port(s: &str) -> Option<PortSpec> {
+    let s = s.trim().trim_end_matches("/tcp");
+    // The container side is after the last ':' outside `${...}`.
+    let Some(i) = last_colon_outside_braces(s) else {
+        return Some(PortSpec {
             host: None,
+            host_ip: None,
             container: s.parse().ok()?,
-        }),
-        Some(i) => {
-            let host = &s[..i];
-            // `IP:HOST` -> HOST (a `${...}` host is kept whole).
-            let host = match host.rfind(':') {
-                Some(j) if !host.contains("${") => &host[j + 1..],
-                _ => host,
-            };
-            Some(PortSpec {
-                host: (!host.is_empty()).then(|| host.to_string()),
-                container: s[i + 1..].parse().ok()?,
-            })
-        }
-    }
+        });
+    };
+    let host = &s[..i];
+    // `IP:HOST` -> the address and HOST.
+    let (ip, host) = match last_colon_outside_braces(host) {
+        Some(j) => (Some(&host[..j]), &host[j + 1..]),
+        None => (None, host),
+    };
+    Some(PortSpec {
+        host: (!host.is_empty()).then(|| host.to_string()),
+        host_ip: ip.filter(|ip| !ip.is_empty()).map(str::to_string),
+        container: s[i + 1..].parse().ok()?,
+    })
 }
 
 fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {

@@ -115,10 +115,23 @@ fn ports_interpolation_and_durations() {
         parse_port("127.0.0.1:8080:80"),
         Some(PortSpec {
             host: Some("8080".into()),
+            host_ip: Some("127.0.0.1".into()),
             container: 80
         })
     );
     assert_eq!(parse_port("80").unwrap().host, None);
+    // Berth's own entry: both sides movable, the address on loopback unless HOST_IP is set.
+    let p = parse_port("${HOST_IP:-127.0.0.1}:${HOST_PORT:-8000}:8000").unwrap();
+    assert_eq!(p.container, 8000);
+    let none = |_: &str| None;
+    assert_eq!(p.host_port(&none), Some(8000));
+    assert_eq!(p.host_address(&none).as_deref(), Some("127.0.0.1"));
+    let exposed = |v: &str| (v == "HOST_IP").then(|| "0.0.0.0".to_string());
+    assert_eq!(p.host_address(&exposed).as_deref(), Some("0.0.0.0"));
+    let p = parse_port("[::1]:8080:80").unwrap();
+    assert_eq!(p.host_address(&none).as_deref(), Some("::1"));
+    assert_eq!(p.host_port(&none), Some(8080));
+    assert_eq!(parse_port("8080:80").unwrap().host_address(&none), None);
     assert_eq!(parse_port("a:b"), None);
     let env = |v: &str| (v == "SET").then(|| "x".to_string());
     assert_eq!(

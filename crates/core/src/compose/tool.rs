@@ -45,6 +45,8 @@ pub struct ToolSearch {
     pub tool: Option<ComposeTool>,
     /// Tools found but not used, with why (`docker-compose 1.29.2 is Compose v1`).
     pub rejected: Vec<String>,
+    /// [`COMPOSE_TOOL_ENV`] is `none`: no tool was looked for.
+    pub disabled: bool,
 }
 
 impl ToolSearch {
@@ -53,7 +55,9 @@ impl ToolSearch {
         if self.tool.is_some() {
             return None;
         }
-        Some(if self.rejected.is_empty() {
+        Some(if self.disabled {
+            format!("{COMPOSE_TOOL_ENV}=none is set")
+        } else if self.rejected.is_empty() {
             "no compose tool is installed".into()
         } else {
             format!(
@@ -126,8 +130,8 @@ pub const COMPOSE_TOOL_ENV: &str = "BERTH_COMPOSE_TOOL";
 pub fn find_tool() -> ToolSearch {
     if std::env::var(COMPOSE_TOOL_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("none")) {
         return ToolSearch {
-            tool: None,
-            rejected: vec![format!("{COMPOSE_TOOL_ENV}=none")],
+            disabled: true,
+            ..Default::default()
         };
     }
     let on_path = |name: &str| -> Vec<String> {

@@ -5,8 +5,8 @@ use super::{engine_err, is_not_found, Engine, LABEL_MANAGED, LABEL_PROJECT};
 use crate::{Error, Result};
 use bollard::models::ContainerSummary;
 use bollard::query_parameters::{
-    ListContainersOptions, ListImagesOptions, ListNetworksOptions, RemoveContainerOptions,
-    RemoveImageOptions, RestartContainerOptions, StopContainerOptions,
+    ListContainersOptions, ListNetworksOptions, RemoveContainerOptions, RestartContainerOptions,
+    StopContainerOptions,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -84,7 +84,7 @@ pub fn container_from_summary(s: &ContainerSummary) -> ContainerInfo {
 pub use crate::names::labels as berth_labels;
 
 /// The engine-side filter for what Berth labelled with `project` (containers, networks, images).
-fn project_filter(project: &Path) -> HashMap<String, Vec<String>> {
+pub(crate) fn project_filter(project: &Path) -> HashMap<String, Vec<String>> {
     HashMap::from([(
         "label".to_string(),
         vec![format!("{LABEL_PROJECT}={}", project.display())],
@@ -197,123 +197,52 @@ impl Engine {
             .map_err(|e| not_found_or(e, name))
     }
 
-    /// Remove an image; a missing image is not an error.
-    pub async fn remove_image(&self, image: &str) -> Result<()> {
-        self.remove_image_if_present(image).await.map(|_| ())
-    }
-
-    /// The id of an image (by tag or id); None when the engine has no such image.
-    pub(crate) async fn image_id(&self, image: &str) -> Option<String> {
-        self.docker()
-            .inspect_image(image)
-            .await
-            .ok()
-            .and_then(|i| i.id)
-    }
-
-    /// Remove the image a rebuild replaced (its tag moved to the new build) unless something
-    /// still uses it; `Some(warning)` when it stays.
-    pub(crate) async fn remove_replaced_image(&self, old: &str) -> Option<String> {
-        self.remove_unused_image(old)
-            .await
-            .err()
-            .map(|why| format!("the previous image {old} was not removed: {why}"))
-    }
-
-    /// Remove an image unless a container still uses it (no force): true when it was there
-    /// and is gone, false when it was missing; Err with the engine's reason when it stays.
-    async fn remove_unused_image(&self, image: &str) -> std::result::Result<bool, String> {
-        let opts = RemoveImageOptions {
-            force: false,
-            noprune: false,
-            platforms: None,
-        };
-        match self.docker().remove_image(image, Some(opts), None).await {
-            Ok(_) => Ok(true),
-            Err(e) if is_not_found(&e) => Ok(false),
-            Err(e) => Err(super::short_error(&e)),
-        }
-    }
-
-    /// Remove an image: true when it was there and is gone, false when it was missing.
-    pub async fn remove_image_if_present(&self, image: &str) -> Result<bool> {
-        let opts = RemoveImageOptions {
-            force: true,
-            noprune: false,
-            platforms: None,
-        };
-        match self.docker().remove_image(image, Some(opts), None).await {
-            Ok(_) => Ok(true),
-            Err(e) if is_not_found(&e) => Ok(false),
-            Err(e) => Err(engine_err(e)),
-        }
-    }
-
-    /// Stop and remove every container Berth created for `project`, then the networks it
-    /// created for it (compose projects run through the API; named volumes are kept, as
-    /// `docker compose down` keeps them). Returns the containers' names.
+    /// Stop and remove every container Berth created for `project`, whatever ran it (labelled
+    /// `dev.berth.project`, or carrying the folder's compose project name, as a compose tool
+    /// labels its containers), then the networks made for it. Named volumes are kept, as
+    /// `docker compose down` keeps them. Returns the containers' names.
     pub async fn down(&self, project: &Path) -> Result<Vec<String>> {
+        let compose = HashMap::from([(
+            "label".to_string(),
+            vec![format!(
+                "com.docker.compose.project={}",
+                crate::names::ProjectNames::of(project).compose_project()
+            )],
+        )]);
+        let mut containers = self.project_containers(project).await?;
+        for c in self.list(compose.clone()).await? {
+            if !containers.iter().any(|k| k.id == c.id) {
+                containers.push(c);
+            }
+        }
         let mut removed = Vec::new();
-        for c in self.project_containers(project).await? {
+        for c in containers {
             self.stop(&c.id).await?;
             match self.remove(&c.id).await {
                 Ok(()) | Err(Error::NotFound(_)) => removed.push(c.name),
                 Err(e) => return Err(e),
             }
         }
-        let opts = ListNetworksOptions {
-            filters: Some(project_filter(project)),
-        };
-        let networks = self
-            .docker()
-            .list_networks(Some(opts))
-            .await
-            .map_err(engine_err)?;
-        for n in networks {
-            if let Some(id) = n.id {
-                match self.docker().remove_network(&id).await {
-                    Ok(()) => {}
-                    Err(e) if is_not_found(&e) => {}
-                    Err(e) => return Err(engine_err(e)),
+        for filters in [project_filter(project), compose] {
+            let opts = ListNetworksOptions {
+                filters: Some(filters),
+            };
+            let networks = self
+                .docker()
+                .list_networks(Some(opts))
+                .await
+                .map_err(engine_err)?;
+            for n in networks {
+                if let Some(id) = n.id {
+                    match self.docker().remove_network(&id).await {
+                        Ok(()) => {}
+                        Err(e) if is_not_found(&e) => {}
+                        Err(e) => return Err(engine_err(e)),
+                    }
                 }
             }
         }
         Ok(removed)
-    }
-
-    /// Remove every image Berth built for `project` (label `dev.berth.project`: the app's
-    /// image and its compose services' images), after [`Engine::down`]. An image something
-    /// else still uses stays; its reason goes into the second list. Returns the removed
-    /// images (their first tag, else the id) and those left with why.
-    pub async fn remove_project_images(
-        &self,
-        project: &Path,
-    ) -> Result<(Vec<String>, Vec<String>)> {
-        let opts = ListImagesOptions {
-            filters: Some(project_filter(project)),
-            ..Default::default()
-        };
-        let images = self
-            .docker()
-            .list_images(Some(opts))
-            .await
-            .map_err(engine_err)?;
-        let (mut removed, mut kept) = (Vec::new(), Vec::new());
-        for image in images {
-            let name = image
-                .repo_tags
-                .iter()
-                .find(|t| t.as_str() != "<none>:<none>")
-                .cloned()
-                .unwrap_or_else(|| image.id.clone());
-            // By id: every tag of the image goes with it.
-            match self.remove_unused_image(&image.id).await {
-                Ok(true) => removed.push(name),
-                Ok(false) => {}
-                Err(why) => kept.push(format!("{name}: {why}")),
-            }
-        }
-        Ok((removed, kept))
     }
 }
 

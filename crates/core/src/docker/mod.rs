@@ -4,21 +4,29 @@
 //! - [`discovery`]: where the engine is (pure, unit-tested), then [`Engine::connect`].
 //! - [`context`] / [`build`] / [`buildkit`] / [`classic`]: build contexts and builds (BuildKit,
 //!   else the classic builder) with progress events.
-//! - [`run`], [`lifecycle`], [`health`], [`logs`], [`events`]: containers, labelled with
-//!   [`crate::names`]' labels.
+//! - [`api`]: the [`api::ContainerEngine`] trait the runners use (implemented here for
+//!   [`Engine`]; in memory in the runners' unit tests).
+//! - [`spec`] / [`containers`]: a container as Berth describes it and creating it;
+//!   [`images`]: inspect, pull, remove; [`lifecycle`], [`health`], [`logs`], [`events`]:
+//!   containers, labelled with [`crate::names`]' labels.
 //! - [`stats`]: live stats streams and the stats hub.
 
+pub mod api;
 pub mod build;
 pub mod buildkit;
 pub mod classic;
+pub mod containers;
 pub mod context;
 pub mod discovery;
 pub mod events;
 pub mod health;
+pub mod images;
 pub mod lifecycle;
 pub mod logs;
-pub mod run;
+pub mod spec;
 pub mod stats;
+
+pub use api::{ContainerEngine, ImageInfo};
 
 use crate::{Error, Result};
 use bollard::Docker;

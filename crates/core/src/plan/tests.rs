@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::detect::{Detection, Service, Stack};
+use crate::stacks::{Detection, Service, Stack};
 use crate::ErrorKind;
 
 fn detection(stack: Stack) -> Detection {

@@ -1,7 +1,7 @@
 //! Backing services: default images and the environment that wires the app to them.
 
 use super::Plan;
-use crate::detect::{Service, Stack};
+use crate::stacks::{provider, Service};
 use std::collections::BTreeMap;
 
 pub(super) fn service_image(s: Service) -> &'static str {
@@ -15,13 +15,15 @@ pub(super) fn service_image(s: Service) -> &'static str {
     }
 }
 
-/// Environment the app gets so it finds its services (development credentials).
+/// Environment the app gets so it finds its services (development credentials), plus the
+/// names the stack's frameworks read (the provider's `service_env`).
 pub(super) fn wiring(plan: &Plan) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     let mut set = |k: &str, v: &str| {
         env.entry(k.to_string()).or_insert_with(|| v.to_string());
     };
     set("PORT", &plan.port.to_string());
+    let stack = provider(plan.stack);
     for s in &plan.services {
         match s.kind {
             Service::Redis => {
@@ -36,14 +38,6 @@ pub(super) fn wiring(plan: &Plan) -> BTreeMap<String, String> {
                 set("POSTGRES_USER", "app");
                 set("POSTGRES_PASSWORD", "app");
                 set("POSTGRES_DB", "app");
-                if plan.stack == Stack::Java {
-                    set(
-                        "SPRING_DATASOURCE_URL",
-                        "jdbc:postgresql://postgres:5432/app",
-                    );
-                    set("SPRING_DATASOURCE_USERNAME", "app");
-                    set("SPRING_DATASOURCE_PASSWORD", "app");
-                }
             }
             Service::Mysql => {
                 set("DATABASE_URL", "mysql://app:app@mysql:3306/app");
@@ -52,11 +46,6 @@ pub(super) fn wiring(plan: &Plan) -> BTreeMap<String, String> {
                 set("MYSQL_USER", "app");
                 set("MYSQL_PASSWORD", "app");
                 set("MYSQL_DATABASE", "app");
-                if plan.stack == Stack::Java {
-                    set("SPRING_DATASOURCE_URL", "jdbc:mysql://mysql:3306/app");
-                    set("SPRING_DATASOURCE_USERNAME", "app");
-                    set("SPRING_DATASOURCE_PASSWORD", "app");
-                }
             }
             Service::Mongodb => {
                 set("MONGO_URL", "mongodb://mongodb:27017/app");
@@ -70,6 +59,9 @@ pub(super) fn wiring(plan: &Plan) -> BTreeMap<String, String> {
                 set("MEMCACHED_HOST", "memcached");
                 set("MEMCACHED_SERVERS", "memcached:11211");
             }
+        }
+        for (k, v) in stack.service_env(s.kind) {
+            set(k, v);
         }
     }
     env

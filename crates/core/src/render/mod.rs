@@ -10,8 +10,8 @@ mod templates;
 
 pub use templates::{Templates, EMBEDDED};
 
-use crate::detect::{hint_keys, Service};
-use crate::plan::{is_valid_image_ref, BuildStep, Plan, BUSYBOX_IMAGE, PORT_KEYS};
+use crate::plan::{is_valid_image_ref, BuildStep, Plan, BUSYBOX_IMAGE};
+use crate::stacks::{hint_keys, provider, Service, StackTemplates};
 use crate::{Error, Result};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
@@ -70,7 +70,7 @@ struct Context<'a> {
     /// `plan.cache_mounts` is off (pip then gets `--no-cache-dir`).
     install_steps: Vec<BuildStep>,
     build_steps: Vec<BuildStep>,
-    /// `plan.image_env` / `plan.env` with the [`PORT_KEYS`] set to `plan.port`.
+    /// `plan.image_env` / `plan.env` with the port keys set to `plan.port`.
     image_env: BTreeMap<String, String>,
     app_env: BTreeMap<String, String>,
     /// `plan.hints` with every key of `hint_keys` present (`""` when not set).
@@ -79,16 +79,14 @@ struct Context<'a> {
     health: Option<Health>,
     needs_busybox: bool,
     services: Vec<ServiceCtx>,
+    /// The stack's template names (its provider's `templates()`).
+    templates: StackTemplates,
 }
 
 /// Render the three files for `plan` with `templates`.
 pub fn render(plan: &Plan, templates: &Templates) -> Result<RenderedFiles> {
     let ctx = context(plan)?;
     let env = environment(templates);
-    let stack = serde_json::to_value(plan.stack)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
     let one = |name: &str| -> Result<String> {
         let tmpl = env
             .get_template(name)
@@ -100,7 +98,7 @@ pub fn render(plan: &Plan, templates: &Templates) -> Result<RenderedFiles> {
         Ok(out)
     };
     Ok(RenderedFiles {
-        dockerfile: one(&format!("{stack}/Dockerfile.j2"))?,
+        dockerfile: one(ctx.templates.dockerfile)?,
         compose: one("compose.yaml.j2")?,
         dockerignore: one("dockerignore.j2")?,
     })
@@ -129,19 +127,6 @@ fn environment(templates: &Templates) -> Environment<'static> {
     let sources = templates.clone();
     env.set_loader(move |name| Ok(sources.get(name).map(str::to_string)));
     env
-}
-
-fn with_port(env: &BTreeMap<String, String>, port: u16) -> BTreeMap<String, String> {
-    env.iter()
-        .map(|(k, v)| {
-            let v = if PORT_KEYS.contains(&k.as_str()) {
-                port.to_string()
-            } else {
-                v.clone()
-            };
-            (k.clone(), v)
-        })
-        .collect()
 }
 
 fn effective_steps(plan: &Plan, steps: &[BuildStep]) -> Vec<BuildStep> {
@@ -231,8 +216,8 @@ fn context(plan: &Plan) -> Result<Context<'_>> {
     hints.extend(plan.hints.clone());
     Ok(Context {
         plan,
-        image_env: with_port(&plan.image_env, plan.port),
-        app_env: with_port(&plan.env, plan.port),
+        image_env: plan.baked_env(),
+        app_env: plan.app_env(),
         install_steps: effective_steps(plan, &plan.install_steps),
         build_steps: effective_steps(plan, &plan.build_steps),
         hints,
@@ -240,6 +225,7 @@ fn context(plan: &Plan) -> Result<Context<'_>> {
         health,
         needs_busybox: plan.needs_busybox(),
         services,
+        templates: provider(plan.stack).templates(),
     })
 }
 
@@ -289,7 +275,7 @@ fn service_env(s: Service) -> BTreeMap<&'static str, &'static str> {
             ("MYSQL_DATABASE", "app"),
         ],
         Service::Mongodb => &[("MONGO_INITDB_DATABASE", "app")],
-        _ => &[],
+        Service::Redis | Service::Rabbitmq | Service::Memcached => &[],
     };
     pairs.iter().copied().collect()
 }

@@ -1,92 +1,29 @@
 //! Compose projects without a compose tool: the compose file's services run through the
 //! Engine API. A project network (services reach each other by name), images built from
-//! `build:` or used as they are (local, else pulled), environment, commands, healthchecks,
-//! named volumes, limits, and `depends_on` order (waiting for `service_healthy`
-//! dependencies). The app service's published port is resolved like `up`'s (preferred,
-//! 8080, the range; the "already allocated" race retried); the other `ports:` entries are
-//! published as written when their host port is free, and left out with a note when it is
-//! not. Everything is labelled as Berth's, so `berth ps` lists it and [`Engine::down`]
-//! removes it.
+//! `build:` (or the plan's in-memory recipe) or used as they are (local, else pulled),
+//! environment, commands, healthchecks, named volumes, limits, and `depends_on` order
+//! (waiting for `service_healthy` dependencies). The app service's published port is
+//! resolved like the single runner's (preferred, 8080, the range; the "already allocated"
+//! race retried); the other `ports:` entries are published as written when their host port
+//! is free, and left out with a note when it is not. Published ports listen where the entry
+//! says, else on loopback unless the run exposes them. Everything is labelled as Berth's, so
+//! `berth ps` lists it and `berth down` removes it; a cancelled run removes what it started.
 
-use super::single::{parse_cpus, parse_memory};
-use crate::compose::{self as compose_file, ComposeFile, HealthSpec, ServiceSpec};
-use crate::docker::build::{BuildEvent, BuildRequest};
-use crate::docker::buildkit::BuilderChoice;
-use crate::docker::health::{HealthReport, HttpProbe, DEFAULT_HEALTH_TIMEOUT};
-use crate::docker::run::is_port_taken_message;
-use crate::docker::{engine_err, is_not_found, Engine};
-use crate::names::{labels as berth_labels, ProjectNames};
-use crate::ports::{self, PortChoice, PortPolicy};
-use crate::{Error, Result};
-use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, NetworkCreateRequest,
-    NetworkingConfig, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
+use super::project::ComposeProject;
+use super::publish::start_on_free_port;
+use super::{
+    local_url, parse_cpus, parse_memory, PortConflict, Publishing, RunOptions, RunReport,
+    RunnerKind, ServiceStarted,
 };
-use bollard::query_parameters::{CreateContainerOptions, CreateImageOptions};
-use futures_util::StreamExt;
-use serde::Serialize;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use crate::compose::ServiceSpec;
+use crate::docker::build::{BuildEvent, BuildRequest};
+use crate::docker::spec::{ContainerSpec, Publish, Restart};
+use crate::docker::ContainerEngine;
+use crate::names::{ProjectNames, LABEL_SERVICE};
+use crate::{Error, Result};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use tokio_util::sync::CancellationToken;
-
-pub use crate::names::LABEL_SERVICE;
-
-/// What to bring up.
-#[derive(Debug, Clone)]
-pub struct ComposeUpRequest {
-    pub path: PathBuf,
-    /// Preferred host port of the app service (default: the compose file's).
-    pub host_port: Option<u16>,
-    pub policy: PortPolicy,
-    pub health_timeout: Duration,
-    pub no_cache: bool,
-    pub builder: BuilderChoice,
-}
-
-impl ComposeUpRequest {
-    pub fn new(path: &Path) -> ComposeUpRequest {
-        ComposeUpRequest {
-            path: path.to_path_buf(),
-            host_port: None,
-            policy: PortPolicy::default(),
-            health_timeout: DEFAULT_HEALTH_TIMEOUT,
-            no_cache: false,
-            builder: BuilderChoice::from_env(),
-        }
-    }
-}
-
-/// One service as started.
-#[derive(Debug, Clone, Serialize)]
-pub struct ServiceStarted {
-    pub service: String,
-    pub container: String,
-    pub image: String,
-    /// Built from the project (`build:`), rather than an image used as it is.
-    pub built: bool,
-}
-
-/// `berth up --json` for a compose project run through the Engine API.
-#[derive(Debug, Clone, Serialize)]
-pub struct ComposeApiReport {
-    /// `engine-api`: no compose tool was used.
-    pub runner: &'static str,
-    pub project: String,
-    pub network: String,
-    pub services: Vec<ServiceStarted>,
-    /// The app service: the one publishing a port (else the first).
-    pub app: String,
-    pub container: String,
-    pub image: String,
-    pub host_port: Option<u16>,
-    pub url: Option<String>,
-    pub port_conflict: Option<PortChoice>,
-    pub healthy: bool,
-    pub health: HealthReport,
-    /// Unsupported keys that were ignored, and other remarks.
-    pub notes: Vec<String>,
-}
 
 /// Services in start order: each after the services it depends on (pure).
 pub fn start_order(services: &[ServiceSpec]) -> Result<Vec<usize>> {
@@ -143,56 +80,32 @@ pub fn app_service(services: &[ServiceSpec]) -> Option<usize> {
         .or(if services.is_empty() { None } else { Some(0) })
 }
 
-fn nanos(d: Option<Duration>) -> Option<i64> {
-    d.and_then(|d| i64::try_from(d.as_nanos()).ok())
-}
-
-/// The engine's healthcheck for a compose `healthcheck:` (pure).
-pub fn health_config(h: &HealthSpec) -> HealthConfig {
-    HealthConfig {
-        test: Some(h.test.clone()),
-        interval: nanos(h.interval),
-        timeout: nanos(h.timeout),
-        start_period: nanos(h.start_period),
-        retries: h.retries,
-        ..Default::default()
-    }
-}
-
-/// Names for a project: the network and each service's container (pure).
-pub fn api_names(project: &Path, service: &str) -> (String, String) {
-    let n = ProjectNames::of(project);
-    (n.network(), n.service_container(service))
-}
-
-/// The engine volume for a compose named volume of a project (pure).
-pub fn volume_name(project: &Path, volume: &str) -> String {
-    ProjectNames::of(project).volume(volume)
-}
-
-pub use crate::docker::run::Binding;
-
-/// The bindings for a service's `ports:` entries from `from` on (the app's first entry is
-/// resolved on its own), with `${VAR:-default}` read from `env` (pure; unit-tested). An
-/// entry whose host port is not free (`is_free`, or one of `taken`) is left out with a note
-/// (the other services still reach it by name on the project network); an entry without a
-/// host port gets one from the engine, as compose does.
-pub fn other_bindings(
+/// The `ports:` entries of a service from entry `from` on (the app's first entry is resolved
+/// on its own), with `${VAR:-default}` read from `env` (pure; unit-tested). An entry whose
+/// host port is not free (`is_free`, or one of `taken`) is left out with a note (the other
+/// services still reach it by name on the project network); an entry without a host port
+/// gets one from the engine, as compose does. Each listens where the entry says, else on
+/// `default_ip`.
+pub fn other_ports(
     s: &ServiceSpec,
     from: usize,
     env: &dyn Fn(&str) -> Option<String>,
     taken: &[u16],
     is_free: &dyn Fn(u16) -> bool,
+    default_ip: &str,
     notes: &mut Vec<String>,
-) -> Vec<Binding> {
-    let mut out: Vec<Binding> = Vec::new();
+) -> Vec<Publish> {
+    let mut out: Vec<Publish> = Vec::new();
     for p in s.ports.iter().skip(from) {
+        let ip = p
+            .host_address(env)
+            .unwrap_or_else(|| default_ip.to_string());
         match (p.host.as_ref(), p.host_port(env)) {
-            (None, _) => out.push((p.container, None)),
+            (None, _) => out.push(Publish::new(p.container, None, &ip)),
             (Some(_), Some(h))
-                if !taken.contains(&h) && !out.iter().any(|(_, o)| *o == Some(h)) && is_free(h) =>
+                if !taken.contains(&h) && !out.iter().any(|o| o.host == Some(h)) && is_free(h) =>
             {
-                out.push((p.container, Some(h)));
+                out.push(Publish::new(p.container, Some(h), &ip));
             }
             (Some(_), Some(h)) => notes.push(format!(
                 "service {}: host port {h} is in use, so its port {} is not published (the \
@@ -209,413 +122,348 @@ pub fn other_bindings(
     out
 }
 
-/// The container for one service (pure; unit-tested), publishing `bindings`.
-pub fn service_body(
+/// The container for one service (pure; unit-tested), publishing `publish`.
+pub fn service_spec(
     project: &Path,
     s: &ServiceSpec,
     image: &str,
-    network: &str,
-    bindings: &[Binding],
-) -> ContainerCreateBody {
-    let mut labels: HashMap<String, String> = s.labels.clone().into_iter().collect();
-    labels.extend(berth_labels(project));
+    publish: Vec<Publish>,
+) -> ContainerSpec {
+    let names = ProjectNames::of(project);
+    let mut labels: BTreeMap<String, String> = s.labels.clone();
+    labels.extend(names.labels());
     labels.insert(LABEL_SERVICE.into(), s.name.clone());
-    let (exposed, port_bindings) = crate::docker::run::publish(bindings);
-    let env: Vec<String> = s
-        .environment
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    let tmpfs: HashMap<String, String> = s
-        .tmpfs
-        .iter()
-        .map(|t| match t.split_once(':') {
-            Some((p, o)) => (p.to_string(), o.to_string()),
-            None => (t.clone(), String::new()),
-        })
-        .collect();
-    let restart = match s.restart.as_deref() {
-        Some("always") => RestartPolicyNameEnum::ALWAYS,
-        Some("on-failure") => RestartPolicyNameEnum::ON_FAILURE,
-        Some("no") => RestartPolicyNameEnum::NO,
-        _ => RestartPolicyNameEnum::UNLESS_STOPPED,
-    };
-    let binds: Vec<String> = s
-        .volumes
-        .iter()
-        .map(|(v, dst)| format!("{}:{dst}", volume_name(project, v)))
-        .collect();
-    ContainerCreateBody {
-        image: Some(image.to_string()),
+    ContainerSpec {
+        name: names.service_container(&s.name),
+        image: image.to_string(),
         cmd: s.command.clone(),
-        env: (!env.is_empty()).then_some(env),
-        labels: Some(labels),
-        exposed_ports: (!exposed.is_empty()).then_some(exposed),
-        healthcheck: s.healthcheck.as_ref().map(health_config),
-        host_config: Some(HostConfig {
-            port_bindings: Some(port_bindings),
-            cap_drop: (!s.cap_drop.is_empty()).then(|| s.cap_drop.clone()),
-            security_opt: (!s.security_opt.is_empty()).then(|| s.security_opt.clone()),
-            readonly_rootfs: Some(s.read_only),
-            tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
-            binds: (!binds.is_empty()).then_some(binds),
-            memory: s.memory.as_deref().and_then(parse_memory),
-            nano_cpus: s.cpus.as_deref().and_then(parse_cpus),
-            restart_policy: Some(RestartPolicy {
-                name: Some(restart),
-                maximum_retry_count: None,
-            }),
-            ..Default::default()
-        }),
-        networking_config: Some(NetworkingConfig {
-            endpoints_config: Some(HashMap::from([(
-                network.to_string(),
-                EndpointSettings {
-                    aliases: Some(vec![s.name.clone()]),
-                    ..Default::default()
-                },
-            )])),
-        }),
+        env: s
+            .environment
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
+        labels,
+        publish,
+        healthcheck: s.healthcheck.clone(),
+        read_only: s.read_only,
+        tmpfs: s
+            .tmpfs
+            .iter()
+            .map(|t| match t.split_once(':') {
+                Some((p, o)) => (p.to_string(), o.to_string()),
+                None => (t.clone(), String::new()),
+            })
+            .collect(),
+        cap_drop: s.cap_drop.clone(),
+        security_opt: s.security_opt.clone(),
+        binds: s
+            .volumes
+            .iter()
+            .map(|(v, dst)| format!("{}:{dst}", names.volume(v)))
+            .collect(),
+        memory_bytes: s.memory.as_deref().and_then(parse_memory),
+        nano_cpus: s.cpus.as_deref().and_then(parse_cpus),
+        restart: Restart::from_compose(s.restart.as_deref()),
+        network: Some((names.network(), vec![s.name.clone()])),
         ..Default::default()
     }
 }
 
-/// What [`Engine::start_app`] starts: the app service's container, image and network, and
-/// the host port it prefers.
-#[derive(Clone, Copy)]
-struct AppStart<'a> {
-    container: &'a str,
-    image: &'a str,
-    network: &'a str,
-    preferred: Option<u16>,
-    policy: PortPolicy,
+/// Bring a compose project up through the Engine API (see the module docs). Build and pull
+/// progress goes to `on_event`; `cancel` stops it wherever it is (a build, a start, a health
+/// wait) and takes down what it started.
+pub async fn up<E: ContainerEngine>(
+    engine: &E,
+    project: &ComposeProject,
+    options: &RunOptions,
+    on_event: impl FnMut(BuildEvent) + Send,
+    cancel: CancellationToken,
+) -> Result<RunReport> {
+    let result = tokio::select! {
+        r = steps(engine, project, options, on_event, cancel.clone()) => r,
+        () = cancel.cancelled() => Err(Error::Cancelled),
+    };
+    if matches!(result, Err(Error::Cancelled)) {
+        if let Err(e) = engine.down(&project.root).await {
+            return Err(Error::Engine(format!(
+                "cancelled, but the services already started were not all removed \
+                 (`berth down` removes them): {e}"
+            )));
+        }
+    }
+    result
 }
 
-impl Engine {
-    /// Bring a compose project up through the Engine API (no compose tool). Build progress
-    /// goes to `on_event`. `cancel` stops it wherever it is (a build, a start, a health
-    /// wait) and takes down what it started, so a cancelled up leaves nothing running.
-    pub async fn compose_up_api(
-        &self,
-        req: &ComposeUpRequest,
-        on_event: impl FnMut(BuildEvent) + Send,
-        cancel: CancellationToken,
-    ) -> Result<ComposeApiReport> {
-        let root =
-            std::fs::canonicalize(&req.path).map_err(|_| Error::NotFound(req.path.clone()))?;
-        let result = tokio::select! {
-            r = self.compose_up_api_steps(&root, req, on_event, cancel.clone()) => r,
-            () = cancel.cancelled() => Err(Error::Cancelled),
-        };
-        if matches!(result, Err(Error::Cancelled)) {
-            if let Err(e) = self.down(&root).await {
+/// The app service as started: container, image, host port, the port conflict.
+type AppRun = (String, String, Option<u16>, Option<PortConflict>);
+
+async fn steps<E: ContainerEngine>(
+    engine: &E,
+    project: &ComposeProject,
+    options: &RunOptions,
+    mut on_event: impl FnMut(BuildEvent) + Send,
+    cancel: CancellationToken,
+) -> Result<RunReport> {
+    let root = &project.root;
+    let names = ProjectNames::of(root);
+    let services = &project.model.services;
+    let order = start_order(services)?;
+    let app = app_service(services).ok_or_else(|| Error::NotAProject {
+        path: root.clone(),
+        reason: format!("{} defines no services", project.describe()),
+    })?;
+    let mut notes = project.model.notes.clone();
+    let labels: HashMap<String, String> = names.labels();
+    engine.ensure_network(&names.network(), &labels).await?;
+    let mut started = Vec::new();
+    let mut app_run: Option<AppRun> = None;
+    let mut app_build = None;
+    let env = |v: &str| std::env::var(v).ok();
+    for i in order {
+        let s = &services[i];
+        let container = names.service_container(&s.name);
+        // Dependencies first: healthy where the compose file asks for it.
+        for (dep, healthy) in &s.depends_on {
+            if !*healthy {
+                continue;
+            }
+            let dc = names.service_container(dep);
+            let h = engine
+                .wait_healthy(&dc, None, options.health_timeout)
+                .await?;
+            if !h.healthy {
                 return Err(Error::Engine(format!(
-                    "cancelled, but the services already started were not all removed \
-                     (`berth down` removes them): {e}"
+                    "service {dep} (needed healthy by {}) is not healthy: {}{}",
+                    s.name,
+                    h.message,
+                    h.last_logs
+                        .iter()
+                        .map(|l| format!("\n  | {l}"))
+                        .collect::<String>()
                 )));
             }
         }
-        result
-    }
-
-    /// `compose_up_api` for the canonical project folder `root`.
-    async fn compose_up_api_steps(
-        &self,
-        root: &Path,
-        req: &ComposeUpRequest,
-        mut on_event: impl FnMut(BuildEvent) + Send,
-        cancel: CancellationToken,
-    ) -> Result<ComposeApiReport> {
-        let root = root.to_path_buf();
-        let file = crate::compose::find_file(&root).ok_or_else(|| Error::NotAProject {
-            path: root.clone(),
-            reason: "no compose file in the folder".into(),
-        })?;
-        let parsed: ComposeFile = compose_file::read(&file)?;
-        let order = start_order(&parsed.services)?;
-        let app = app_service(&parsed.services).ok_or_else(|| Error::NotAProject {
-            path: file.clone(),
-            reason: "the compose file defines no services".into(),
-        })?;
-        let mut notes = parsed.notes.clone();
-        let (network, _) = api_names(&root, "");
-        self.ensure_network(&root, &network).await?;
-        let mut started = Vec::new();
-        let mut app_run: Option<(String, String, Option<u16>, Option<PortChoice>)> = None;
-        for i in order {
-            let s = &parsed.services[i];
-            let (_, container) = api_names(&root, &s.name);
-            // Dependencies first: healthy where the compose file asks for it.
-            for (dep, healthy) in &s.depends_on {
-                if !*healthy {
-                    continue;
-                }
-                let (_, dc) = api_names(&root, dep);
-                let h = self.wait_healthy(&dc, None, req.health_timeout).await?;
-                if !h.healthy {
-                    return Err(Error::Engine(format!(
-                        "service {dep} (needed healthy by {}) is not healthy: {}{}",
-                        s.name,
-                        h.message,
-                        h.last_logs
-                            .iter()
-                            .map(|l| format!("\n  | {l}"))
-                            .collect::<String>()
-                    )));
-                }
-            }
-            let (image, built) = self
-                .service_image(&root, s, req, &mut on_event, cancel.clone())
-                .await?;
-            for (v, _) in &s.volumes {
-                self.ensure_volume(&root, &volume_name(&root, v)).await?;
-            }
-            match self.remove(&container).await {
-                Ok(()) | Err(Error::NotFound(_)) => {}
-                Err(e) => return Err(e),
-            }
-            let env = |v: &str| std::env::var(v).ok();
-            if i == app {
-                let preferred = req
-                    .host_port
-                    .or_else(|| s.ports.first().and_then(|p| p.host_port(&env)))
-                    .or_else(|| s.ports.first().map(|p| p.container));
-                let start = AppStart {
-                    container: &container,
-                    image: &image,
-                    network: &network,
-                    preferred,
-                    policy: req.policy,
-                };
-                let (port, conflict) = self.start_app(&root, s, &start, &mut notes).await?;
-                app_run = Some((container.clone(), image.clone(), port, conflict));
-            } else {
-                let bindings = other_bindings(s, 0, &env, &[], &ports::is_free, &mut notes);
-                self.start_publishing(&root, s, &image, &network, &container, bindings, &mut notes)
-                    .await?;
-            }
-            started.push(ServiceStarted {
-                service: s.name.clone(),
-                container,
-                image,
-                built,
-            });
+        let (image, build) =
+            service_image(engine, project, s, options, &mut on_event, cancel.clone()).await?;
+        if i == app {
+            app_build = build.clone();
         }
-        let Some((container, image, host_port, port_conflict)) = app_run else {
-            return Err(Error::Engine("the app service was not started".into()));
-        };
-        let probe = host_port.map(|port| HttpProbe {
-            port,
-            path: "/".into(),
-            any_status: true,
-        });
-        let health = self
-            .wait_healthy(&container, probe, req.health_timeout)
+        for (v, _) in &s.volumes {
+            engine.ensure_volume(&names.volume(v), &labels).await?;
+        }
+        engine.remove_container(&container).await?;
+        if i == app {
+            let preferred = options
+                .publishing
+                .host_port
+                .or_else(|| s.ports.first().and_then(|p| p.host_port(&env)))
+                .or_else(|| s.ports.first().map(|p| p.container));
+            let (port, conflict) = start_app(
+                engine,
+                root,
+                s,
+                &image,
+                preferred,
+                &options.publishing,
+                &mut notes,
+            )
             .await?;
-        Ok(ComposeApiReport {
-            runner: "engine-api",
-            project: root.display().to_string(),
-            network,
-            services: started,
-            app: parsed.services[app].name.clone(),
+            app_run = Some((container.clone(), image.clone(), port, conflict));
+        } else {
+            let publish = other_ports(
+                s,
+                0,
+                &env,
+                &[],
+                &*options.publishing.is_free,
+                options.publishing.host_ip(),
+                &mut notes,
+            );
+            start_publishing(engine, root, s, &image, publish, &mut notes).await?;
+        }
+        started.push(ServiceStarted {
+            service: s.name.clone(),
             container,
             image,
-            host_port,
-            url: host_port.map(|p| format!("http://localhost:{p}")),
-            port_conflict,
-            healthy: health.healthy,
-            health,
-            notes,
-        })
+            built: build.is_some(),
+        });
     }
+    let Some((container, image, host_port, port_conflict)) = app_run else {
+        return Err(Error::Engine("the app service was not started".into()));
+    };
+    let probe = host_port.map(|port| {
+        let plan = project
+            .recipes
+            .get(&services[app].name)
+            .and_then(|r| r.plan.as_ref());
+        super::single::probe(plan, port)
+    });
+    let health = engine
+        .wait_healthy(&container, probe, options.health_timeout)
+        .await?;
+    let dockerfile = project
+        .recipes
+        .get(&services[app].name)
+        .map(|r| r.source)
+        .or_else(|| app_build.as_ref().map(|_| super::DockerfileSource::Project));
+    Ok(RunReport {
+        runner: RunnerKind::EngineApi,
+        tool: None,
+        project: root.display().to_string(),
+        compose_project: Some(names.compose_project()),
+        container,
+        image,
+        host_port,
+        url: host_port.map(local_url),
+        port_conflict,
+        healthy: health.healthy,
+        health,
+        dockerfile,
+        build: app_build,
+        services: started,
+        notes,
+    })
+}
 
-    async fn service_image(
-        &self,
-        root: &Path,
-        s: &ServiceSpec,
-        req: &ComposeUpRequest,
-        on_event: &mut (impl FnMut(BuildEvent) + Send),
-        cancel: CancellationToken,
-    ) -> Result<(String, bool)> {
-        if let Some(b) = &s.build {
-            let (_, c) = api_names(root, &s.name);
-            let tag = s.image.clone().unwrap_or_else(|| format!("{c}:dev"));
-            let mut breq = BuildRequest::new(&root.join(&b.context), &tag);
-            breq.project = Some(root.to_path_buf());
-            breq.dockerfile = b.dockerfile.clone();
-            breq.no_cache = req.no_cache;
-            breq.builder = req.builder;
+/// The image a service runs: built by Berth (`build:`, or the in-memory recipe), else its
+/// `image:` (local, else pulled). The build report when Berth built it.
+async fn service_image<E: ContainerEngine>(
+    engine: &E,
+    project: &ComposeProject,
+    s: &ServiceSpec,
+    options: &RunOptions,
+    on_event: &mut (impl FnMut(BuildEvent) + Send),
+    cancel: CancellationToken,
+) -> Result<(String, Option<crate::docker::build::BuildReport>)> {
+    let names = ProjectNames::of(&project.root);
+    if let Some(b) = &s.build {
+        let tag = s
+            .image
+            .clone()
+            .unwrap_or_else(|| names.service_image(&s.name));
+        let mut breq = BuildRequest::new(&project.base_dir().join(&b.context), &tag);
+        breq.project = Some(project.root.clone());
+        breq.dockerfile = b.dockerfile.clone();
+        breq.no_cache = options.no_cache;
+        breq.builder = options.builder;
+        if let Some(recipe) = project.recipes.get(&s.name) {
+            recipe.apply(&mut breq);
+            on_event(BuildEvent::Output {
+                line: format!("service {}: {}", s.name, recipe.describe()),
+            });
+        } else {
             on_event(BuildEvent::Output {
                 line: format!("building service {}", s.name),
             });
-            self.build(&breq, &mut *on_event, cancel).await?;
-            return Ok((tag, true));
         }
-        let image = s.image.clone().ok_or_else(|| {
-            Error::InvalidPlan(format!("service {} has neither image nor build", s.name))
-        })?;
-        match self.docker().inspect_image(&image).await {
-            Ok(_) => return Ok((image, false)),
-            Err(e) if !is_not_found(&e) => return Err(engine_err(e)),
-            Err(_) => {}
-        }
+        let report = match engine.build(&breq, &mut *on_event, cancel).await {
+            Ok(r) => r,
+            Err(Error::Cancelled) => return Err(Error::Cancelled),
+            Err(e) => {
+                return Err(Error::Engine(format!(
+                    "service {}: build failed: {e}",
+                    s.name
+                )))
+            }
+        };
+        return Ok((tag, Some(report)));
+    }
+    let image = s.image.clone().ok_or_else(|| {
+        Error::InvalidPlan(format!("service {} has neither image nor build", s.name))
+    })?;
+    if engine.image(&image).await?.is_none() {
         on_event(BuildEvent::Output {
             line: format!("pulling {image} for service {}", s.name),
         });
-        let opts = CreateImageOptions {
-            from_image: Some(image.clone()),
-            ..Default::default()
-        };
-        let mut pull = self.docker().create_image(Some(opts), None, None);
-        while let Some(item) = pull.next().await {
-            if let Err(e) = item {
-                return Err(Error::Engine(format!(
-                    "service {}: image {image} is not here and could not be pulled: {}",
-                    s.name,
-                    crate::docker::short_error(&e)
-                )));
-            }
-        }
-        Ok((image, false))
-    }
-
-    async fn ensure_network(&self, root: &Path, name: &str) -> Result<()> {
-        match self.docker().inspect_network(name, None).await {
-            Ok(_) => return Ok(()),
-            Err(e) if !is_not_found(&e) => return Err(engine_err(e)),
-            Err(_) => {}
-        }
-        let req = NetworkCreateRequest {
-            name: name.to_string(),
-            labels: Some(berth_labels(root)),
-            ..Default::default()
-        };
-        self.docker()
-            .create_network(req)
+        engine
+            .pull(&image, &mut *on_event)
             .await
-            .map(|_| ())
-            .map_err(engine_err)
+            .map_err(|e| Error::Engine(format!("service {}: {e}", s.name)))?;
     }
+    Ok((image, None))
+}
 
-    async fn ensure_volume(&self, root: &Path, name: &str) -> Result<()> {
-        let req = VolumeCreateRequest {
-            name: Some(name.to_string()),
-            labels: Some(berth_labels(root)),
-            ..Default::default()
-        };
-        self.docker()
-            .create_volume(req)
-            .await
-            .map(|_| ())
-            .map_err(engine_err)
+/// Start a (non-app) service publishing `publish`; if the engine finds one taken at start
+/// (the race after the check), start it again without them, with a note.
+async fn start_publishing<E: ContainerEngine>(
+    engine: &E,
+    root: &Path,
+    s: &ServiceSpec,
+    image: &str,
+    publish: Vec<Publish>,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let had_ports = !publish.is_empty();
+    match engine
+        .start_container(&service_spec(root, s, image, publish))
+        .await
+    {
+        Err(Error::PortInUse { owner, .. }) if had_ports => {
+            notes.push(format!(
+                "service {}: a host port was taken at start, so its ports are not published ({})",
+                s.name,
+                owner.unwrap_or_default()
+            ));
+            engine
+                .start_container(&service_spec(root, s, image, Vec::new()))
+                .await
+                .map(|_| ())
+        }
+        r => r.map(|_| ()),
     }
+}
 
-    async fn create_and_start(&self, name: &str, body: ContainerCreateBody) -> Result<String> {
-        let opts = CreateContainerOptions {
-            name: Some(name.to_string()),
-            platform: String::new(),
-        };
-        let created = self
-            .docker()
-            .create_container(Some(opts), body)
-            .await
-            .map_err(engine_err)?;
-        if let Err(e) = self.docker().start_container(&created.id, None).await {
-            let _ = self.remove(&created.id).await;
-            return Err(Error::Engine(format!(
-                "cannot start {name}: {}",
-                crate::docker::short_error(&e)
-            )));
-        }
-        Ok(created.id)
+/// Start the app service: its first port on a resolved host port (retrying on the "already
+/// allocated" race), its other ports as [`other_ports`] says (left out, with a note, when
+/// one of them is refused at start).
+async fn start_app<E: ContainerEngine>(
+    engine: &E,
+    root: &Path,
+    s: &ServiceSpec,
+    image: &str,
+    preferred: Option<u16>,
+    publishing: &Publishing,
+    notes: &mut Vec<String>,
+) -> Result<(Option<u16>, Option<PortConflict>)> {
+    if s.ports.is_empty() {
+        engine
+            .start_container(&service_spec(root, s, image, Vec::new()))
+            .await?;
+        return Ok((None, None));
     }
-
-    /// Start a (non-app) service publishing `bindings`; if the engine finds one taken at
-    /// start (the race after the check), start it again without them, with a note.
-    #[allow(clippy::too_many_arguments)]
-    async fn start_publishing(
-        &self,
-        root: &Path,
-        s: &ServiceSpec,
-        image: &str,
-        network: &str,
-        container: &str,
-        bindings: Vec<Binding>,
-        notes: &mut Vec<String>,
-    ) -> Result<()> {
-        let body = service_body(root, s, image, network, &bindings);
-        match self.create_and_start(container, body).await {
-            Err(Error::Engine(m)) if is_port_taken_message(&m) && !bindings.is_empty() => {
-                notes.push(format!(
-                    "service {}: a host port was taken at start, so its ports are not \
-                     published ({})",
-                    s.name,
-                    m.trim()
-                ));
-                let body = service_body(root, s, image, network, &[]);
-                self.create_and_start(container, body).await.map(|_| ())
-            }
-            r => r.map(|_| ()),
+    let env = |v: &str| std::env::var(v).ok();
+    let ip = s.ports[0]
+        .host_address(&env)
+        .unwrap_or_else(|| publishing.host_ip().to_string());
+    let mut extra_notes = Vec::new();
+    let others = other_ports(
+        s,
+        1,
+        &env,
+        &[],
+        &*publishing.is_free,
+        publishing.host_ip(),
+        &mut extra_notes,
+    );
+    let dropped = std::sync::atomic::AtomicBool::new(false);
+    let published = start_on_free_port(engine, preferred, publishing, |port, with_others| {
+        let mut publish = vec![Publish::new(s.ports[0].container, Some(port), &ip)];
+        if with_others {
+            publish.extend(others.iter().filter(|o| o.host != Some(port)).cloned());
+        } else {
+            dropped.store(true, std::sync::atomic::Ordering::SeqCst);
         }
+        service_spec(root, s, image, publish)
+    })
+    .await?;
+    notes.extend(extra_notes);
+    if dropped.load(std::sync::atomic::Ordering::SeqCst) && !others.is_empty() {
+        notes.push(format!(
+            "service {}: a host port was taken at start, so only its first port is published",
+            s.name
+        ));
     }
-
-    /// Start the app service: its first port on a resolved host port (retrying on the
-    /// "already allocated" race), its other ports as [`other_bindings`] says.
-    async fn start_app(
-        &self,
-        root: &Path,
-        s: &ServiceSpec,
-        start: &AppStart<'_>,
-        notes: &mut Vec<String>,
-    ) -> Result<(Option<u16>, Option<PortChoice>)> {
-        let AppStart {
-            container,
-            image,
-            network,
-            preferred,
-            policy,
-        } = *start;
-        if s.ports.is_empty() {
-            let body = service_body(root, s, image, network, &[]);
-            self.create_and_start(container, body).await?;
-            return Ok((None, None));
-        }
-        let env = |v: &str| std::env::var(v).ok();
-        let mut raced = Vec::new();
-        let mut others: Option<Vec<Binding>> = None;
-        for _ in 0..crate::docker::run::MAX_PORT_ATTEMPTS {
-            let choice = ports::resolve(preferred, policy, &raced)?;
-            let conflict = (Some(choice.port) != preferred).then(|| choice.clone());
-            let extra = others.get_or_insert_with(|| {
-                other_bindings(s, 1, &env, &[choice.port], &ports::is_free, notes)
-            });
-            let mut bindings = vec![(s.ports[0].container, Some(choice.port))];
-            bindings.extend(extra.iter().filter(|(_, h)| *h != Some(choice.port)));
-            let body = service_body(root, s, image, network, &bindings);
-            match self.create_and_start(container, body).await {
-                Ok(_) => return Ok((Some(choice.port), conflict)),
-                // The app's own port, or (unknown which) another: retry without the others.
-                Err(Error::Engine(m)) if is_port_taken_message(&m) => {
-                    if m.contains(&format!(":{}", choice.port)) || extra.is_empty() {
-                        raced.push(choice.port);
-                    } else {
-                        notes.push(format!(
-                            "service {}: a host port was taken at start, so only its first \
-                             port is published ({})",
-                            s.name,
-                            m.trim()
-                        ));
-                        extra.clear();
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(Error::PortInUse {
-            port: preferred.unwrap_or(0),
-            owner: Some(format!("the engine refused ports {raced:?} at start")),
-        })
-    }
+    Ok((Some(published.host_port), published.conflict))
 }
 
 #[cfg(test)]

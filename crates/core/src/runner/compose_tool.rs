@@ -1,92 +1,53 @@
-//! Compose projects through an installed compose tool (`docker compose` / `docker-compose`),
-//! shared by the CLI and the app.
+//! Compose projects through an installed Compose v2 (`docker compose` / `docker-compose`).
 //!
-//! Berth first builds every service that has `build:` itself ([`Engine::build`]: BuildKit
-//! when the engine has it, so `RUN --mount=type=cache` works even with docker-compose 1.29,
-//! whose own builds use the classic builder), tags it (see [`service_tag`]) and points the
-//! service at that image in the override file it passes as the second `-f`, which also
-//! labels every service as Berth's. The tool then runs `up -d --no-build`. Berth picks the
-//! host port (passed as `HOST_PORT`), retries on the "already allocated" race and waits
-//! for the app to be healthy. The tool's output lines go to the progress callback as
-//! [`BuildEvent::Output`]; cancelling kills the tool.
+//! Berth first builds every service that has `build:` itself (BuildKit when the engine has
+//! it, so `RUN --mount=type=cache` works whatever the tool would do; the plan's in-memory
+//! Dockerfile for a project run from its plan), tags it ([`service_tag`]) and points the
+//! service at that image in a private override file it passes as the second `-f`, which also
+//! labels every service as Berth's. The tool then runs `up -d --no-build` with the project's
+//! folder as its project directory. Berth picks the host port (passed as `HOST_PORT`, the
+//! address as `HOST_IP`: loopback unless the run exposes it), retries on the "already
+//! allocated" race and waits for the app to be healthy. The tool's output lines go to the
+//! progress callback; cancelling kills the tool and takes down what it started.
 
+use super::project::ComposeProject;
+use super::{local_url, PortConflict, RunOptions, RunReport, RunnerKind, ServiceStarted};
+use crate::compose::overrides::{write_private, write_tool_override};
 use crate::compose::ports::{default_host_port, fixed_host_port};
-use crate::compose::tool::{self as compose, ComposeTool};
-use crate::compose::{self as compose_file, ComposeFile};
-use crate::docker::build::{BuildEvent, BuildRequest};
-use crate::docker::buildkit::BuilderChoice;
-use crate::docker::health::{HealthReport, HttpProbe, DEFAULT_HEALTH_TIMEOUT};
-use crate::docker::run::is_port_taken_message;
-use crate::docker::Engine;
+use crate::compose::tool::{down_args, up_args, ComposeTool};
+use crate::compose::ServiceSpec;
+use crate::docker::build::{BuildEvent, BuildReport, BuildRequest};
+use crate::docker::containers::is_port_taken_message;
+use crate::docker::ContainerEngine;
 use crate::names::ProjectNames;
-use crate::ports::{self, PortChoice, PortPolicy};
+use crate::ports;
 use crate::{Error, Result};
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_util::sync::CancellationToken;
-use ts_rs::TS;
 
 /// How many times `up` is retried on another port after an "already allocated" race.
 const PORT_RACE_RETRIES: usize = 5;
+/// How long the `down` after a cancelled `up` may take.
+const CANCEL_DOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// What to bring up (or down) with a compose tool.
-#[derive(Debug, Clone)]
-pub struct ComposeToolRequest {
-    /// The project folder.
-    pub root: PathBuf,
-    /// Its compose file ([`compose::compose_file`]).
-    pub file: PathBuf,
-    pub tool: ComposeTool,
-    /// Preferred host port (default: the compose file's `${HOST_PORT:-N}`).
-    pub host_port: Option<u16>,
-    pub policy: PortPolicy,
-    pub health_timeout: Duration,
-    /// Build the `build:` services without the build cache (`berth up --no-cache`).
-    pub no_cache: bool,
-    pub builder: BuilderChoice,
+/// The tag Berth builds a `build:` service as: the service's own `image:` when it names
+/// one (compose tags builds so too), else `berth-<folder>-<hash>-<service>:dev` (pure).
+pub fn service_tag(root: &Path, service: &ServiceSpec) -> String {
+    service
+        .image
+        .clone()
+        .unwrap_or_else(|| ProjectNames::of(root).service_image(&service.name))
 }
 
-impl ComposeToolRequest {
-    pub fn new(root: &Path, file: &Path, tool: ComposeTool) -> ComposeToolRequest {
-        ComposeToolRequest {
-            root: root.to_path_buf(),
-            file: file.to_path_buf(),
-            tool,
-            host_port: None,
-            policy: PortPolicy::default(),
-            health_timeout: DEFAULT_HEALTH_TIMEOUT,
-            no_cache: false,
-            builder: BuilderChoice::from_env(),
-        }
-    }
-}
-
-/// A compose project brought up by a compose tool (`berth up --json`).
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct ComposeToolReport {
-    /// `compose`: the compose tool ran the project.
-    pub runner: String,
-    /// `docker compose` or `docker-compose`.
-    pub tool: String,
-    pub project_name: String,
-    /// The app's container (the one publishing the host port).
-    pub container: String,
-    pub image: String,
-    pub host_port: u16,
-    pub url: String,
-    pub port_conflict: Option<PortChoice>,
-    pub healthy: bool,
-    pub health: HealthReport,
-}
-
-/// The compose project name of a folder (see [`ProjectNames::compose_project`]).
-pub fn project_name(root: &Path) -> String {
-    ProjectNames::of(root).compose_project()
+/// The last non-empty line of a tool's error output (pure).
+fn last_line(err: &str) -> &str {
+    err.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
 }
 
 /// The error for a literal host port that is taken: who holds it, and how to let Berth move it.
@@ -103,235 +64,305 @@ fn fixed_port_taken(port: u16, check: Option<&ports::PortCheck>) -> Error {
     ))
 }
 
-/// The tag Berth builds a `build:` service as: the service's own `image:` when it names
-/// one (compose tags builds so too), else `berth-<folder>-<hash>-<service>:dev` (pure).
-pub fn service_tag(root: &Path, service: &compose_file::ServiceSpec) -> String {
-    service
-        .image
-        .clone()
-        .unwrap_or_else(|| ProjectNames::of(root).service_image(&service.name))
+/// The compose files the tool gets: the project's (a private copy when it is in memory) and
+/// Berth's override. Removed when dropped.
+struct ToolFiles {
+    compose: Option<crate::compose::overrides::OverrideFile>,
+    overrides: crate::compose::overrides::OverrideFile,
+    on_disk: Option<PathBuf>,
 }
 
-/// The last non-empty line of a tool's error output (pure).
-fn last_line(err: &str) -> &str {
-    err.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
+impl ToolFiles {
+    fn paths(&self) -> Vec<&Path> {
+        let first = match (&self.on_disk, &self.compose) {
+            (Some(p), _) => p.as_path(),
+            (None, Some(f)) => f.path(),
+            (None, None) => return vec![self.overrides.path()],
+        };
+        vec![first, self.overrides.path()]
+    }
 }
 
-impl Engine {
-    /// Bring a compose project up with a compose tool: build its `build:` services with
-    /// Berth's builder, run `up -d --no-build` with the host port resolved, wait for the
-    /// app to be healthy. Build progress and the tool's output go to `on_event`; `cancel`
-    /// stops a build or kills the tool.
-    pub async fn compose_up_tool(
-        &self,
-        req: &ComposeToolRequest,
-        mut on_event: impl FnMut(BuildEvent) + Send,
-        cancel: CancellationToken,
-    ) -> Result<ComposeToolReport> {
-        let root =
-            std::fs::canonicalize(&req.root).map_err(|_| Error::NotFound(req.root.clone()))?;
-        let text = crate::fsread::read_text(&req.file)?
-            .ok_or_else(|| Error::NotFound(req.file.clone()))?;
-        let parsed = compose_file::parse(&req.file, &text)?;
-        let preferred = req.host_port.or_else(|| default_host_port(&text));
-        let fixed = fixed_host_port(&text, &parsed);
-        let preferred = fixed.or(preferred);
-        let name = project_name(&root);
-        // Host ports this project's own containers publish now (a previous up): the tool
-        // stops those containers before it starts their replacements, so the ports are
-        // the project's to keep, not conflicts.
-        let own = self.ports_published_by(&name).await?;
-        if let Some(port) = fixed.filter(|p| !own.contains(p)) {
-            if req.host_port.is_some_and(|asked| asked != port) {
-                return Err(Error::Engine(format!(
-                    "compose.yaml publishes host port {port} as a fixed number: Berth can run it on \
-                     another port only when it reads \"${{HOST_PORT:-{port}}}:<container port>\""
-                )));
-            }
-            let check = ports::check(port, Some(self)).await;
-            if !check.free {
-                return Err(fixed_port_taken(port, Some(&check)));
-            }
-        }
-        let tool = &req.tool;
-        let (images, replaced) = self
-            .prebuild(req, &root, &parsed, &mut on_event, &cancel)
-            .await?;
-        // Labels every service as Berth's and points built services at Berth's images.
-        let override_file =
-            crate::compose::overrides::write_tool_override(&root, &parsed, &images)?;
-        on_event(BuildEvent::Output {
-            line: format!("running {} with {}", req.file.display(), tool.label()),
-        });
-        let args = compose::up_args(&[&req.file, override_file.path()], &root, &name);
-        let mut raced = Vec::new();
-        let mut conflict = None;
-        let run = loop {
-            let choice = match fixed {
-                Some(port) => ports::PortChoice {
-                    port,
-                    preferred: Some(port),
-                    reason: format!("compose.yaml publishes {port}"),
-                },
-                None => match ports::resolve_with(preferred, req.policy, &raced, |p| {
-                    own.contains(&p) || ports::is_free(p)
-                }) {
-                    Some(c) => c,
-                    None => break Err(ports::all_taken(preferred, req.policy)),
-                },
-            };
-            if Some(choice.port) != preferred {
-                conflict = Some(choice.clone());
-            }
-            let (ok, err) =
-                match run_tool(tool, &args, Some(choice.port), &mut on_event, &cancel).await {
-                    Ok(r) => r,
-                    Err(e) => break Err(e),
-                };
-            if ok {
-                break Ok(choice.port);
-            }
-            if let (Some(port), true) = (fixed, is_port_taken_message(&err)) {
-                break Err(fixed_port_taken(port, None));
-            }
-            if is_port_taken_message(&err) && raced.len() < PORT_RACE_RETRIES {
-                raced.push(choice.port);
-                continue;
-            }
-            break Err(Error::Engine(format!(
-                "{} up failed: {}",
-                tool.label(),
-                last_line(&err)
+/// Bring a compose project up with a Compose v2 (see the module docs).
+pub async fn up<E: ContainerEngine>(
+    engine: &E,
+    tool: &ComposeTool,
+    project: &ComposeProject,
+    options: &RunOptions,
+    mut on_event: impl FnMut(BuildEvent) + Send,
+    cancel: CancellationToken,
+) -> Result<RunReport> {
+    let root = &project.root;
+    let names = ProjectNames::of(root);
+    let name = names.compose_project();
+    let preferred = options
+        .publishing
+        .host_port
+        .or_else(|| default_host_port(&project.text));
+    let fixed = fixed_host_port(&project.text, &project.model);
+    let preferred = fixed.or(preferred);
+    // Host ports this project's own containers publish now (a previous up): the tool stops
+    // those containers before it starts their replacements, so the ports are the project's
+    // to keep, not conflicts.
+    let own = ports_published_by(engine, &name).await?;
+    if let Some(port) = fixed.filter(|p| !own.contains(p)) {
+        if options
+            .publishing
+            .host_port
+            .is_some_and(|asked| asked != port)
+        {
+            return Err(Error::Engine(format!(
+                "compose.yaml publishes host port {port} as a fixed number: Berth can run it on \
+                 another port only when it reads \"${{HOST_PORT:-{port}}}:<container port>\""
             )));
-        };
-        drop(override_file);
-        let port = run?;
-        // The tool recreated the rebuilt services: the images they ran before go.
-        for old in replaced {
-            if let Some(warning) = self.remove_replaced_image(&old).await {
-                on_event(BuildEvent::Output {
-                    line: format!("note: {warning}"),
-                });
-            }
         }
-        let containers = self
-            .containers_labelled(&format!("com.docker.compose.project={name}"))
-            .await?;
-        let app = containers
-            .iter()
-            .find(|c| c.ports.iter().any(|p| p.host_port == port))
-            .or_else(|| containers.first())
-            .ok_or_else(|| Error::Engine(format!("{} started no container", tool.label())))?;
-        let probe = HttpProbe {
-            port,
-            path: "/".into(),
-            any_status: true,
-        };
-        let health = self
-            .wait_healthy(&app.name, Some(probe), req.health_timeout)
-            .await?;
-        Ok(ComposeToolReport {
-            runner: "compose".into(),
-            tool: tool.label().into(),
-            project_name: name,
-            container: app.name.clone(),
-            image: app.image.clone(),
-            host_port: port,
-            url: format!("http://localhost:{port}"),
-            port_conflict: conflict,
-            healthy: health.healthy,
-            health,
-        })
-    }
-
-    /// The host ports the running containers of compose project `name` publish.
-    async fn ports_published_by(&self, name: &str) -> Result<Vec<u16>> {
-        Ok(self
-            .containers_labelled(&format!("com.docker.compose.project={name}"))
-            .await?
-            .iter()
-            .flat_map(|c| c.ports.iter().map(|p| p.host_port))
-            .filter(|p| *p != 0)
-            .collect())
-    }
-
-    /// Stop and remove a compose project with its compose tool (`down`). The tool's output
-    /// goes to `on_event`; `cancel` kills it.
-    pub async fn compose_down_tool(
-        &self,
-        req: &ComposeToolRequest,
-        mut on_event: impl FnMut(BuildEvent) + Send,
-        cancel: CancellationToken,
-    ) -> Result<()> {
-        let root = std::fs::canonicalize(&req.root).unwrap_or_else(|_| req.root.clone());
-        let args = compose::down_args(&[&req.file], &root, &project_name(&root));
-        let (ok, err) = run_tool(&req.tool, &args, None, &mut on_event, &cancel).await?;
-        if ok {
-            Ok(())
-        } else {
-            Err(Error::Engine(format!(
-                "{} down failed: {}",
-                req.tool.label(),
-                last_line(&err)
-            )))
+        let check = ports::check(port, Some(engine)).await;
+        if !check.free {
+            return Err(fixed_port_taken(port, Some(&check)));
         }
     }
-
-    /// Build every `build:` service with Berth's builder; returns service -> tag, and the
-    /// ids of the images those tags named before (replaced by these builds).
-    async fn prebuild(
-        &self,
-        req: &ComposeToolRequest,
-        root: &Path,
-        parsed: &ComposeFile,
-        on_event: &mut (impl FnMut(BuildEvent) + Send),
-        cancel: &CancellationToken,
-    ) -> Result<(BTreeMap<String, String>, Vec<String>)> {
-        let dir = req.file.parent().unwrap_or(root);
-        let mut images = BTreeMap::new();
-        let mut replaced = Vec::new();
-        for s in &parsed.services {
-            let Some(b) = &s.build else { continue };
-            let tag = service_tag(root, s);
-            let context = if b.context == "." {
-                dir.to_path_buf()
-            } else {
-                dir.join(&b.context)
-            };
-            let mut breq = BuildRequest::new(&context, &tag);
-            breq.project = Some(root.to_path_buf());
-            breq.dockerfile = b.dockerfile.clone();
-            breq.no_cache = req.no_cache;
-            breq.builder = req.builder;
-            on_event(BuildEvent::Output {
-                line: format!("building service {} as {tag}", s.name),
+    let (images, replaced, builds) =
+        prebuild(engine, project, options, &mut on_event, &cancel).await?;
+    let files = ToolFiles {
+        compose: match &project.file {
+            Some(_) => None,
+            None => Some(write_private(&project.text, ".yaml")?),
+        },
+        overrides: write_tool_override(root, &project.model, &images)?,
+        on_disk: project.file.clone(),
+    };
+    on_event(BuildEvent::Output {
+        line: format!("running {} with {}", project.describe(), tool.label()),
+    });
+    let args = up_args(&files.paths(), root, &name);
+    let host_ip = options.publishing.host_ip();
+    let mut raced = Vec::new();
+    let mut conflict = None;
+    let run = loop {
+        let choice = match fixed {
+            Some(port) => ports::PortChoice {
+                port,
+                preferred: Some(port),
+                reason: format!("compose.yaml publishes {port}"),
+            },
+            None => match ports::resolve_with(preferred, options.publishing.policy, &raced, |p| {
+                own.contains(&p) || (options.publishing.is_free)(p)
+            }) {
+                Some(c) => c,
+                None => break Err(ports::all_taken(preferred, options.publishing.policy)),
+            },
+        };
+        if Some(choice.port) != preferred {
+            conflict = Some(PortConflict {
+                requested: preferred.unwrap_or(choice.port),
+                check: None,
+                raced: raced.clone(),
+                chosen: choice.port,
+                reason: choice.reason.clone(),
             });
-            let before = self.image_id(&tag).await;
-            match self.build(&breq, &mut *on_event, cancel.clone()).await {
-                Ok(built) => replaced.extend(before.filter(|id| *id != built.image_id)),
-                Err(Error::Cancelled) => return Err(Error::Cancelled),
-                Err(e) => {
-                    return Err(Error::Engine(format!(
-                        "service {}: build failed: {e}",
-                        s.name
-                    )))
-                }
-            }
-            images.insert(s.name.clone(), tag);
         }
-        Ok((images, replaced))
+        let env = [
+            ("HOST_PORT", choice.port.to_string()),
+            ("HOST_IP", host_ip.to_string()),
+        ];
+        let (ok, err) = match run_tool(tool, &args, &env, &mut on_event, &cancel).await {
+            Ok(r) => r,
+            Err(Error::Cancelled) => {
+                // The tool may have started some services: take them down (bounded: a tool
+                // that hangs must not hang the cancel).
+                let down = down_args(&files.paths(), root, &name);
+                let _ = tokio::time::timeout(
+                    CANCEL_DOWN_TIMEOUT,
+                    run_tool(tool, &down, &[], &mut |_| {}, &CancellationToken::new()),
+                )
+                .await;
+                break Err(Error::Cancelled);
+            }
+            Err(e) => break Err(e),
+        };
+        if ok {
+            break Ok(choice.port);
+        }
+        if let (Some(port), true) = (fixed, is_port_taken_message(&err)) {
+            break Err(fixed_port_taken(port, None));
+        }
+        if is_port_taken_message(&err) && raced.len() < PORT_RACE_RETRIES {
+            raced.push(choice.port);
+            continue;
+        }
+        break Err(Error::Engine(format!(
+            "{} up failed: {}",
+            tool.label(),
+            last_line(&err)
+        )));
+    };
+    drop(files);
+    let port = run?;
+    let mut notes = project.model.notes.clone();
+    // The tool recreated the rebuilt services: the images they ran before go.
+    for old in replaced {
+        if let Some(why) = engine.remove_unused_image(&old).await? {
+            notes.push(format!("the previous image {old} was not removed: {why}"));
+        }
+    }
+    let containers = engine
+        .containers_labelled(&format!("com.docker.compose.project={name}"))
+        .await?;
+    let app = containers
+        .iter()
+        .find(|c| c.ports.iter().any(|p| p.host_port == port))
+        .or_else(|| containers.first())
+        .ok_or_else(|| Error::Engine(format!("{} started no container", tool.label())))?;
+    let app_service = project
+        .model
+        .services
+        .iter()
+        .find(|s| s.ports.iter().any(|p| p.host.is_some()))
+        .map(|s| s.name.clone());
+    let recipe = app_service.as_ref().and_then(|s| project.recipes.get(s));
+    let probe = super::single::probe(recipe.and_then(|r| r.plan.as_ref()), port);
+    let health = engine
+        .wait_healthy(&app.name, Some(probe), options.health_timeout)
+        .await?;
+    let services = project
+        .model
+        .services
+        .iter()
+        .map(|s| ServiceStarted {
+            service: s.name.clone(),
+            container: containers
+                .iter()
+                .find(|c| {
+                    c.name.contains(&format!("{name}-{}-", s.name))
+                        || c.name.contains(&format!("{name}_{}_", s.name))
+                })
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            image: images
+                .get(&s.name)
+                .cloned()
+                .or_else(|| s.image.clone())
+                .unwrap_or_default(),
+            built: images.contains_key(&s.name),
+        })
+        .collect();
+    Ok(RunReport {
+        runner: RunnerKind::ComposeTool,
+        tool: Some(tool.label().into()),
+        project: root.display().to_string(),
+        compose_project: Some(name),
+        container: app.name.clone(),
+        image: app.image.clone(),
+        host_port: Some(port),
+        url: Some(local_url(port)),
+        port_conflict: conflict,
+        healthy: health.healthy,
+        health,
+        dockerfile: recipe.map(|r| r.source).or_else(|| {
+            app_service
+                .as_ref()
+                .filter(|s| images.contains_key(*s))
+                .map(|_| super::DockerfileSource::Project)
+        }),
+        build: app_service.and_then(|s| builds.get(&s).cloned()),
+        services,
+        notes,
+    })
+}
+
+/// The host ports the running containers of compose project `name` publish.
+async fn ports_published_by<E: ContainerEngine>(engine: &E, name: &str) -> Result<Vec<u16>> {
+    Ok(engine
+        .containers_labelled(&format!("com.docker.compose.project={name}"))
+        .await?
+        .iter()
+        .flat_map(|c| c.ports.iter().map(|p| p.host_port))
+        .filter(|p| *p != 0)
+        .collect())
+}
+
+/// Stop and remove a compose project with its compose tool (`down`). The tool's output goes
+/// to `on_event`; `cancel` kills it.
+pub async fn down(
+    tool: &ComposeTool,
+    root: &Path,
+    file: &Path,
+    on_event: &mut (impl FnMut(BuildEvent) + Send),
+    cancel: &CancellationToken,
+) -> Result<()> {
+    let name = ProjectNames::of(root).compose_project();
+    let args = down_args(&[file], root, &name);
+    let (ok, err) = run_tool(tool, &args, &[], on_event, cancel).await?;
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Engine(format!(
+            "{} down failed: {}",
+            tool.label(),
+            last_line(&err)
+        )))
     }
 }
 
-/// Run the tool with `args` (and `HOST_PORT`), sending each output line (stdout and
-/// stderr) to `on_event`; `cancel` kills it. Returns success and the stderr text.
+/// What [`prebuild`] made: service -> tag, the images those tags named before (replaced by
+/// these builds), and the build reports.
+type Prebuilt = (
+    BTreeMap<String, String>,
+    Vec<String>,
+    BTreeMap<String, BuildReport>,
+);
+
+/// Build every `build:` service with Berth's builder.
+async fn prebuild<E: ContainerEngine>(
+    engine: &E,
+    project: &ComposeProject,
+    options: &RunOptions,
+    on_event: &mut (impl FnMut(BuildEvent) + Send),
+    cancel: &CancellationToken,
+) -> Result<Prebuilt> {
+    let root = &project.root;
+    let mut images = BTreeMap::new();
+    let mut replaced = Vec::new();
+    let mut builds = BTreeMap::new();
+    for s in &project.model.services {
+        let Some(b) = &s.build else { continue };
+        let tag = service_tag(root, s);
+        let mut breq = BuildRequest::new(&project.base_dir().join(&b.context), &tag);
+        breq.project = Some(root.to_path_buf());
+        breq.dockerfile = b.dockerfile.clone();
+        breq.no_cache = options.no_cache;
+        breq.builder = options.builder;
+        if let Some(recipe) = project.recipes.get(&s.name) {
+            recipe.apply(&mut breq);
+        }
+        on_event(BuildEvent::Output {
+            line: format!("building service {} as {tag}", s.name),
+        });
+        let before = engine.image(&tag).await?.map(|i| i.id);
+        match engine.build(&breq, &mut *on_event, cancel.clone()).await {
+            Ok(built) => {
+                replaced.extend(before.filter(|id| *id != built.image_id));
+                builds.insert(s.name.clone(), built);
+            }
+            Err(Error::Cancelled) => return Err(Error::Cancelled),
+            Err(e) => {
+                return Err(Error::Engine(format!(
+                    "service {}: build failed: {e}",
+                    s.name
+                )))
+            }
+        }
+        images.insert(s.name.clone(), tag);
+    }
+    Ok((images, replaced, builds))
+}
+
+/// Run the tool with `args` and `env`, sending each output line (stdout and stderr) to
+/// `on_event`; `cancel` kills it. Returns success and the stderr text.
 async fn run_tool(
     tool: &ComposeTool,
     args: &[String],
-    host_port: Option<u16>,
+    env: &[(&str, String)],
     on_event: &mut (impl FnMut(BuildEvent) + Send),
     cancel: &CancellationToken,
 ) -> Result<(bool, String)> {
@@ -343,8 +374,8 @@ async fn run_tool(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    if let Some(p) = host_port {
-        cmd.env("HOST_PORT", p.to_string());
+    for (k, v) in env {
+        cmd.env(k, v);
     }
     let cannot = |e: std::io::Error| Error::Engine(format!("cannot run {}: {e}", tool.label()));
     let mut child = cmd.spawn().map_err(cannot)?;
@@ -400,10 +431,9 @@ mod tests {
     }
 
     #[test]
-    fn names_and_tags() {
+    fn tags() {
         let root = Path::new("/home/me/My Shop");
-        assert!(project_name(root).starts_with("my-shop-"));
-        let f = compose_file::parse(
+        let f = crate::compose::parse(
             Path::new("compose.yaml"),
             "services:\n  web: {build: .}\n  api: {build: ./api, image: me/api:1}\n",
         )

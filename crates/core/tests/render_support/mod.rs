@@ -2,9 +2,9 @@
 //! folder, plus hand-built detections for stacks and variants) and the two judges.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use berth_core::detect::{Detection, Service, Stack};
 use berth_core::plan::Plan;
 use berth_core::render::{render, RenderedFiles, Templates};
+use berth_core::stacks::{Detection, Service, Stack};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -4,10 +4,10 @@ import type { Plan } from "./Plan";
 import type { PlanEdits } from "./PlanEdits";
 
 /**
- * What `open_project` returns: the folder as the core resolved it, what was detected, the
- * default plan and its editable fields. A folder with no known stack but its own Dockerfile
- * or compose file opens too: detection, plan and edits are null (nothing to generate) and
- * Run builds the folder's files as they are.
+ * An opened folder: the folder as the core resolved it, what was detected, the default
+ * plan and its editable fields. A folder with no known stack but its own Dockerfile or
+ * compose file opens too: detection, plan and edits are null (nothing to generate) and it
+ * runs from its own files.
  */
 export type OpenedProject = { 
 /**

@@ -55,7 +55,7 @@ serve_static: boolean, services: Array<ServicePlan>, healthcheck: Healthcheck | 
  */
 manifests: Array<string>, 
 /**
- * Stack-specific facts (see [`crate::detect::hint_keys`]).
+ * Stack-specific facts (see [`crate::stacks::hint_keys`]).
  */
 hints: { [key in string]: string }, 
 /**

@@ -5,7 +5,11 @@ import type { Service } from "./Service";
  * The plan fields the app's form edits. The full plan is rebuilt from the detection with
  * these applied (so service wiring, the PORT variable and the health probe follow).
  */
-export type PlanEdits = { port: number, 
+export type PlanEdits = { 
+/**
+ * The port the app listens on inside the container.
+ */
+port: number, 
 /**
  * Image of the build stage; null when the Dockerfile is single-stage.
  */
@@ -13,4 +17,8 @@ builder_image: string | null, runtime_image: string,
 /**
  * argv of the app's process.
  */
-start_command: Array<string>, services: Array<Service>, };
+start_command: Array<string>, 
+/**
+ * The HTTP path the healthcheck probes; null: no HTTP healthcheck.
+ */
+health_path: string | null, services: Array<Service>, };

@@ -3,7 +3,6 @@ import type { FilePreview } from "./FilePreview";
 import type { Plan } from "./Plan";
 
 /**
- * What `preview_files` returns: the plan the edits produced and the files it renders to,
- * compared with what is on disk.
+ * The plan the edits produced and the files it renders to, compared with what is on disk.
  */
 export type ProjectPreview = { plan: Plan, files: Array<FilePreview>, };

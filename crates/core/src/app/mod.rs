@@ -1,0 +1,34 @@
+//! The use cases: what a user does with Berth, once, for every front end. The CLI's
+//! subcommands and the desktop app's commands are adapters of a few lines over these: they
+//! map arguments in and print or send the result; nothing else decides anything.
+//!
+//! | use case | function |
+//! |---|---|
+//! | open a folder: detect it, its default plan, its own build files | [`open`] |
+//! | the plan with the user's edits | [`plan_for`] |
+//! | preview the files the plan renders (diffs against the folder) | [`preview`] |
+//! | write them (confirmed, with backups) | [`write`] |
+//! | build the app's image | [`build`] |
+//! | bring the project up (single container or compose, chosen by [`crate::runner::choose`]) | [`up`] |
+//! | take it down (by label, whatever ran it) | [`down`] |
+//! | check a URL before opening it in the browser | [`local_url`] |
+//! | the engine, a host port, a container's log, a folder's changes | [`engine_status`], [`check_port`], [`follow_logs`], [`watch_sources`] |
+//! | write the chosen host port into compose.yaml | [`write_port`] |
+
+mod files;
+mod run;
+mod streams;
+mod url;
+
+pub use files::{
+    edits_with, nothing_to_generate, open, own_build_files, plan_for, preview, write,
+    OpenedProject, ProjectPreview,
+};
+pub use run::{
+    build, down, resolve, up, BuildJob, DownReport, Resolved, RunRequest, Source, UpEvent, UpStage,
+};
+pub use streams::{
+    check_port, engine_status, follow_logs, watch_sources, write_port, PortWriteReport,
+    SourcesChanged, LOG_BACKLOG_LINES,
+};
+pub use url::local_url;

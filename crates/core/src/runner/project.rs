@@ -1,0 +1,75 @@
+//! The compose project a compose runner brings up: the folder, the compose text (the folder's
+//! own file, or Berth's rendered from the plan in memory), its parsed model, and in-memory
+//! build recipes for the services Berth renders itself.
+
+use super::recipe::Recipe;
+use crate::compose::{self, ComposeFile};
+use crate::{Error, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The service name of the app in Berth's generated compose.yaml.
+pub const APP_SERVICE: &str = "app";
+
+/// A compose project to run.
+#[derive(Debug, Clone)]
+pub struct ComposeProject {
+    /// The project folder (canonical).
+    pub root: PathBuf,
+    /// The compose file on disk; None for one rendered from the plan (not written).
+    pub file: Option<PathBuf>,
+    /// Its text (for the compose tool, written to a private temporary file when in memory).
+    pub text: String,
+    pub model: ComposeFile,
+    /// Service -> the in-memory recipe its `build:` uses instead of a Dockerfile on disk.
+    pub recipes: BTreeMap<String, Recipe>,
+}
+
+impl ComposeProject {
+    /// The folder's own compose file.
+    pub fn from_file(root: &Path, file: &Path) -> Result<ComposeProject> {
+        // By fsread's rules: no links, regular files only, at most 1 MiB.
+        let text =
+            crate::fsread::read_text(file)?.ok_or_else(|| Error::NotFound(file.to_path_buf()))?;
+        let model = compose::parse(file, &text)?;
+        Ok(ComposeProject {
+            root: root.to_path_buf(),
+            file: Some(file.to_path_buf()),
+            text,
+            model,
+            recipes: BTreeMap::new(),
+        })
+    }
+
+    /// Berth's compose.yaml rendered from the plan in `recipe`, its `app` service built from
+    /// the recipe's in-memory Dockerfile.
+    pub fn from_recipe(root: &Path, recipe: &Recipe) -> Result<ComposeProject> {
+        let text = recipe.compose.clone().ok_or_else(|| {
+            Error::InvalidPlan("the recipe has no compose file (render the plan first)".into())
+        })?;
+        let model = compose::parse(Path::new("compose.yaml (from the plan)"), &text)?;
+        Ok(ComposeProject {
+            root: root.to_path_buf(),
+            file: None,
+            text,
+            model,
+            recipes: BTreeMap::from([(APP_SERVICE.to_string(), recipe.clone())]),
+        })
+    }
+
+    /// How the report and notes name the compose file.
+    pub fn describe(&self) -> String {
+        match &self.file {
+            Some(f) => f.display().to_string(),
+            None => "the compose.yaml rendered from the plan (in memory)".into(),
+        }
+    }
+
+    /// The folder a service's `build.context` resolves against.
+    pub fn base_dir(&self) -> &Path {
+        self.file
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(&self.root)
+    }
+}

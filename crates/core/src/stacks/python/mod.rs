@@ -1,0 +1,139 @@
+//! Python: detection (requirements.txt, pyproject.toml, Pipfile; Django, FastAPI, Flask,
+//! plain scripts) and the plan defaults of Python images.
+
+mod detect;
+mod django;
+
+use super::common::has_manifest;
+use super::{Detection, Stack, StackProvider, StackTemplates, VersionFormat, VersionRule};
+use crate::plan::{BuildStep, Plan};
+use crate::project::Project;
+use crate::stacks::common::probe;
+use crate::Result;
+
+pub struct Python;
+
+impl StackProvider for Python {
+    fn stack(&self) -> Stack {
+        Stack::Python
+    }
+
+    fn label(&self) -> &'static str {
+        "Python"
+    }
+
+    fn framework_labels(&self) -> &'static [(&'static str, &'static str)] {
+        &[("fastapi", "FastAPI")]
+    }
+
+    fn templates(&self) -> StackTemplates {
+        StackTemplates {
+            dockerfile: "python/Dockerfile.j2",
+            dockerignore: "dockerignore/python.j2",
+        }
+    }
+
+    fn markers(&self) -> &'static [&'static str] {
+        &["pyproject.toml", "requirements.txt", "Pipfile"]
+    }
+
+    fn detect(&self, project: &Project) -> Result<Option<Detection>> {
+        detect::detect(project)
+    }
+
+    fn version(&self) -> VersionRule {
+        VersionRule {
+            default: "3.12",
+            majors: Some(3..=3),
+            format: VersionFormat::MajorMinor,
+        }
+    }
+
+    fn default_port(&self) -> u16 {
+        8000
+    }
+
+    fn fallback_command(&self) -> &'static [&'static str] {
+        &["python", "main.py"]
+    }
+
+    fn plan_defaults(&self, plan: &mut Plan, v: &str) {
+        python_defaults(plan, v);
+    }
+
+    fn http_probe(&self, _plan: &Plan, url: String) -> Vec<String> {
+        probe(
+            &[
+                "python",
+                "-c",
+                "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=4)",
+            ],
+            url,
+        )
+    }
+
+    fn probe_needs_busybox(&self) -> bool {
+        false
+    }
+}
+
+/// pip-install `tools`, run `export` into /tmp/requirements.txt, pip-install that file.
+fn export_then_pip(tools: &[&str], export: &[&str], pip_cache: &str) -> Vec<BuildStep> {
+    let install_tools: Vec<&str> = ["pip", "install"].iter().chain(tools).copied().collect();
+    let export: Vec<&str> = export
+        .iter()
+        .copied()
+        .chain(["--output", "/tmp/requirements.txt"])
+        .collect();
+    vec![
+        BuildStep::new(&install_tools, &[pip_cache]),
+        BuildStep::new(&export, &[]),
+        BuildStep::new(
+            &["pip", "install", "-r", "/tmp/requirements.txt"],
+            &[pip_cache],
+        ),
+    ]
+}
+
+/// The official slim image for build and run; dependencies installed by the project's
+/// package manager (exported to a requirements file for Poetry and PDM).
+fn python_defaults(plan: &mut Plan, v: &str) {
+    let pm = plan.package_manager.clone().unwrap_or_default();
+    let image = format!("python:{v}-slim-bookworm");
+    plan.builder_image = Some(image.clone());
+    plan.runtime_image = image;
+    let pip_cache = "/root/.cache/pip";
+    plan.install_steps = match pm.as_str() {
+        "uv" => vec![
+            BuildStep::new(&["pip", "install", "uv==0.5.11"], &[pip_cache]),
+            BuildStep::new(
+                &["uv", "sync", "--frozen", "--no-dev", "--no-install-project"],
+                &["/root/.cache/uv"],
+            ),
+        ],
+        // Poetry and PDM export the locked dependencies to a requirements file, then
+        // pip installs it: the runtime image needs neither tool.
+        "poetry" => export_then_pip(
+            &["poetry==1.8.5", "poetry-plugin-export==1.8.0"],
+            &["poetry", "export", "--without-hashes"],
+            pip_cache,
+        ),
+        "pdm" => export_then_pip(
+            &["pdm==2.22.3"],
+            &["pdm", "export", "--prod", "--without-hashes"],
+            pip_cache,
+        ),
+        "pipenv" => vec![
+            BuildStep::new(&["pip", "install", "pipenv==2024.4.0"], &[pip_cache]),
+            BuildStep::new(&["pipenv", "sync"], &["/root/.cache/pipenv"]),
+        ],
+        _ if has_manifest(plan, "requirements.txt") => vec![BuildStep::new(
+            &["pip", "install", "-r", "requirements.txt"],
+            &[pip_cache],
+        )],
+        _ => Vec::new(),
+    };
+    if plan.install_steps.is_empty() && has_manifest(plan, "pyproject.toml") {
+        plan.build_steps = vec![BuildStep::new(&["pip", "install", "."], &[pip_cache])];
+    }
+}

@@ -1,0 +1,52 @@
+// The app's IPC contract: every command the webview may call, once. `ipc_contract!` turns
+// it into the `#[tauri::command]` wrappers and the invoke handler (src/ipc.rs), the
+// permission list (build.rs includes this file too) and the TypeScript types and wrappers
+// the UI calls (ui/src/lib/bindings/commands.ts, checked for drift). Each entry:
+// `name(args) -> returns => implementation;`, grouped by the permission set that grants it
+// (permissions/berth.toml). Implementations take `&tauri::Webview` first.
+ipc_contract! {
+    "project-commands": {
+        /// Detect a folder (typed, picked or dropped) and make its default plan.
+        fn open_project(path: String) -> OpenedProject => crate::commands::open_project;
+        /// The plan with the user's edits, rendered and compared with the folder's files.
+        fn preview_files(root: String, edits: PlanEdits) -> ProjectPreview => crate::commands::preview_files;
+        /// Write the plan's files (`force`: replace differing ones, keeping backups; `seen`: what the confirmed preview saw, a file changed since is refused).
+        fn write_files(root: String, edits: PlanEdits, force: bool, seen: Option<Vec<Seen>>) -> WriteReport => crate::commands::write_files;
+    }
+    "run-commands": {
+        /// The engine a run would use: endpoint, why, versions.
+        fn engine_status() -> EngineInfo => crate::run::engine_status;
+        /// Is a host port free, and if not who holds it.
+        fn check_port(port: u16) -> PortCheck => crate::run::check_port;
+        /// Build and run an opened folder (progress on `on_event`), one container or its compose project.
+        fn up_project(root: String, source: Source, edits: Option<PlanEdits>, runner: RunnerChoice, host_port: Option<u16>, expose: bool, on_event: Channel<UpEvent>) -> RunReport => crate::run::up_project;
+        /// Cancel the folder's running `up_project`; false when none runs.
+        fn cancel_up(root: String) -> bool => crate::run::cancel_up;
+        /// Stop and remove what Berth started for the folder (with its images when asked).
+        fn down_project(root: String, remove_images: bool) -> DownReport => crate::run::down_project;
+        /// Follow a container's log on `on_line` until `stop_stream`.
+        fn follow_logs(container: String, on_line: Channel<LogLine>) -> () => crate::run::follow_logs;
+        /// Send the opened folder's changed files on `on_change` until `stop_stream`.
+        fn watch_project(root: String, on_change: Channel<SourcesChanged>) -> () => crate::run::watch_project;
+        /// Stop the stream on this channel (its view closed).
+        fn stop_stream(channel: u32) -> () => crate::run::stop_stream;
+        /// Open a URL on this machine in the default browser (anything else is refused).
+        fn open_url(url: String) -> () => crate::run::open_url;
+        /// Write the chosen host port into the folder's compose file, with a backup.
+        fn write_port(root: String, port: u16) -> PortWriteReport => crate::run::write_port;
+    }
+    "containers-commands": {
+        /// Every container with its latest stats and health.
+        fn list_containers() -> Vec<ContainerRow> => crate::stats_commands::list_containers;
+        /// Stream stats batches on `on_batch` (about one a second); returns the subscription id.
+        fn stats_subscribe(on_batch: Channel<StatsBatch>) -> u32 => crate::stats_commands::stats_subscribe;
+        /// Stop a stats subscription.
+        fn stats_unsubscribe(id: u32) -> () => crate::stats_commands::stats_unsubscribe;
+        /// A container's recent history for the charts.
+        fn container_history(id: String) -> Vec<StatsPoint> => crate::stats_commands::container_history;
+        /// The host's cores and memory.
+        fn host_capacity() -> HostCapacity => crate::stats_commands::host_capacity;
+        /// Start, stop, restart or remove a container.
+        fn container_lifecycle(name: String, action: LifecycleAction) -> () => crate::stats_commands::container_lifecycle;
+    }
+}

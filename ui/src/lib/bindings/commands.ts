@@ -1,0 +1,118 @@
+// Generated from src-tauri/src/contract.rs (the one list of the app's commands) by
+// `cargo test -p berth-app export_bindings`. Do not edit: change the contract.
+import { invoke, type Channel } from '@tauri-apps/api/core';
+import type { ContainerRow } from './ContainerRow';
+import type { DownReport } from './DownReport';
+import type { EngineInfo } from './EngineInfo';
+import type { HostCapacity } from './HostCapacity';
+import type { LifecycleAction } from './LifecycleAction';
+import type { LogLine } from './LogLine';
+import type { OpenedProject } from './OpenedProject';
+import type { PlanEdits } from './PlanEdits';
+import type { PortCheck } from './PortCheck';
+import type { PortWriteReport } from './PortWriteReport';
+import type { ProjectPreview } from './ProjectPreview';
+import type { RunReport } from './RunReport';
+import type { RunnerChoice } from './RunnerChoice';
+import type { Seen } from './Seen';
+import type { Source } from './Source';
+import type { SourcesChanged } from './SourcesChanged';
+import type { StatsBatch } from './StatsBatch';
+import type { StatsPoint } from './StatsPoint';
+import type { UpEvent } from './UpEvent';
+import type { WriteReport } from './WriteReport';
+
+/** Every command: its arguments (as the webview names them) and what it resolves to. */
+export interface Commands {
+  /** Detect a folder (typed, picked or dropped) and make its default plan. */
+  open_project: { args: { path: string }; returns: OpenedProject };
+  /** The plan with the user's edits, rendered and compared with the folder's files. */
+  preview_files: { args: { root: string; edits: PlanEdits }; returns: ProjectPreview };
+  /** Write the plan's files (`force`: replace differing ones, keeping backups; `seen`: what the confirmed preview saw, a file changed since is refused). */
+  write_files: { args: { root: string; edits: PlanEdits; force: boolean; seen: Array<Seen> | null }; returns: WriteReport };
+  /** The engine a run would use: endpoint, why, versions. */
+  engine_status: { args: {}; returns: EngineInfo };
+  /** Is a host port free, and if not who holds it. */
+  check_port: { args: { port: number }; returns: PortCheck };
+  /** Build and run an opened folder (progress on `on_event`), one container or its compose project. */
+  up_project: { args: { root: string; source: Source; edits: PlanEdits | null; runner: RunnerChoice; hostPort: number | null; expose: boolean; onEvent: Channel<UpEvent> }; returns: RunReport };
+  /** Cancel the folder's running `up_project`; false when none runs. */
+  cancel_up: { args: { root: string }; returns: boolean };
+  /** Stop and remove what Berth started for the folder (with its images when asked). */
+  down_project: { args: { root: string; removeImages: boolean }; returns: DownReport };
+  /** Follow a container's log on `on_line` until `stop_stream`. */
+  follow_logs: { args: { container: string; onLine: Channel<LogLine> }; returns: null };
+  /** Send the opened folder's changed files on `on_change` until `stop_stream`. */
+  watch_project: { args: { root: string; onChange: Channel<SourcesChanged> }; returns: null };
+  /** Stop the stream on this channel (its view closed). */
+  stop_stream: { args: { channel: number }; returns: null };
+  /** Open a URL on this machine in the default browser (anything else is refused). */
+  open_url: { args: { url: string }; returns: null };
+  /** Write the chosen host port into the folder's compose file, with a backup. */
+  write_port: { args: { root: string; port: number }; returns: PortWriteReport };
+  /** Every container with its latest stats and health. */
+  list_containers: { args: {}; returns: Array<ContainerRow> };
+  /** Stream stats batches on `on_batch` (about one a second); returns the subscription id. */
+  stats_subscribe: { args: { onBatch: Channel<StatsBatch> }; returns: number };
+  /** Stop a stats subscription. */
+  stats_unsubscribe: { args: { id: number }; returns: null };
+  /** A container's recent history for the charts. */
+  container_history: { args: { id: string }; returns: Array<StatsPoint> };
+  /** The host's cores and memory. */
+  host_capacity: { args: {}; returns: HostCapacity };
+  /** Start, stop, restart or remove a container. */
+  container_lifecycle: { args: { name: string; action: LifecycleAction }; returns: null };
+}
+
+export type CommandName = keyof Commands;
+
+/** The commands, in contract order. */
+export const COMMANDS: readonly CommandName[] = [
+  'open_project',
+  'preview_files',
+  'write_files',
+  'engine_status',
+  'check_port',
+  'up_project',
+  'cancel_up',
+  'down_project',
+  'follow_logs',
+  'watch_project',
+  'stop_stream',
+  'open_url',
+  'write_port',
+  'list_containers',
+  'stats_subscribe',
+  'stats_unsubscribe',
+  'container_history',
+  'host_capacity',
+  'container_lifecycle',
+];
+
+/** The permission set (src-tauri/permissions/berth.toml) that grants each command. */
+export const PERMISSION_SETS: Record<CommandName, string> = {
+  open_project: 'project-commands',
+  preview_files: 'project-commands',
+  write_files: 'project-commands',
+  engine_status: 'run-commands',
+  check_port: 'run-commands',
+  up_project: 'run-commands',
+  cancel_up: 'run-commands',
+  down_project: 'run-commands',
+  follow_logs: 'run-commands',
+  watch_project: 'run-commands',
+  stop_stream: 'run-commands',
+  open_url: 'run-commands',
+  write_port: 'run-commands',
+  list_containers: 'containers-commands',
+  stats_subscribe: 'containers-commands',
+  stats_unsubscribe: 'containers-commands',
+  container_history: 'containers-commands',
+  host_capacity: 'containers-commands',
+  container_lifecycle: 'containers-commands',
+};
+
+/** Invoke a command of the contract, typed by it. */
+export function invokeCommand<K extends CommandName>(cmd: K, args: Commands[K]['args']): Promise<Commands[K]['returns']> {
+  return invoke<Commands[K]['returns']>(cmd, args as Record<string, unknown>);
+}
