@@ -399,16 +399,21 @@ fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
 
 /// Parse a compose file's text (pure).
 pub fn parse(file: &Path, text: &str) -> Result<ComposeFile> {
-    let invalid = |message: String| Error::InvalidManifest {
-        file: file.to_path_buf(),
-        line: None,
-        message,
-    };
     let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| Error::InvalidManifest {
         file: file.to_path_buf(),
         line: e.location().and_then(|l| u32::try_from(l.line()).ok()),
         message: e.to_string(),
     })?;
+    from_value(file, doc)
+}
+
+/// Read a compose document already parsed as YAML (a merge of several files, say).
+pub fn from_value(file: &Path, doc: Value) -> Result<ComposeFile> {
+    let invalid = |message: String| Error::InvalidManifest {
+        file: file.to_path_buf(),
+        line: None,
+        message,
+    };
     let Value::Mapping(top) = doc else {
         return Err(invalid("not a mapping of compose keys".into()));
     };

@@ -397,9 +397,8 @@ impl Engine {
         }
         let mut progress = BuildKitProgress::new();
         let outcome = {
-            let stream =
-                self.docker()
-                    .build_image(opts, None, Some(bollard::body_full(ctx.tar.into())));
+            let client = self.docker_for_build();
+            let stream = client.build_image(opts, None, Some(bollard::body_full(ctx.tar.into())));
             tokio::pin!(stream);
             let mut step = 0u32;
             let mut steps = 0u32;
