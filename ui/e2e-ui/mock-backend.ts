@@ -46,6 +46,7 @@ function files(e: PlanEdits): FilePreview[] {
     existing: written ? content : existing,
     diff: null,
     status: written ? 'unchanged' : existing === null ? 'new' : existing === content ? 'unchanged' : 'changed',
+    seen: written || existing !== null ? `sha256:${name}` : null,
   });
   return [
     make('Dockerfile', dockerfile(e), EXISTING_DOCKERFILE),

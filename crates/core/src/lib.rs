@@ -9,7 +9,9 @@
 pub mod app;
 pub mod compose;
 pub mod docker;
+pub mod dockerignore;
 pub mod error;
+pub mod fsread;
 pub mod names;
 pub mod plan;
 pub mod ports;

@@ -443,12 +443,11 @@ pub fn from_value(file: &Path, doc: Value) -> Result<ComposeFile> {
     Ok(out)
 }
 
-/// Read and parse a compose file.
+/// Read (by [`crate::fsread`]'s rules: no links, regular files, capped) and parse a
+/// compose file.
 pub fn read(file: &Path) -> Result<ComposeFile> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::Unreadable {
-        path: file.to_path_buf(),
-        source: e,
-    })?;
+    let text =
+        crate::fsread::read_text(file)?.ok_or_else(|| Error::NotFound(file.to_path_buf()))?;
     parse(file, &text)
 }
 

@@ -28,10 +28,9 @@ pub struct ComposeProject {
 impl ComposeProject {
     /// The folder's own compose file.
     pub fn from_file(root: &Path, file: &Path) -> Result<ComposeProject> {
-        let text = std::fs::read_to_string(file).map_err(|e| Error::Unreadable {
-            path: file.to_path_buf(),
-            source: e,
-        })?;
+        // By fsread's rules: no links, regular files only, at most 1 MiB.
+        let text =
+            crate::fsread::read_text(file)?.ok_or_else(|| Error::NotFound(file.to_path_buf()))?;
         let model = compose::parse(file, &text)?;
         Ok(ComposeProject {
             root: root.to_path_buf(),

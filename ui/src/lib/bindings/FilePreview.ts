@@ -16,4 +16,10 @@ existing: string | null,
 /**
  * Unified diff existing -> generated, when the file exists and differs.
  */
-diff: string | null, status: FileStatus, };
+diff: string | null, status: FileStatus, 
+/**
+ * Fingerprint of the bytes on disk when previewed (`sha256:<hex>`), `None` when there
+ * was no file: hand it back to the write ([`Seen`]) so a file that changed since is
+ * never replaced unseen.
+ */
+seen: string | null, };
