@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod compose;
+pub mod diff;
 pub mod docker;
 pub mod dockerignore;
 pub mod error;

@@ -71,6 +71,8 @@ pub struct FilePreview {
     pub existing: Option<String>,
     /// Unified diff existing -> generated, when the file exists and differs.
     pub diff: Option<String>,
+    /// The same as side-by-side rows (empty when the file is new or unchanged).
+    pub rows: Vec<crate::diff::DiffRow>,
     pub status: FileStatus,
     /// Fingerprint of the bytes on disk when previewed (`sha256:<hex>`), `None` when there
     /// was no file: hand it back to the write ([`Seen`]) so a file that changed since is
@@ -141,9 +143,12 @@ pub fn preview(out_dir: &Path, files: &RenderedFiles) -> Result<Vec<FilePreview>
                 Some(e) if e == content => FileStatus::Unchanged,
                 Some(_) => FileStatus::Changed,
             };
-            let diff = match (&existing, status) {
-                (Some(old), FileStatus::Changed) => Some(unified_diff(name, old, content)),
-                _ => None,
+            let (diff, rows) = match (&existing, status) {
+                (Some(old), FileStatus::Changed) => (
+                    Some(unified_diff(name, old, content)),
+                    crate::diff::side_by_side(old, content),
+                ),
+                _ => (None, Vec::new()),
             };
             Ok(FilePreview {
                 name: name.to_string(),
@@ -151,6 +156,7 @@ pub fn preview(out_dir: &Path, files: &RenderedFiles) -> Result<Vec<FilePreview>
                 content: content.to_string(),
                 existing,
                 diff,
+                rows,
                 status,
                 seen,
             })

@@ -49,6 +49,7 @@ function file(name: string, status: FilePreview['status']): FilePreview {
     content: `# ${name}\n`,
     existing: status === 'new' ? null : 'old\n',
     diff: null,
+    rows: [],
     status,
     seen: status === 'new' ? null : `sha256:${name}`,
   };
