@@ -167,6 +167,7 @@ const ALL_HINT_KEYS: &[&str] = &[
     hint_keys::PROJECT_FILE,
     hint_keys::ASSEMBLY_NAME,
     hint_keys::APP_MODULE,
+    hint_keys::NPMRC,
 ];
 
 fn image(plan: &Plan, raw: &str) -> Result<String> {

@@ -225,6 +225,12 @@ async fn steps<E: ContainerEngine>(
         reason: format!("{} defines no services", project.describe()),
     })?;
     let mut notes = project.model.notes.clone();
+    notes.extend(
+        project
+            .recipes
+            .values()
+            .flat_map(|r| r.notes.iter().cloned()),
+    );
     let labels: HashMap<String, String> = names.labels();
     engine.ensure_network(&names.network(), &labels).await?;
     let mut started = Vec::new();
