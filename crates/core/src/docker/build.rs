@@ -10,7 +10,7 @@
 
 use super::buildkit::{means_no_buildkit, pick_builder, BuildKitProgress, Builder, BuilderChoice};
 pub use super::classic::{parse_output, Parsed};
-use super::context::plan_context;
+use super::context::{plan_context_with, Secrets};
 use super::{engine_err, Engine};
 use crate::names::labels as berth_labels;
 use crate::{Error, Result};
@@ -353,8 +353,14 @@ impl Engine {
             .unwrap_or_else(|| root.to_path_buf());
         let df = dockerfile.clone();
         let ignore = req.dockerignore_contents.clone();
+        // A Dockerfile Berth rendered never needs the project's secrets: leave them out.
+        let secrets = if req.dockerfile_contents.is_some() {
+            Secrets::LeaveOut
+        } else {
+            Secrets::Warn
+        };
         let ctx = match tokio::task::spawn_blocking(move || {
-            plan_context(&ctx_root, &df, &extra, ignore.as_deref())
+            plan_context_with(&ctx_root, &df, &extra, ignore.as_deref(), secrets)
         })
         .await
         {
@@ -372,6 +378,14 @@ impl Engine {
             on_event(BuildEvent::Output {
                 line: format!("note: {note}"),
             });
+        }
+        if let Some(note) = ctx.secrets_note() {
+            let line = if note.starts_with("warning:") {
+                note
+            } else {
+                format!("note: {note}")
+            };
+            on_event(BuildEvent::Output { line });
         }
         let mut opts = BuildImageOptions {
             dockerfile,

@@ -26,6 +26,28 @@ pub fn build_ignore(root: &Path, default_ignore: Option<&str>) -> Result<DockerI
     }
 }
 
+/// Files that hold secrets (Docker's .dockerignore syntax): environment files, keys,
+/// credentials. Berth's own .dockerignore lists them; a context Berth builds from its plan
+/// leaves them out even when the folder's own .dockerignore lets them through.
+pub const SECRET_PATTERNS: &str = ".env\n.env.*\n**/.env\n**/.env.*\n*.pem\n*.key\n*.p12\n*.pfx\n\
+**/*.pem\n**/*.key\n**/*.p12\n**/*.pfx\n**/id_rsa*\n**/id_dsa*\n**/id_ecdsa*\n**/id_ed25519*\n\
+.ssh\n**/.ssh\n.aws\n**/.aws\n.npmrc\n**/.npmrc\n.pypirc\n.netrc\n**/.git-credentials\n";
+
+/// What to do with secret-looking files the context would carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Secrets {
+    /// Send them (the project's own Dockerfile may need them) and name them in a warning.
+    #[default]
+    Warn,
+    /// Leave them out (a Dockerfile Berth rendered never needs them) and say so.
+    LeaveOut,
+}
+
+fn secret_matcher() -> DockerIgnore {
+    // The patterns are Berth's own and valid: an error here would be a bug caught by tests.
+    DockerIgnore::parse_lenient(SECRET_PATTERNS).0
+}
+
 /// A context larger than this gets a note naming its biggest folders.
 pub const CONTEXT_NOTE_BYTES: u64 = 100 * 1000 * 1000;
 /// Size of the chunks the context is streamed to the engine in; at most
@@ -52,6 +74,10 @@ pub struct ContextPlan {
     pub files: usize,
     /// Their total size.
     pub bytes: u64,
+    /// Secret-looking files sent (the folder's .dockerignore lets them through).
+    pub secrets_sent: Vec<String>,
+    /// Secret-looking files left out although the folder's .dockerignore lets them through.
+    pub secrets_left_out: Vec<String>,
 }
 
 /// What went into a context tar held in memory (tests; builds stream it).
@@ -71,7 +97,20 @@ pub fn plan_context(
     extra: &[(String, Vec<u8>)],
     default_ignore: Option<&str>,
 ) -> Result<ContextPlan> {
+    plan_context_with(root, dockerfile, extra, default_ignore, Secrets::Warn)
+}
+
+/// [`plan_context`], with what to do about secret-looking files the folder's .dockerignore
+/// lets through.
+pub fn plan_context_with(
+    root: &Path,
+    dockerfile: &str,
+    extra: &[(String, Vec<u8>)],
+    default_ignore: Option<&str>,
+    secrets: Secrets,
+) -> Result<ContextPlan> {
     let ignore = build_ignore(root, default_ignore)?;
+    let secret = secret_matcher();
     let prune_dirs = !ignore.has_exceptions();
     let mut walk = ignore::WalkBuilder::new(root);
     walk.standard_filters(false)
@@ -97,6 +136,8 @@ pub fn plan_context(
         extra: extra.to_vec(),
         files: extra.len(),
         bytes: extra.iter().map(|(_, d)| d.len() as u64).sum(),
+        secrets_sent: Vec::new(),
+        secrets_left_out: Vec::new(),
     };
     for entry in walk.build() {
         let entry = entry.map_err(|e| Error::Unreadable {
@@ -117,6 +158,15 @@ pub fn plan_context(
         let Some(ft) = entry.file_type() else {
             continue;
         };
+        if !ft.is_dir() && secret.is_excluded(&rel_s) && !always_sent(&rel_s, dockerfile) {
+            match secrets {
+                Secrets::Warn => plan.secrets_sent.push(rel_s.clone()),
+                Secrets::LeaveOut => {
+                    plan.secrets_left_out.push(rel_s);
+                    continue;
+                }
+            }
+        }
         if !(ft.is_dir() || ft.is_file() || ft.is_symlink()) {
             // Sockets, FIFOs and devices cannot be archived; docker skips them too.
             continue;
@@ -179,6 +229,32 @@ impl ContextPlan {
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v.truncate(n);
         v
+    }
+
+    /// A warning or note about secret-looking files (pure).
+    pub fn secrets_note(&self) -> Option<String> {
+        let list = |v: &[String]| {
+            let mut s = v.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+            if v.len() > 5 {
+                s.push_str(&format!(" and {} more", v.len() - 5));
+            }
+            s
+        };
+        if !self.secrets_sent.is_empty() {
+            return Some(format!(
+                "warning: the build context carries files that look like secrets ({}): the \
+                 folder's .dockerignore lets them through, so an image built from it may contain \
+                 them; list them in .dockerignore",
+                list(&self.secrets_sent)
+            ));
+        }
+        (!self.secrets_left_out.is_empty()).then(|| {
+            format!(
+                "left out of the build context: files that look like secrets ({}), which the \
+                 folder's .dockerignore lets through; Berth's Dockerfile does not need them",
+                list(&self.secrets_left_out)
+            )
+        })
     }
 
     /// A note for a context over [`CONTEXT_NOTE_BYTES`]: its size, its biggest folders and
@@ -266,6 +342,36 @@ pub fn tar_context(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_the_folders_dockerignore_lets_through_are_named_or_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join(".dockerignore"), "node_modules\n").unwrap();
+        std::fs::write(root.join("Dockerfile"), "FROM scratch\n").unwrap();
+        std::fs::write(root.join(".env"), "TOKEN=x\n").unwrap();
+        std::fs::create_dir_all(root.join("deploy")).unwrap();
+        std::fs::write(root.join("deploy/id_rsa"), "key").unwrap();
+        std::fs::write(root.join("app.py"), "print(1)\n").unwrap();
+        let sent = plan_context(root, "Dockerfile", &[], None).unwrap();
+        assert_eq!(sent.secrets_sent, vec![".env", "deploy/id_rsa"]);
+        assert!(sent.secrets_note().unwrap().starts_with("warning:"));
+        let mut tar = Vec::new();
+        sent.write_tar(&mut tar).unwrap();
+        assert!(String::from_utf8_lossy(&tar).contains("TOKEN=x"));
+        let kept = plan_context_with(root, "Dockerfile", &[], None, Secrets::LeaveOut).unwrap();
+        assert!(kept.secrets_sent.is_empty());
+        assert_eq!(kept.secrets_left_out, vec![".env", "deploy/id_rsa"]);
+        let mut tar = Vec::new();
+        kept.write_tar(&mut tar).unwrap();
+        let text = String::from_utf8_lossy(&tar);
+        assert!(!text.contains("TOKEN=x") && !text.contains("deploy/id_rsa"));
+        assert!(text.contains("app.py"));
+        // Listed in the folder's .dockerignore: nothing to say.
+        std::fs::write(root.join(".dockerignore"), ".env\n**/id_rsa\n").unwrap();
+        let clean = plan_context(root, "Dockerfile", &[], None).unwrap();
+        assert_eq!(clean.secrets_note(), None);
+    }
 
     #[test]
     fn a_large_context_names_its_biggest_folders_and_the_lines_to_ignore_them() {
