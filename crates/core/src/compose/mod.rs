@@ -33,10 +33,8 @@ pub fn read_merged(files: &[PathBuf]) -> crate::Result<ComposeFile> {
         .ok_or_else(|| crate::Error::InvalidInput("no compose file to read".into()))?;
     let mut docs = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(f).map_err(|e| crate::Error::Unreadable {
-            path: f.clone(),
-            source: e,
-        })?;
+        // By fsread's rules: no links, regular files only, at most 1 MiB.
+        let text = crate::fsread::read_text(f)?.ok_or_else(|| crate::Error::NotFound(f.clone()))?;
         let doc: serde_yaml_ng::Value =
             serde_yaml_ng::from_str(&text).map_err(|e| crate::Error::InvalidManifest {
                 file: f.clone(),

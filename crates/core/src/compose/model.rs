@@ -70,7 +70,9 @@ pub struct ServiceSpec {
     pub read_only: bool,
     pub tmpfs: Vec<String>,
     pub cap_drop: Vec<String>,
+    pub cap_add: Vec<String>,
     pub security_opt: Vec<String>,
+    pub pids_limit: Option<i64>,
     /// `name:/path` named volumes.
     pub volumes: Vec<(String, String)>,
     pub restart: Option<String>,
@@ -100,7 +102,9 @@ const SERVICE_KEYS: &[&str] = &[
     "read_only",
     "tmpfs",
     "cap_drop",
+    "cap_add",
     "security_opt",
+    "pids_limit",
     "volumes",
     "restart",
     "deploy",
@@ -229,7 +233,7 @@ fn get<'a>(m: &'a Mapping, key: &str) -> Option<&'a Value> {
 }
 
 /// The byte index of the last `:` outside `${...}` (pure).
-fn last_colon_outside_braces(s: &str) -> Option<usize> {
+pub(crate) fn last_colon_outside_braces(s: &str) -> Option<usize> {
     let mut depth = 0i32;
     let mut split = None;
     for (i, c) in s.char_indices() {
@@ -357,6 +361,8 @@ fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
             "read_only" => s.read_only = matches!(v, Value::Bool(true)),
             "tmpfs" => s.tmpfs = strings(v),
             "cap_drop" => s.cap_drop = strings(v),
+            "cap_add" => s.cap_add = strings(v),
+            "pids_limit" => s.pids_limit = scalar(v).and_then(|p| p.parse().ok()),
             "security_opt" => s.security_opt = strings(v),
             "restart" => s.restart = scalar(v),
             "volumes" => {
@@ -443,12 +449,11 @@ pub fn from_value(file: &Path, doc: Value) -> Result<ComposeFile> {
     Ok(out)
 }
 
-/// Read and parse a compose file.
+/// Read (by [`crate::fsread`]'s rules: no links, regular files, capped) and parse a
+/// compose file.
 pub fn read(file: &Path) -> Result<ComposeFile> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::Unreadable {
-        path: file.to_path_buf(),
-        source: e,
-    })?;
+    let text =
+        crate::fsread::read_text(file)?.ok_or_else(|| Error::NotFound(file.to_path_buf()))?;
     parse(file, &text)
 }
 
