@@ -124,6 +124,11 @@ ensure_rootfs() {
   tar --numeric-owner -C "$dir" -c . | "$DOCKER" import - "$tag" >/dev/null
   rm -rf --one-file-system "$dir"
   trap - EXIT
+  # Rootfs images of older recipes (their tags carry another hash).
+  local old
+  for old in $("$DOCKER" images --format '{{.Repository}}:{{.Tag}}' | grep '^berth-standin/rootfs:' | grep -vx "$tag" || true); do
+    "$DOCKER" rmi "$old" >/dev/null 2>&1 || true
+  done
   echo "standins: $tag imported in $(($(now) - t0)) s"
 }
 
