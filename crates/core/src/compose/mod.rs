@@ -10,8 +10,8 @@ pub mod ports;
 pub mod tool;
 
 pub use model::{
-    interpolate, parse, parse_duration, read, BuildSpec, ComposeFile, HealthSpec, PortSpec,
-    ServiceSpec,
+    interpolate, parse, parse_duration, read, BindSpec, BuildSpec, ComposeFile, HealthSpec,
+    PortSpec, SecuritySpec, ServiceSpec,
 };
 pub use tool::{find_tool, ComposeTool, ToolSearch};
 

@@ -76,6 +76,42 @@ pub struct ServiceSpec {
     pub restart: Option<String>,
     pub memory: Option<String>,
     pub cpus: Option<String>,
+    /// Read for the checks ([`crate::check::compose`]); the Engine API runner does not apply
+    /// these and notes them as not supported, as before.
+    pub security: SecuritySpec,
+}
+
+/// A host path bound into a service (`./src:/app`, `/var/run/docker.sock:/var/run/docker.sock:ro`,
+/// or the long form with `type: bind`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BindSpec {
+    /// As written (`./src`, `/`, `${HOME}/.ssh`).
+    pub source: String,
+    pub target: String,
+    /// `rshared`, `shared`, ... when given.
+    pub propagation: Option<String>,
+}
+
+/// The security-relevant service keys the checks read: namespaces, capabilities, user, host
+/// paths, devices and limits.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecuritySpec {
+    pub privileged: bool,
+    pub network_mode: Option<String>,
+    pub pid: Option<String>,
+    pub ipc: Option<String>,
+    pub uts: Option<String>,
+    pub userns_mode: Option<String>,
+    pub cap_add: Vec<String>,
+    pub user: Option<String>,
+    pub binds: Vec<BindSpec>,
+    pub devices: Vec<String>,
+    /// `pids_limit`, or `deploy.resources.limits.pids`.
+    pub pids_limit: Option<String>,
+    /// `mem_limit` (the service-level form of the memory limit).
+    pub mem_limit: Option<String>,
+    /// `healthcheck: { disable: true }`.
+    pub healthcheck_disabled: bool,
 }
 
 /// A parsed compose file.
@@ -275,6 +311,7 @@ fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
     };
     for (k, v) in m {
         let Some(key) = scalar(k) else { continue };
+        security_key(&key, v, &mut s.security);
         if !SERVICE_KEYS.contains(&key.as_str()) {
             notes.push(format!(
                 "service {name}: `{key}` is not supported and was ignored"
@@ -395,6 +432,85 @@ fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
         }
     }
     s
+}
+
+/// The security-relevant keys (read whether or not the runner applies them).
+fn security_key(key: &str, v: &Value, sec: &mut SecuritySpec) {
+    match key {
+        "privileged" => sec.privileged = matches!(v, Value::Bool(true)),
+        "network_mode" => sec.network_mode = scalar(v),
+        "pid" => sec.pid = scalar(v),
+        "ipc" => sec.ipc = scalar(v),
+        "uts" => sec.uts = scalar(v),
+        "userns_mode" => sec.userns_mode = scalar(v),
+        "cap_add" => sec.cap_add = strings(v),
+        "user" => sec.user = scalar(v),
+        "devices" => sec.devices = strings(v),
+        "pids_limit" => sec.pids_limit = scalar(v),
+        "mem_limit" => sec.mem_limit = scalar(v),
+        "healthcheck" => {
+            sec.healthcheck_disabled = v
+                .as_mapping()
+                .and_then(|h| get(h, "disable"))
+                .is_some_and(|d| matches!(d, Value::Bool(true)));
+        }
+        "deploy" => {
+            let pids = v
+                .as_mapping()
+                .and_then(|d| get(d, "resources"))
+                .and_then(|r| r.as_mapping())
+                .and_then(|r| get(r, "limits"))
+                .and_then(|l| l.as_mapping())
+                .and_then(|l| get(l, "pids"))
+                .and_then(scalar);
+            if pids.is_some() {
+                sec.pids_limit = pids;
+            }
+        }
+        "volumes" => {
+            if let Value::Sequence(items) = v {
+                sec.binds = items.iter().filter_map(bind_spec).collect();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A volume entry that binds a host path (short or long form); None for named volumes.
+fn bind_spec(v: &Value) -> Option<BindSpec> {
+    match v {
+        Value::Mapping(m) => {
+            if get(m, "type").and_then(scalar).as_deref() != Some("bind") {
+                return None;
+            }
+            Some(BindSpec {
+                source: get(m, "source").and_then(scalar)?,
+                target: get(m, "target").and_then(scalar).unwrap_or_default(),
+                propagation: get(m, "bind")
+                    .and_then(|b| b.as_mapping())
+                    .and_then(|b| get(b, "propagation"))
+                    .and_then(scalar),
+            })
+        }
+        other => {
+            let s = scalar(other)?;
+            let mut parts = s.splitn(3, ':');
+            let (src, dst, mode) = (parts.next()?, parts.next()?, parts.next());
+            let host =
+                src.starts_with(['/', '.', '~']) || src.starts_with("${") || src.starts_with('$');
+            host.then(|| BindSpec {
+                source: src.to_string(),
+                target: dst.to_string(),
+                propagation: mode
+                    .and_then(|m| {
+                        m.split(',').find(|o| {
+                            o.ends_with("shared") || o.ends_with("slave") || o.ends_with("private")
+                        })
+                    })
+                    .map(str::to_string),
+            })
+        }
+    }
 }
 
 /// Parse a compose file's text (pure).
