@@ -166,13 +166,21 @@ impl<'a> Lines<'a> {
                 return s;
             };
             match needle {
-                Some(n) if !self.lines[k].contains(n) => {
+                Some(n) => {
                     let (first, end, _) = self.block(k);
+                    // An item that starts with the needle (`- /:/host`), else any line
+                    // that contains it.
+                    let starts = |i: &usize| {
+                        let t = self.lines[*i].trim_start();
+                        let t = t.strip_prefix("- ").unwrap_or(t);
+                        t.trim_start_matches(['"', '\'']).starts_with(n)
+                    };
                     (first..end)
-                        .find(|&i| self.lines[i].contains(n))
+                        .find(starts)
+                        .or_else(|| (k..end).find(|&i| self.lines[i].contains(n)))
                         .unwrap_or(k)
                 }
-                _ => k,
+                None => k,
             }
         });
         found.map(|i| i as u32 + 1).unwrap_or(1)

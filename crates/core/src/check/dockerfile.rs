@@ -358,7 +358,7 @@ fn secret_value_rules(
 ) {
     let line = ins.line;
     if let Some(c) = secrets::credential_in(value) {
-        let mut refs = vec!["CIS-DI-0010", "AVD-DS-0031"];
+        let mut refs = vec!["DL3064", "CIS-DI-0010", "AVD-DS-0031"];
         refs.extend(c.checkov);
         out.push(DF_CREDENTIAL.at_with_refs(
             at(line),
@@ -520,6 +520,29 @@ fn final_stage_rules(df: &Dockerfile, at: &dyn Fn(u32) -> Location, out: &mut Ve
             ),
         ));
     }
+}
+
+/// Does the image the Dockerfile ends with have a HEALTHCHECK (in its final stage or a
+/// stage that one is built on)?
+pub fn has_healthcheck(text: &str) -> bool {
+    let df = parse(text);
+    let Some(mut i) = df.stages.len().checked_sub(1) else {
+        return false;
+    };
+    for _ in 0..df.stages.len() {
+        if df.stages[i]
+            .instructions
+            .iter()
+            .any(|x| x.keyword == "HEALTHCHECK")
+        {
+            return true;
+        }
+        match df.parent_stage(i) {
+            Some(p) => i = p,
+            None => break,
+        }
+    }
+    false
 }
 
 /// Base images that already run as a non-root user.

@@ -65,12 +65,28 @@ pub(super) fn stage_rules(
 ) {
     let last = i + 1 == df.stages.len();
     let env = stage_env(df, i);
-    for ins in df.stages[i]
-        .instructions
-        .iter()
-        .filter(|x| x.keyword == "RUN")
-    {
+    let mut pipefail = false;
+    for ins in &df.stages[i].instructions {
+        if ins.keyword == "SHELL" {
+            let argv = ins.exec.clone().unwrap_or_default();
+            // pipefail, or a shell that is not a POSIX sh (PowerShell, cmd).
+            pipefail = argv.iter().any(|a| a == "pipefail")
+                || argv
+                    .first()
+                    .is_some_and(|s| !s.ends_with("sh") || s.contains("pwsh"));
+        }
+        if ins.keyword != "RUN" {
+            continue;
+        }
         run_rules(ins, last, &env, at, out);
+        let script = ins.script();
+        let piped = ins.exec.is_none() && commands(&script).iter().any(|c| c.piped);
+        if piped && !pipefail && !script.contains("pipefail") {
+            out.push(DF_PIPEFAIL.at(
+                at(ins.line),
+                "a `|` in a RUN under /bin/sh without `-o pipefail`",
+            ));
+        }
     }
     copy_all_first(df, i, at, out);
     if last {
@@ -143,7 +159,7 @@ fn run_rules(
             if from_download || substituted {
                 out.push(DF_PIPE_SHELL.at(
                     at(line),
-                    format!("`{}` runs a downloaded script", c.words.join(" ")),
+                    format!("`{}` runs a downloaded script", ins.args.trim()),
                 ));
             }
         }
@@ -155,10 +171,11 @@ fn run_rules(
         ));
     }
     let lists_cleaned = script.contains("/var/lib/apt/lists") || cache_mount(ins, "/var/lib/apt");
-    if apt_install && last_stage && !lists_cleaned {
+    let apt_update = updates.iter().any(|u| u.starts_with("apt"));
+    if (apt_update || apt_install) && last_stage && !lists_cleaned {
         out.push(DF_APT_LISTS.at(
             at(line),
-            "apt-get install without removing /var/lib/apt/lists/*",
+            "apt-get update/install without removing /var/lib/apt/lists/*",
         ));
     }
 }

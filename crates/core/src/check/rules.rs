@@ -91,13 +91,13 @@ rules! {
         ["DL3002", "CKV_DOCKER_8", "AVD-DS-0002"];
     DF_SECRET_ENV = "BERTH-DF-006", Dockerfile, High, "A secret is set in ENV or ARG",
         "Never bake secrets into an image: pass them at run time (environment, secrets) or at build time with `RUN --mount=type=secret`.",
-        ["CIS-DI-0010", "AVD-DS-0031"];
+        ["DL3064", "CIS-DI-0010", "AVD-DS-0031"];
     DF_CREDENTIAL = "BERTH-DF-007", Dockerfile, Critical, "A credential is written in the Dockerfile",
         "Remove it, rotate it (it is in the image history and in version control), and pass it with `RUN --mount=type=secret` or at run time.",
-        ["CIS-DI-0010", "AVD-DS-0031"];
+        ["DL3064", "CIS-DI-0010", "AVD-DS-0031"];
     DF_SECRET_ARG = "BERTH-DF-008", Dockerfile, Medium, "A secret is passed as a build argument",
         "Build arguments are kept in the image history: use `RUN --mount=type=secret,id=...` instead.",
-        ["AVD-DS-0031"];
+        ["DL3064", "AVD-DS-0031"];
     DF_SECRET_COPY = "BERTH-DF-009", Dockerfile, High, "A secret-looking file is copied into the image",
         "Keep keys and credential files out of the build context (.dockerignore) and mount them with `RUN --mount=type=secret` where a step needs them.",
         ["CIS-DI-0010", "AVD-DS-0031"];
@@ -167,6 +167,9 @@ rules! {
     DF_APT = "BERTH-DF-031", Dockerfile, Low, "apt is used instead of apt-get",
         "Use `apt-get` (apt's interface is meant for people and may change).",
         ["DL3027", "CKV_DOCKER_9"];
+    DF_PIPEFAIL = "BERTH-DF-032", Dockerfile, Low, "A RUN pipe without pipefail",
+        "Set `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` (or `set -o pipefail &&` in the RUN) so a failing command before `|` fails the build.",
+        ["DL4006"];
 
     RT_PRIVILEGED = "BERTH-RT-001", Runtime, Critical, "Privileged container",
         "Remove `privileged: true`; add only the capability the service needs with `cap_add`.",

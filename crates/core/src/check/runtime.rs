@@ -370,18 +370,19 @@ fn namespace_rules(s: &RuntimeSettings, out: &mut Vec<Hit>) {
 
 fn mount_rules(s: &RuntimeSettings, out: &mut Vec<Hit>) {
     for m in &s.mounts {
+        let needle = format!("{}:", m.source);
         if is_docker_socket(&m.source) {
             out.push(hit(
                 RT_DOCKER_SOCKET,
                 Setting::Volumes,
-                Some(&m.source),
+                Some(&needle),
                 format!("`{}` mounted at {}", m.source, m.target),
             ));
         } else if sensitive(&m.source) {
             out.push(hit(
                 RT_SENSITIVE_MOUNT,
                 Setting::Volumes,
-                Some(&m.source),
+                Some(&needle),
                 format!("host `{}` mounted at {}", m.source, m.target),
             ));
         }
@@ -389,7 +390,7 @@ fn mount_rules(s: &RuntimeSettings, out: &mut Vec<Hit>) {
             out.push(hit(
                 RT_SHARED_PROPAGATION,
                 Setting::Volumes,
-                Some(&m.source),
+                Some(&needle),
                 format!("`{}` with `{p}` propagation", m.source),
             ));
         }
