@@ -255,3 +255,7 @@ fn confirm_secret(name: &str, kind: SecretFile, content: &str) -> Option<(Secret
         }
     }
 }
+
+#[cfg(test)]
+#[path = "layers_tests.rs"]
+mod tests;
