@@ -19,6 +19,7 @@ fn the_main_window_gets_exactly_the_described_permission_sets() {
         serde_json::json!([
             "project-commands",
             "run-commands",
+            "check-commands",
             "containers-commands",
             "folder-drop",
             "folder-picker"
@@ -52,6 +53,10 @@ fn the_sets_grant_only_the_commands_events_and_picker_the_ui_uses() {
         "allow-stop-stream",
         "allow-open-url",
         "allow-write-port",
+        "allow-check-folder",
+        "allow-preflight-check",
+        "allow-check-image",
+        "allow-check-container",
         "allow-list-containers",
         "allow-stats-subscribe",
         "allow-stats-unsubscribe",

@@ -25,6 +25,23 @@ pub struct ImageCheck {
     pub analysis: ImageAnalysis,
 }
 
+/// A checked build file, for showing a finding's line.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct CheckedFile {
+    /// As findings name it (relative to the folder).
+    pub path: String,
+    pub text: String,
+}
+
+/// A folder's findings and the files they point into.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct FolderCheck {
+    pub report: Report,
+    pub files: Vec<CheckedFile>,
+}
+
 /// Is `name` a Dockerfile's name (`Dockerfile`, `Containerfile`, `Dockerfile.dev`,
 /// `api.Dockerfile`)?
 pub fn is_dockerfile_name(name: &str) -> bool {
@@ -69,6 +86,11 @@ fn service_dockerfile(root: &Path, s: &ServiceSpec) -> Option<PathBuf> {
 /// Check the folder's Dockerfile(s) (at its top, and those its compose file builds) and its
 /// compose file. A folder with neither is refused.
 pub fn check_folder(path: &Path) -> Result<Report> {
+    check_folder_files(path).map(|c| c.report)
+}
+
+/// [`check_folder`], with the text of every file checked (the app shows a finding's line).
+pub fn check_folder_files(path: &Path) -> Result<FolderCheck> {
     let root = super::files::canonical_folder(path)?;
     let mut dockerfiles: Vec<PathBuf> = std::fs::read_dir(&root)
         .map_err(|e| Error::io(&root, e))?
@@ -116,7 +138,23 @@ pub fn check_folder(path: &Path) -> Result<Report> {
         };
         findings.extend(compose::check(&label(&root, f), t, &health)?);
     }
-    Ok(Report::new(root.display().to_string(), findings))
+    let mut files: Vec<CheckedFile> = texts
+        .into_iter()
+        .map(|(p, text)| CheckedFile {
+            path: label(&root, &p),
+            text,
+        })
+        .collect();
+    if let (Some(f), Some(t)) = (&compose_file, compose_text) {
+        files.push(CheckedFile {
+            path: label(&root, f),
+            text: t,
+        });
+    }
+    Ok(FolderCheck {
+        report: Report::new(root.display().to_string(), findings),
+        files,
+    })
 }
 
 /// Check the files a run of the folder is about to build, before it builds them: Berth's

@@ -24,8 +24,8 @@ mod streams;
 mod url;
 
 pub use check::{
-    analyze_image, check_container, check_folder, check_image, is_dockerfile_name, preflight,
-    ImageCheck,
+    analyze_image, check_container, check_folder, check_folder_files, check_image,
+    is_dockerfile_name, preflight, CheckedFile, FolderCheck, ImageCheck,
 };
 pub use files::{
     edits_with, nothing_to_generate, open, own_build_files, plan_for, preview, write,
