@@ -11,6 +11,7 @@ import type { WriteReport } from '../src/lib/bindings/WriteReport';
 import { runCommand, runControls } from './mock-run';
 import { COMMANDS, type CommandName } from '../src/lib/bindings/commands';
 import { statsCommand, tick, unsubscribed } from './mock-stats';
+import { checkCommand, checkControls } from './mock-check';
 
 const ROOT = '/projects/flask-redis';
 const EXISTING_DOCKERFILE = 'FROM python:3.9\nCOPY . .\nCMD ["python", "app.py"]\n';
@@ -104,6 +105,8 @@ mockIPC(
     const a = (args ?? {}) as Record<string, unknown>;
     const stats = statsCommand(cmd, a);
     if (stats.handled) return stats.value;
+    const check = checkCommand(cmd, a);
+    if (check.handled) return check.value;
     switch (cmd) {
       case 'open_project':
         if (a.path === ROOT || a.path === `${ROOT}/`) return opened();
@@ -144,6 +147,7 @@ mockIPC(
 (window as unknown as { __berth: unknown }).__berth = {
   calls,
   run: runControls,
+  check: checkControls,
   emit: (event: string, payload: unknown) => emit(event, payload),
   tick,
   unsubscribed,

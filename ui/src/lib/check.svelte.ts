@@ -43,6 +43,15 @@ export function fileLine(f: Finding): { file: string; line: number } | null {
   return 'file' in f.location ? { file: f.location.file, line: f.location.line } : null;
 }
 
+/** Decimal sizes, as the 100 MB target and `berth image` state them: `412 MB`, `1.2 MB`. */
+export function formatSize(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '–';
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e8 ? 0 : 1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${n} B`;
+}
+
 /** One layer as a chart segment: where it starts and how wide it is, as fractions of the
  * chart's scale, and the part of it that is wasted. */
 export interface LayerBar {

@@ -4,7 +4,7 @@ import type { ImageAnalysis } from './bindings/ImageAnalysis';
 import type { ImageCheck } from './bindings/ImageCheck';
 import type { Report } from './bindings/Report';
 import type { CheckApi } from './ipc';
-import { CheckState, groupBySeverity, layerChart, locationLabel, summarize } from './check.svelte';
+import { CheckState, formatSize, groupBySeverity, layerChart, locationLabel, summarize } from './check.svelte';
 
 function finding(over: Partial<Finding> = {}): Finding {
   return {
@@ -95,6 +95,13 @@ describe('check helpers', () => {
     expect(locationLabel(finding({ location: { container: 'web', setting: 'HostConfig.Privileged' } }))).toBe(
       'HostConfig.Privileged',
     );
+  });
+
+  it('states sizes in decimal units, as the target is', () => {
+    expect(formatSize(100_000_000)).toBe('100 MB');
+    expect(formatSize(412_345_678)).toBe('412 MB');
+    expect(formatSize(1_234_567)).toBe('1.2 MB');
+    expect(formatSize(999)).toBe('999 B');
   });
 
   it('lays the layers out as a stacked bar with the target line', () => {
