@@ -177,3 +177,22 @@ fn berths_own_output_passes_its_own_check() {
     }
     assert!(checked > 80);
 }
+
+/// Every rule is in docs/check.md's table with its severity and refs, and ids are unique.
+#[test]
+fn every_rule_is_documented() {
+    let doc = std::fs::read_to_string(corpus().join("../../docs/check.md")).unwrap();
+    let mut ids = BTreeSet::new();
+    for r in check::RULES {
+        assert!(ids.insert(r.id), "duplicate id {}", r.id);
+        let refs: Vec<String> = r.refs.iter().map(|x| format!("`{x}`")).collect();
+        let refs = if refs.is_empty() { "—".to_string() } else { refs.join(", ") };
+        let row = format!("| `{}` | {} |", r.id, r.severity);
+        let line = doc
+            .lines()
+            .find(|l| l.starts_with(&row))
+            .unwrap_or_else(|| panic!("{} is not in docs/check.md's table", r.id));
+        assert!(line.ends_with(&format!("| {refs} |")), "{}: refs differ: {line}", r.id);
+        assert!(check::rule(r.id).is_some());
+    }
+}
