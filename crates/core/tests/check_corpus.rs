@@ -186,13 +186,21 @@ fn every_rule_is_documented() {
     for r in check::RULES {
         assert!(ids.insert(r.id), "duplicate id {}", r.id);
         let refs: Vec<String> = r.refs.iter().map(|x| format!("`{x}`")).collect();
-        let refs = if refs.is_empty() { "—".to_string() } else { refs.join(", ") };
+        let refs = if refs.is_empty() {
+            "—".to_string()
+        } else {
+            refs.join(", ")
+        };
         let row = format!("| `{}` | {} |", r.id, r.severity);
         let line = doc
             .lines()
             .find(|l| l.starts_with(&row))
             .unwrap_or_else(|| panic!("{} is not in docs/check.md's table", r.id));
-        assert!(line.ends_with(&format!("| {refs} |")), "{}: refs differ: {line}", r.id);
+        assert!(
+            line.ends_with(&format!("| {refs} |")),
+            "{}: refs differ: {line}",
+            r.id
+        );
         assert!(check::rule(r.id).is_some());
     }
 }

@@ -263,7 +263,7 @@ pub fn analyze(image: &str, size_bytes: u64, scan: &ImageScan) -> ImageAnalysis 
             bytes: base.size_bytes,
         });
     }
-    suggestions.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+    suggestions.sort_by_key(|s| std::cmp::Reverse(s.bytes));
     ImageAnalysis {
         image: image.to_string(),
         size_bytes,
