@@ -9,8 +9,11 @@
 pub mod app;
 pub mod check;
 pub mod compose;
+pub mod diff;
 pub mod docker;
+pub mod dockerignore;
 pub mod error;
+pub mod fsread;
 pub mod names;
 pub mod plan;
 pub mod ports;

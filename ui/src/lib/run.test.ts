@@ -408,7 +408,7 @@ describe('RunState', () => {
     await tick(); // the preflight check comes first
     f.finish(report());
     await done;
-    expect(f.requests.at(-1)).toMatchObject({ source: 'files', edits: null });
+    expect(f.requests.at(-1)).toMatchObject({ source: 'files', edits: null, runner: 'single' });
     run.from = 'plan';
     run.expose = true;
     done = run.run();

@@ -14,9 +14,6 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
 
-/// Files larger than this are not build files (and are not read).
-const MAX_FILE: u64 = 1024 * 1024;
-
 /// An image's findings and its size analysis, from one walk of its layers.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -52,22 +49,10 @@ pub fn is_dockerfile_name(name: &str) -> bool {
         || lower.ends_with(".dockerfile")
 }
 
+/// A build file, read by the project-file rules (no links, regular files, capped: see
+/// [`crate::fsread`]).
 fn read(path: &Path) -> Result<String> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::Unreadable {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    if meta.len() > MAX_FILE {
-        return Err(Error::InvalidInput(format!(
-            "{} is larger than {} KiB: not a build file",
-            path.display(),
-            MAX_FILE / 1024
-        )));
-    }
-    std::fs::read_to_string(path).map_err(|e| Error::Unreadable {
-        path: path.to_path_buf(),
-        source: e,
-    })
+    crate::fsread::read_text(path)?.ok_or_else(|| Error::NotFound(path.to_path_buf()))
 }
 
 fn label(root: &Path, path: &Path) -> String {
@@ -95,7 +80,8 @@ pub fn check_folder_files(path: &Path) -> Result<FolderCheck> {
     let mut dockerfiles: Vec<PathBuf> = std::fs::read_dir(&root)
         .map_err(|e| Error::io(&root, e))?
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        // Links are listed too: reading one is refused with a clear error, not skipped.
+        .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
         .filter(|e| is_dockerfile_name(&e.file_name().to_string_lossy()))
         .map(|e| e.path())
         .collect();

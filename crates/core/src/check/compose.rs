@@ -38,7 +38,7 @@ pub fn settings(s: &ServiceSpec, dockerfile_health: Option<bool>) -> RuntimeSett
         ipc: sec.ipc.clone(),
         uts: sec.uts.clone(),
         userns: sec.userns_mode.clone(),
-        cap_add: sec.cap_add.clone(),
+        cap_add: s.cap_add.clone(),
         security_opt: s.security_opt.clone(),
         apparmor_profile: None,
         mounts: sec
@@ -52,7 +52,7 @@ pub fn settings(s: &ServiceSpec, dockerfile_health: Option<bool>) -> RuntimeSett
             .collect(),
         devices: sec.devices.clone(),
         memory_limited: s.memory.is_some() || sec.mem_limit.is_some(),
-        pids_limited: sec.pids_limit.is_some(),
+        pids_limited: s.pids_limit.is_some() || sec.deploy_pids_limit.is_some(),
         read_only: s.read_only,
         ports: s
             .ports

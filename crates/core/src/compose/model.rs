@@ -70,7 +70,9 @@ pub struct ServiceSpec {
     pub read_only: bool,
     pub tmpfs: Vec<String>,
     pub cap_drop: Vec<String>,
+    pub cap_add: Vec<String>,
     pub security_opt: Vec<String>,
+    pub pids_limit: Option<i64>,
     /// `name:/path` named volumes.
     pub volumes: Vec<(String, String)>,
     pub restart: Option<String>,
@@ -102,12 +104,12 @@ pub struct SecuritySpec {
     pub ipc: Option<String>,
     pub uts: Option<String>,
     pub userns_mode: Option<String>,
-    pub cap_add: Vec<String>,
     pub user: Option<String>,
     pub binds: Vec<BindSpec>,
     pub devices: Vec<String>,
-    /// `pids_limit`, or `deploy.resources.limits.pids`.
-    pub pids_limit: Option<String>,
+    /// `deploy.resources.limits.pids` (the service-level `pids_limit` is
+    /// [`ServiceSpec::pids_limit`]).
+    pub deploy_pids_limit: Option<String>,
     /// `mem_limit` (the service-level form of the memory limit).
     pub mem_limit: Option<String>,
     /// `healthcheck: { disable: true }`.
@@ -136,7 +138,9 @@ const SERVICE_KEYS: &[&str] = &[
     "read_only",
     "tmpfs",
     "cap_drop",
+    "cap_add",
     "security_opt",
+    "pids_limit",
     "volumes",
     "restart",
     "deploy",
@@ -265,7 +269,7 @@ fn get<'a>(m: &'a Mapping, key: &str) -> Option<&'a Value> {
 }
 
 /// The byte index of the last `:` outside `${...}` (pure).
-fn last_colon_outside_braces(s: &str) -> Option<usize> {
+pub(crate) fn last_colon_outside_braces(s: &str) -> Option<usize> {
     let mut depth = 0i32;
     let mut split = None;
     for (i, c) in s.char_indices() {
@@ -394,6 +398,8 @@ fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
             "read_only" => s.read_only = matches!(v, Value::Bool(true)),
             "tmpfs" => s.tmpfs = strings(v),
             "cap_drop" => s.cap_drop = strings(v),
+            "cap_add" => s.cap_add = strings(v),
+            "pids_limit" => s.pids_limit = scalar(v).and_then(|p| p.parse().ok()),
             "security_opt" => s.security_opt = strings(v),
             "restart" => s.restart = scalar(v),
             "volumes" => {
@@ -443,10 +449,8 @@ fn security_key(key: &str, v: &Value, sec: &mut SecuritySpec) {
         "ipc" => sec.ipc = scalar(v),
         "uts" => sec.uts = scalar(v),
         "userns_mode" => sec.userns_mode = scalar(v),
-        "cap_add" => sec.cap_add = strings(v),
         "user" => sec.user = scalar(v),
         "devices" => sec.devices = strings(v),
-        "pids_limit" => sec.pids_limit = scalar(v),
         "mem_limit" => sec.mem_limit = scalar(v),
         "healthcheck" => {
             sec.healthcheck_disabled = v
@@ -464,7 +468,7 @@ fn security_key(key: &str, v: &Value, sec: &mut SecuritySpec) {
                 .and_then(|l| get(l, "pids"))
                 .and_then(scalar);
             if pids.is_some() {
-                sec.pids_limit = pids;
+                sec.deploy_pids_limit = pids;
             }
         }
         "volumes" => {
@@ -515,16 +519,21 @@ fn bind_spec(v: &Value) -> Option<BindSpec> {
 
 /// Parse a compose file's text (pure).
 pub fn parse(file: &Path, text: &str) -> Result<ComposeFile> {
-    let invalid = |message: String| Error::InvalidManifest {
-        file: file.to_path_buf(),
-        line: None,
-        message,
-    };
     let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| Error::InvalidManifest {
         file: file.to_path_buf(),
         line: e.location().and_then(|l| u32::try_from(l.line()).ok()),
         message: e.to_string(),
     })?;
+    from_value(file, doc)
+}
+
+/// Read a compose document already parsed as YAML (a merge of several files, say).
+pub fn from_value(file: &Path, doc: Value) -> Result<ComposeFile> {
+    let invalid = |message: String| Error::InvalidManifest {
+        file: file.to_path_buf(),
+        line: None,
+        message,
+    };
     let Value::Mapping(top) = doc else {
         return Err(invalid("not a mapping of compose keys".into()));
     };
@@ -554,12 +563,11 @@ pub fn parse(file: &Path, text: &str) -> Result<ComposeFile> {
     Ok(out)
 }
 
-/// Read and parse a compose file.
+/// Read (by [`crate::fsread`]'s rules: no links, regular files, capped) and parse a
+/// compose file.
 pub fn read(file: &Path) -> Result<ComposeFile> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::Unreadable {
-        path: file.to_path_buf(),
-        source: e,
-    })?;
+    let text =
+        crate::fsread::read_text(file)?.ok_or_else(|| Error::NotFound(file.to_path_buf()))?;
     parse(file, &text)
 }
 

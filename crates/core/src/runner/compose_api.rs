@@ -16,7 +16,7 @@ use super::{
     RunnerKind, ServiceStarted,
 };
 use crate::compose::ServiceSpec;
-use crate::docker::build::{BuildEvent, BuildRequest};
+use crate::docker::build::BuildEvent;
 use crate::docker::spec::{ContainerSpec, Publish, Restart};
 use crate::docker::ContainerEngine;
 use crate::names::{ProjectNames, LABEL_SERVICE};
@@ -122,6 +122,16 @@ pub fn other_ports(
     out
 }
 
+/// A variable of a compose file, as the compose tool would see it when Berth runs it:
+/// `HOST_IP` is the address the run publishes on (loopback unless exposed); the rest comes
+/// from this process's environment.
+fn interpolation_env(var: &str, publishing: &Publishing) -> Option<String> {
+    if var == "HOST_IP" {
+        return Some(publishing.host_ip().to_string());
+    }
+    std::env::var(var).ok()
+}
+
 /// The container for one service (pure; unit-tested), publishing `publish`.
 pub fn service_spec(
     project: &Path,
@@ -155,7 +165,9 @@ pub fn service_spec(
             })
             .collect(),
         cap_drop: s.cap_drop.clone(),
+        cap_add: s.cap_add.clone(),
         security_opt: s.security_opt.clone(),
+        pids_limit: s.pids_limit,
         binds: s
             .volumes
             .iter()
@@ -213,12 +225,18 @@ async fn steps<E: ContainerEngine>(
         reason: format!("{} defines no services", project.describe()),
     })?;
     let mut notes = project.model.notes.clone();
+    notes.extend(
+        project
+            .recipes
+            .values()
+            .flat_map(|r| r.notes.iter().cloned()),
+    );
     let labels: HashMap<String, String> = names.labels();
     engine.ensure_network(&names.network(), &labels).await?;
     let mut started = Vec::new();
     let mut app_run: Option<AppRun> = None;
     let mut app_build = None;
-    let env = |v: &str| std::env::var(v).ok();
+    let env = |v: &str| interpolation_env(v, &options.publishing);
     for i in order {
         let s = &services[i];
         let container = names.service_container(&s.name);
@@ -336,26 +354,17 @@ async fn service_image<E: ContainerEngine>(
     cancel: CancellationToken,
 ) -> Result<(String, Option<crate::docker::build::BuildReport>)> {
     let names = ProjectNames::of(&project.root);
-    if let Some(b) = &s.build {
-        let tag = s
-            .image
-            .clone()
-            .unwrap_or_else(|| names.service_image(&s.name));
-        let mut breq = BuildRequest::new(&project.base_dir().join(&b.context), &tag);
-        breq.project = Some(project.root.clone());
-        breq.dockerfile = b.dockerfile.clone();
-        breq.no_cache = options.no_cache;
-        breq.builder = options.builder;
-        if let Some(recipe) = project.recipes.get(&s.name) {
-            recipe.apply(&mut breq);
-            on_event(BuildEvent::Output {
-                line: format!("service {}: {}", s.name, recipe.describe()),
-            });
-        } else {
-            on_event(BuildEvent::Output {
-                line: format!("building service {}", s.name),
-            });
-        }
+    let tag = s
+        .image
+        .clone()
+        .unwrap_or_else(|| names.service_image(&s.name));
+    if let Some(breq) = project.build_request(s, &tag, options) {
+        on_event(BuildEvent::Output {
+            line: match project.recipes.get(&s.name) {
+                Some(recipe) => format!("service {}: {}", s.name, recipe.describe()),
+                None => format!("building service {}", s.name),
+            },
+        });
         let report = match engine.build(&breq, &mut *on_event, cancel).await {
             Ok(r) => r,
             Err(Error::Cancelled) => return Err(Error::Cancelled),
@@ -431,7 +440,7 @@ async fn start_app<E: ContainerEngine>(
             .await?;
         return Ok((None, None));
     }
-    let env = |v: &str| std::env::var(v).ok();
+    let env = |v: &str| interpolation_env(v, publishing);
     let ip = s.ports[0]
         .host_address(&env)
         .unwrap_or_else(|| publishing.host_ip().to_string());
