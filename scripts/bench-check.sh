@@ -5,7 +5,7 @@
 # registry needed), next to `docker save` of the same image (the floor: the export alone).
 # Whole-process times with hyperfine; the image is labelled and removed at the end.
 #
-#   scripts/bench-check.sh      (needs: hyperfine, hadolint, checkov, a running engine)
+#   scripts/bench-check.sh      (needs: hyperfine, time, hadolint, checkov, a running engine)
 #
 # Prints markdown tables; asserts nothing (figures, not a test).
 set -euo pipefail

@@ -15,7 +15,7 @@ APT_PACKAGES=(
   # the Docker engine for integration tests, and the busybox used to build local test images
   docker.io busybox-static
   # port owners and benchmarks
-  lsof iproute2 hyperfine procps util-linux docker-compose
+  lsof iproute2 hyperfine procps util-linux docker-compose time
   # Node for the UI (Debian's, only if the machine has none)
 )
 

@@ -279,7 +279,21 @@ pub fn analyze(image: &str, size_bytes: u64, scan: &ImageScan) -> ImageAnalysis 
 /// `/bin/sh -c #(nop)  COPY dir:abc in /app` -> `COPY dir:abc in /app`; `/bin/sh -c apt-get`
 /// -> `RUN apt-get` (the classic builder's history form).
 fn tidy(created_by: &str) -> String {
-    let s = created_by.trim();
+    let mut s = created_by.trim();
+    // `|2 A=1 B=2 /bin/sh -c cmd`: the classic builder's form of a RUN with build arguments.
+    if let Some(rest) = s.strip_prefix('|') {
+        let mut words = rest.splitn(2, ' ');
+        if let (Some(n), Some(tail)) = (
+            words.next().and_then(|n| n.parse::<usize>().ok()),
+            words.next(),
+        ) {
+            let mut tail = tail;
+            for _ in 0..n {
+                tail = tail.split_once(' ').map(|(_, t)| t).unwrap_or("");
+            }
+            s = tail.trim_start();
+        }
+    }
     if let Some(rest) = s.strip_prefix("/bin/sh -c #(nop)") {
         return rest.trim().to_string();
     }

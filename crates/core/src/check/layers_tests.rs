@@ -69,7 +69,7 @@ const CONFIG: &str = r#"{
     { "created_by": "/bin/sh -c #(nop) ADD file:abc in / " },
     { "created_by": "/bin/sh -c #(nop)  ENV API_TOKEN=x", "empty_layer": true },
     { "created_by": "COPY secrets /app # buildkit" },
-    { "created_by": "RUN /bin/sh -c rm -rf /app/keys /var/tmp # buildkit" }
+    { "created_by": "|2 A=1 B=two /bin/sh -c rm -rf /app/keys /var/tmp" }
   ]
 }"#;
 
@@ -151,6 +151,7 @@ fn the_analysis_counts_bytes_that_never_reach_the_final_image() {
     assert_eq!(a.wasted_bytes, 5100 + key);
     assert_eq!(a.layers[0].created_by, "ADD file:abc in /");
     assert_eq!(a.layers[1].created_by, "COPY secrets /app # buildkit");
+    assert_eq!(a.layers[2].created_by, "RUN rm -rf /app/keys /var/tmp");
     assert_eq!(a.layers[0].files_added, 3, "directories are not counted");
     assert_eq!(a.largest_files[0].path, "/bin/su");
     assert_eq!(a.largest_files[0].layer, 1);
