@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod build;
+mod build_cleanup;
 pub mod buildkit;
 pub mod classic;
 pub mod containers;
