@@ -10,6 +10,7 @@ pub mod app;
 pub mod compose;
 pub mod docker;
 pub mod error;
+pub mod k8s;
 pub mod names;
 pub mod plan;
 pub mod ports;

@@ -4,14 +4,15 @@
 //! ([`overrides`]), and find a compose tool ([`tool`]). Nothing here talks to the engine.
 //! Project names come from [`crate::names`].
 
+mod extras;
 pub mod model;
 pub mod overrides;
 pub mod ports;
 pub mod tool;
 
 pub use model::{
-    interpolate, parse, parse_duration, read, BuildSpec, ComposeFile, HealthSpec, PortSpec,
-    ServiceSpec,
+    interpolate, parse, parse_duration, read, BindMount, BuildSpec, ComposeFile, HealthSpec,
+    PortSpec, SecretDef, SecretRef, ServiceSpec,
 };
 pub use tool::{find_tool, ComposeTool, ToolSearch};
 
