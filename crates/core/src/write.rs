@@ -60,8 +60,21 @@ pub struct WriteReport {
     pub files: Vec<WrittenFile>,
 }
 
+/// Generated files: `(name relative to the output folder, content)`, in the order they are
+/// shown and written. A name may hold folders (`base/service-api.yaml`): they must exist
+/// before [`write`].
+pub trait FileSet {
+    fn files(&self) -> Vec<(&str, &str)>;
+}
+
+impl FileSet for RenderedFiles {
+    fn files(&self) -> Vec<(&str, &str)> {
+        RenderedFiles::files(self).to_vec()
+    }
+}
+
 /// Compare the generated files with what is in `out_dir`.
-pub fn preview(out_dir: &Path, files: &RenderedFiles) -> Result<Vec<FilePreview>> {
+pub fn preview(out_dir: &Path, files: &dyn FileSet) -> Result<Vec<FilePreview>> {
     files
         .files()
         .iter()
@@ -93,7 +106,7 @@ pub fn preview(out_dir: &Path, files: &RenderedFiles) -> Result<Vec<FilePreview>
 ///
 /// Without `force`, if any file exists with different content nothing at all is written
 /// and [`Error::WouldOverwrite`] names the first such file.
-pub fn write(out_dir: &Path, files: &RenderedFiles, force: bool) -> Result<WriteReport> {
+pub fn write(out_dir: &Path, files: &dyn FileSet, force: bool) -> Result<WriteReport> {
     let meta = std::fs::metadata(out_dir).map_err(|_| Error::NotFound(out_dir.to_path_buf()))?;
     if !meta.is_dir() {
         return Err(Error::NotADirectory(out_dir.to_path_buf()));

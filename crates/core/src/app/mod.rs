@@ -14,8 +14,10 @@
 //! | check a URL before opening it in the browser | [`local_url`] |
 //! | the engine, a host port, a container's log, a folder's changes | [`engine_status`], [`check_port`], [`follow_logs`], [`watch_sources`] |
 //! | write the chosen host port into compose.yaml | [`write_port`] |
+//! | Compose or Kubernetes? assess; generate, preview and write the Kustomize layout | [`k8s`] |
 
 mod files;
+pub mod k8s;
 mod run;
 mod streams;
 mod url;

@@ -106,6 +106,14 @@ fn well_known_uid(name: &str) -> Option<i64> {
     }
 }
 
+/// A user name or number -> its uid (created in the file, or well known).
+fn resolve_user(n: &str, users: &[(String, i64)]) -> Option<i64> {
+    n.parse::<i64>()
+        .ok()
+        .or_else(|| users.iter().find(|(u, _)| u == n).map(|(_, id)| *id))
+        .or_else(|| well_known_uid(n))
+}
+
 /// Read the facts from a Dockerfile's text.
 pub fn facts(text: &str) -> DockerfileFacts {
     let mut f = DockerfileFacts::default();
@@ -141,14 +149,8 @@ pub fn facts(text: &str) -> DockerfileFacts {
             Some((a, b)) => (a.trim(), Some(b.trim())),
             None => (u.text.trim(), None),
         };
-        let resolve = |n: &str| {
-            n.parse::<i64>()
-                .ok()
-                .or_else(|| users.iter().find(|(u, _)| u == n).map(|(_, id)| *id))
-                .or_else(|| well_known_uid(n))
-        };
-        f.uid = resolve(user);
-        f.gid = group.and_then(resolve).or(f.uid);
+        f.uid = resolve_user(user, &users);
+        f.gid = group.and_then(|g| resolve_user(g, &users)).or(f.uid);
     }
     f
 }

@@ -121,9 +121,27 @@ pub fn known_user(image: &str) -> Option<ImageUser> {
         "mongo" => user(999, 999, &["/data/configdb"]),
         "rabbitmq" => user(999, 999, &["/var/lib/rabbitmq"]),
         "memcached" => user(11211, 11211, &[]),
+        // The rootless Gitea image: uid 1000, writes its config under /etc/gitea.
+        "gitea/gitea" if tag(image).contains("rootless") => user(1000, 1000, &["/etc/gitea"]),
         "nginxinc/nginx-unprivileged" => user(101, 101, &["/var/cache/nginx"]),
         _ => None,
     }
+}
+
+/// The port a backing service listens on when the compose file publishes none.
+pub fn default_port(image: &str) -> Option<u16> {
+    Some(match short_name(image) {
+        "postgres" | "postgresql" | "postgis" | "timescaledb" => 5432,
+        "mysql" | "mariadb" => 3306,
+        "mongo" | "mongodb" => 27017,
+        "redis" | "valkey" | "keydb" | "dragonfly" => 6379,
+        "memcached" => 11211,
+        "rabbitmq" => 5672,
+        "elasticsearch" | "opensearch" => 9200,
+        "nats" => 4222,
+        "minio" => 9000,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -154,5 +172,7 @@ mod tests {
         assert_eq!(known_user("postgres:16-alpine").map(|u| u.uid), Some(70));
         assert_eq!(known_user("postgres:16").map(|u| u.uid), Some(999));
         assert_eq!(known_user("bitnami/postgresql:16"), None);
+        assert_eq!(default_port("postgres:16"), Some(5432));
+        assert_eq!(default_port("ghcr.io/acme/api"), None);
     }
 }

@@ -14,10 +14,15 @@
 
 pub mod assess;
 pub mod dockerfile;
+pub mod generate;
 pub mod images;
 pub mod locate;
 pub mod read;
 pub mod sources;
 
 pub use assess::{assess, Assessment, Readiness, Recommendation, Signal, SignalEvidence};
+pub use generate::{
+    generate, FieldOutcome, FieldReport, GenerateInput, GenerateOptions, Layout, LayoutFile,
+    Referenced,
+};
 pub use sources::RuleSource;

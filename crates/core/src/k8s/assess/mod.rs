@@ -10,7 +10,7 @@ mod readiness;
 mod scan;
 mod signals;
 
-pub use facts::{gather, ComposeSource, DockerfileSource, Facts};
+pub use facts::{clean_rel, gather, ComposeSource, DockerfileSource, Facts};
 
 use super::sources::RuleSource;
 use crate::Result;

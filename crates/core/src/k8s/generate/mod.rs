@@ -1,0 +1,239 @@
+//! The compose model -> a Kustomize layout of hardened Kubernetes manifests (pure: the
+//! files the compose file references are read beforehand, by [`crate::app::k8s`]).
+//!
+//! ```text
+//! base/            kustomization.yaml, namespace.yaml, one file per resource
+//! overlays/dev/    one replica each, small requests, dev image tags, Secrets with dev values
+//! overlays/prod/   replicas from compose, registry image names, ExternalSecrets (no values)
+//! ```
+//! Objects are typed with `k8s-openapi` and serialised to YAML. docs/k8s.md has the rules.
+
+mod config;
+mod kustomize;
+mod network;
+mod pod;
+mod probes;
+mod report;
+mod unit;
+
+use crate::compose::ComposeFile;
+use crate::k8s::dockerfile::DockerfileFacts;
+use crate::{Error, Result};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+/// Labels every object carries; the selectors use the first two.
+pub const NAME_LABEL: &str = "app.kubernetes.io/name";
+pub const PART_OF_LABEL: &str = "app.kubernetes.io/part-of";
+pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+/// Annotation on generated Secrets holding development values.
+pub const REPLACE_ANNOTATION: &str = "berth.dev/replace-me";
+/// The value written where Berth will not copy a secret.
+pub const PLACEHOLDER: &str = "REPLACE-ME";
+
+/// What the user chooses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GenerateOptions {
+    /// The namespace (default: the project's name).
+    pub namespace: Option<String>,
+}
+
+/// A file the compose file references (env_file, secret file, bind-mounted file), as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Referenced {
+    /// Read (a listed regular file inside the folder).
+    Text(String),
+    /// Exists but ignored by .gitignore/.dockerignore: never copied into the manifests.
+    Ignored,
+    /// Missing, a folder, outside the project or unreadable.
+    Unavailable,
+}
+
+/// Everything the translation reads.
+#[derive(Debug, Clone)]
+pub struct GenerateInput {
+    /// The project's name (compose `name:`, else the folder's).
+    pub project: String,
+    /// The compose file's name and text.
+    pub compose_file: String,
+    pub compose_text: String,
+    pub model: ComposeFile,
+    /// Referenced files by path as written, cleaned (`./secrets/x.txt` -> `secrets/x.txt`).
+    pub files: BTreeMap<String, Referenced>,
+    /// Facts of built services' Dockerfiles, by service name.
+    pub dockerfiles: BTreeMap<String, DockerfileFacts>,
+}
+
+/// What happened to a compose field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum FieldOutcome {
+    Translated,
+    Defaulted,
+    Dropped,
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct FieldReport {
+    /// The service, or null for a top-level key.
+    pub service: Option<String>,
+    /// The compose key (`deploy.replicas`, `healthcheck`...).
+    pub field: String,
+    pub outcome: FieldOutcome,
+    pub detail: String,
+}
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct LayoutFile {
+    /// Relative to the layout's folder (`base/deployment-api.yaml`).
+    pub path: String,
+    pub content: String,
+}
+
+/// The generated layout and its report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Layout {
+    pub namespace: String,
+    pub files: Vec<LayoutFile>,
+    pub report: Vec<FieldReport>,
+}
+
+/// A DNS-1123 label from any name: lower-case letters, digits and `-`, at most 63.
+pub fn dns_name(s: &str) -> String {
+    let mut out: String = s
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    while out.contains("--") {
+        out = out.replace("--", "-");
+    }
+    let mut out = out.trim_matches('-').to_string();
+    out.truncate(63);
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "app".into()
+    } else {
+        out
+    }
+}
+
+/// YAML of one object with Berth's header.
+pub(crate) fn yaml<T: Serialize>(header: &str, value: &T) -> Result<String> {
+    let body = serde_yaml_ng::to_string(value).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    Ok(format!("{header}{body}"))
+}
+
+/// Translate the compose model into the layout.
+pub fn generate(input: &GenerateInput, options: &GenerateOptions) -> Result<Layout> {
+    if input.model.services.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "{}: no services to translate",
+            input.compose_file
+        )));
+    }
+    let namespace = dns_name(options.namespace.as_deref().unwrap_or(&input.project));
+    let mut report = report::Report::default();
+    let units = unit::units(input, &mut report);
+    let header = format!(
+        "# Generated by Berth from {} (berth k8s generate). Review before applying.\n",
+        input.compose_file
+    );
+    let mut files = Vec::new();
+    let mut base = Vec::new();
+    let mut add = |dir: &str, name: String, content: String, list: Option<&mut Vec<String>>| {
+        if let Some(l) = list {
+            l.push(name.clone());
+        }
+        files.push(LayoutFile {
+            path: format!("{dir}/{name}"),
+            content,
+        });
+    };
+    let project = dns_name(&input.project);
+    add(
+        "base",
+        "namespace.yaml".into(),
+        network::namespace(&header, &namespace, &project)?,
+        Some(&mut base),
+    );
+    for u in &units {
+        for (name, content) in pod::workload(&header, u, &units, &project, &mut report)? {
+            add("base", name, content, Some(&mut base));
+        }
+        for (name, content) in config::config_maps(&header, u, &project)? {
+            add("base", name, content, Some(&mut base));
+        }
+        for (name, content) in network::for_unit(&header, u, &units, &project)? {
+            add("base", name, content, Some(&mut base));
+        }
+    }
+    for (name, content) in config::shared_claims(&header, &units, &project)? {
+        add("base", name, content, Some(&mut base));
+    }
+    let doc: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&input.compose_text).unwrap_or(serde_yaml_ng::Value::Null);
+    if doc.get("name").is_some() {
+        report.top("name", FieldOutcome::Translated, format!("namespace `{namespace}` (unless --namespace) and the app.kubernetes.io/part-of label"));
+    }
+    if doc.get("volumes").is_some() {
+        report.top(
+            "volumes",
+            FieldOutcome::Translated,
+            "each named volume becomes a PersistentVolumeClaim (see the services using it)",
+        );
+    }
+    if doc.get("networks").is_some() {
+        report.top("networks", FieldOutcome::Translated, "one pod network with default-deny NetworkPolicies (ingress and egress) and allows for DNS, depends_on and published ports");
+    }
+    for (name, content) in network::policies(&header, &units, &project)? {
+        add("base", name, content, Some(&mut base));
+    }
+    let secrets = config::secrets(input, &units, &mut report);
+    let mut dev = Vec::new();
+    for (name, content) in config::dev_secrets(&header, &secrets, &project)? {
+        add("overlays/dev", name, content, Some(&mut dev));
+    }
+    let mut prod = Vec::new();
+    for (name, content) in config::external_secrets(&header, &secrets, &project)? {
+        add("overlays/prod", name, content, Some(&mut prod));
+    }
+    let ks = kustomize::Kustomizations {
+        namespace: &namespace,
+        project: &project,
+        units: &units,
+        base: &base,
+        dev: &dev,
+        prod: &prod,
+        secrets: &secrets,
+    };
+    for (path, content) in ks.files(&header)? {
+        files.push(LayoutFile { path, content });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Layout {
+        namespace,
+        files,
+        report: report.finish(&doc),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_names() {
+        assert_eq!(dns_name("My_App.web"), "my-app-web");
+        assert_eq!(dns_name("--x--"), "x");
+        assert_eq!(dns_name("___"), "app");
+        assert_eq!(dns_name(&"a".repeat(70)).len(), 63);
+    }
+}
