@@ -8,6 +8,7 @@ use std::process::ExitCode;
 mod containerize;
 mod containers;
 mod detect;
+mod k8s;
 mod output;
 mod plan_args;
 mod stats;
@@ -36,6 +37,10 @@ enum Command {
     Containerize(containerize::ContainerizeArgs),
     /// Live CPU, memory, network and disk use of running containers (like `docker stats`)
     Stats(stats::StatsArgs),
+    /// Kubernetes: does the project need it (assess), and hardened manifests from its
+    /// compose file (generate)
+    #[command(subcommand)]
+    K8s(k8s::Command),
     #[command(flatten)]
     Containers(containers::Command),
 }
@@ -47,6 +52,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => stats::run(args),
         Command::Containers(c) => containers::run(c),
         Command::Containerize(args) => containerize::run(args),
+        Command::K8s(c) => k8s::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,7 +2,7 @@
 //! Kubernetes) expects of a container, checked on the folder's files, with a fix for each.
 
 use super::facts::Facts;
-use super::scan::{at, classify, command_line, find_in, shorten};
+use super::scan::{at, classify, command_raw, find_in, shorten};
 use super::{Readiness, SignalEvidence};
 use crate::k8s::sources::{self as src, Rule};
 
@@ -250,7 +250,7 @@ fn start_commands(f: &Facts) -> Vec<(String, Option<u32>, String, bool)> {
     }
     if let Some(c) = &f.compose {
         for s in classify(c).iter().filter(|s| s.role.is_some()) {
-            let line = command_line(s.spec);
+            let line = command_raw(s.spec);
             if !line.is_empty() {
                 let e = at(c, &["services", &s.spec.name, "command"], "");
                 let shell = line.starts_with("/bin/sh -c")

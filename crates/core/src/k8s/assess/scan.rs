@@ -40,14 +40,18 @@ const SCHEDULER_WORDS: &[&str] = &[
 ];
 const JOB_WORDS: &[&str] = &["migrate", "migration", "setup", "seed", "init"];
 
-/// The service's command line as one lower-case string (command, else entrypoint).
-pub fn command_line(s: &ServiceSpec) -> String {
+/// The service's command line as written (command, else entrypoint), one string.
+pub fn command_raw(s: &ServiceSpec) -> String {
     s.command_text
         .clone()
         .or_else(|| s.command.as_ref().map(|c| c.join(" ")))
         .or_else(|| s.entrypoint.as_ref().map(|c| c.join(" ")))
         .unwrap_or_default()
-        .to_ascii_lowercase()
+}
+
+/// [`command_raw`], lower-case (for matching).
+pub fn command_line(s: &ServiceSpec) -> String {
+    command_raw(s).to_ascii_lowercase()
 }
 
 /// Every service of the compose file, classified.
