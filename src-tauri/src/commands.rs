@@ -7,7 +7,7 @@ use berth_core::error::ErrorPayload;
 use berth_core::plan::{Plan, PlanEdits};
 use berth_core::render::Templates;
 use berth_core::stacks::Detection;
-use berth_core::write::WriteReport;
+use berth_core::write::{Seen, WriteReport};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -124,11 +124,12 @@ pub async fn write_files(
     root: String,
     edits: PlanEdits,
     force: bool,
+    seen: Option<Vec<Seen>>,
 ) -> CmdResult<WriteReport> {
     let state = w.state::<AppState>();
     let templates = state.templates()?;
     let (path, plan) = state.plan(&root, &edits)?;
-    blocking(move || app::write(Path::new(&path), &plan, &templates, force)).await
+    blocking(move || app::write(Path::new(&path), &plan, &templates, seen.as_deref(), force)).await
 }
 
 #[cfg(test)]

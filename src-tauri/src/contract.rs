@@ -10,8 +10,8 @@ ipc_contract! {
         fn open_project(path: String) -> OpenedProject => crate::commands::open_project;
         /// The plan with the user's edits, rendered and compared with the folder's files.
         fn preview_files(root: String, edits: PlanEdits) -> ProjectPreview => crate::commands::preview_files;
-        /// Write the plan's files (`force`: replace differing ones, keeping backups).
-        fn write_files(root: String, edits: PlanEdits, force: bool) -> WriteReport => crate::commands::write_files;
+        /// Write the plan's files (`force`: replace differing ones, keeping backups; `seen`: what the confirmed preview saw, a file changed since is refused).
+        fn write_files(root: String, edits: PlanEdits, force: bool, seen: Option<Vec<Seen>>) -> WriteReport => crate::commands::write_files;
     }
     "run-commands": {
         /// The engine a run would use: endpoint, why, versions.

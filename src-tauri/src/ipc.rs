@@ -17,7 +17,7 @@ use berth_core::plan::PlanEdits;
 use berth_core::ports::PortCheck;
 use berth_core::runner::{RunReport, RunnerChoice};
 use berth_core::stats::StatsPoint;
-use berth_core::write::WriteReport;
+use berth_core::write::{Seen, WriteReport};
 use tauri::ipc::Channel;
 #[cfg(test)]
 use ts_rs::TS;
@@ -64,6 +64,7 @@ ipc_arg_via_ts!(
     Option<u16>,
     PlanEdits,
     Option<PlanEdits>,
+    Option<Vec<Seen>>,
     Source,
     RunnerChoice,
     LifecycleAction,

@@ -190,12 +190,14 @@ pub async fn watch_project(
     root: String,
     on_change: Channel<SourcesChanged>,
 ) -> CmdResult<()> {
-    let folder = w.state::<AppState>().opened_root(&root)?;
+    let state = w.state::<AppState>();
+    let folder = state.opened_root(&root)?;
+    let templates = state.templates()?;
     let run = w.state::<RunState>();
     let id = on_change.id();
     let cancel = run.stream_token(id);
     let send = move |c: SourcesChanged| on_change.send(c).is_ok();
-    let result = app::watch_sources(&folder, send, cancel).await;
+    let result = app::watch_sources(&folder, &templates, send, cancel).await;
     run.stream_ended(id);
     result.map_err(err)
 }

@@ -212,7 +212,10 @@ pub enum LifecycleAction {
     Start,
     Stop,
     Restart,
+    /// Remove the container; its anonymous volumes stay.
     Remove,
+    /// Remove the container and its anonymous volumes.
+    RemoveWithVolumes,
 }
 
 /// Start, stop, restart or remove a container. Stops the user asks for are remembered so
@@ -226,7 +229,8 @@ pub async fn lifecycle(state: &StatsState, name: &str, action: LifecycleAction) 
         LifecycleAction::Start => live.engine.start(name).await,
         LifecycleAction::Stop => live.engine.stop(name).await,
         LifecycleAction::Restart => live.engine.restart(name).await,
-        LifecycleAction::Remove => live.engine.remove(name).await,
+        LifecycleAction::Remove => live.engine.remove_with(name, false).await,
+        LifecycleAction::RemoveWithVolumes => live.engine.remove_with(name, true).await,
     }
 }
 

@@ -6,7 +6,7 @@
 // in the logs view, a changed file offers Rebuild & restart (same port, new page), write
 // the port into compose.yaml (confirmed), then Stop & remove and
 // check with /usr/bin/docker that nothing of the test is left; then Run with compose
-// (docker-compose, on the written port), Stop & remove, and check again. Saves docs/screenshot-run.png.
+// (Compose v2, on the written port), Stop & remove, and check again. Saves docs/screenshot-run.png.
 // Run by scripts/e2e.sh (needs the engine: bash scripts/start-dockerd.sh); harness: tests/e2e/harness.mjs.
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, readdir, writeFile, mkdir, rm, realpath } from 'node:fs/promises';
@@ -146,12 +146,12 @@ await runSpec({
     const left = leftovers(folder);
     assert.deepEqual(left, { containers: [], images: [] }, `left behind: ${JSON.stringify(left)}`);
 
-    // 9. Run with compose: docker-compose brings the service up (Berth pre-builds its image with
-    //    BuildKit) on the port now written in compose.yaml; the panel says which tool ran it.
+    // 9. Run with compose: Compose v2 brings the service up (Berth pre-builds its image with
+    //    BuildKit) on the port now written in compose.yaml; the panel says which runner ran it.
     await click(await button('Run with compose'));
-    const how = await until('the compose run', () => text('[data-testid="compose-run"]'));
-    assert.match(how, /brought up with docker(-| )compose/, how);
     await until('healthy with compose', () => text('[data-testid="run-healthy"]'));
+    const how = await text('[data-testid="runner"]');
+    assert.match(how, /compose services, with docker compose/, how);
     assert.equal(await text('[data-testid="app-url"]'), `http://localhost:${chosen}`);
     const composed = await (await fetch(`http://127.0.0.1:${chosen}/`)).text();
     assert.match(composed, /hello again/);

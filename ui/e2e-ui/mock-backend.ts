@@ -7,6 +7,7 @@ import type { OpenedProject } from '../src/lib/bindings/OpenedProject';
 import type { PlanEdits } from '../src/lib/bindings/PlanEdits';
 import type { ProjectPreview } from '../src/lib/bindings/ProjectPreview';
 import type { FilePreview } from '../src/lib/bindings/FilePreview';
+import type { DiffRow } from '../src/lib/bindings/DiffRow';
 import type { WriteReport } from '../src/lib/bindings/WriteReport';
 import { runCommand, runControls } from './mock-run';
 import { COMMANDS, type CommandName } from '../src/lib/bindings/commands';
@@ -38,6 +39,23 @@ function compose(e: PlanEdits): string {
   return lines.join('\n') + '\n';
 }
 
+/** Side-by-side rows like the core's (line i beside line i: enough for the mock's files). */
+function rows(before: string, after: string): DiffRow[] {
+  const a = before.replace(/\n$/, '').split('\n');
+  const b = after.replace(/\n$/, '').split('\n');
+  return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => {
+    const left = a[i] ?? null;
+    const right = b[i] ?? null;
+    return {
+      same: left === right,
+      left,
+      right,
+      left_no: left === null ? null : i + 1,
+      right_no: right === null ? null : i + 1,
+    };
+  });
+}
+
 function files(e: PlanEdits): FilePreview[] {
   const make = (name: string, content: string, existing: string | null): FilePreview => ({
     name,
@@ -45,7 +63,9 @@ function files(e: PlanEdits): FilePreview[] {
     content,
     existing: written ? content : existing,
     diff: null,
+    rows: !written && existing !== null && existing !== content ? rows(existing, content) : [],
     status: written ? 'unchanged' : existing === null ? 'new' : existing === content ? 'unchanged' : 'changed',
+    seen: written || existing !== null ? `sha256:${name}` : null,
   });
   return [
     make('Dockerfile', dockerfile(e), EXISTING_DOCKERFILE),

@@ -98,9 +98,10 @@ export function statsCommand(cmd: string, a: Record<string, unknown>): { handled
       const r = rows.find((x) => x.container.name === a.name);
       if (!r) throw { kind: 'not_found', message: `container ${String(a.name)}: no such file or folder` };
       const action = a.action as string;
-      if (action === 'remove') rows.splice(rows.indexOf(r), 1);
+      const removing = action === 'remove' || action === 'remove_with_volumes';
+      if (removing) rows.splice(rows.indexOf(r), 1);
       else r.container.state = action === 'stop' ? 'exited' : 'running';
-      const ev = { id: r.container.id, name: r.container.name, ts_ms: now, action: { kind: action === 'stop' ? 'stop' : action === 'remove' ? 'destroy' : 'start' } };
+      const ev = { id: r.container.id, name: r.container.name, ts_ms: now, action: { kind: action === 'stop' ? 'stop' : removing ? 'destroy' : 'start' } };
       queueMicrotask(() => send({ samples: [], events: [ev as StatsBatch['events'][number]], connected: true }));
       return { handled: true, value: null };
     }

@@ -484,12 +484,20 @@ await test('remove asks first; stop calls the command; leaving the view closes t
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
   await rowOf(page, 'svc-02').getByRole('button', { name: 'Remove svc-02' }).click();
+  // Berth's own container: removed with its anonymous volumes, no question asked about them.
+  assert.equal(await page.getByTestId('remove-volumes').count(), 0);
   await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
   await rowOf(page, 'svc-02').waitFor({ state: 'detached' });
+  // Another tool's container: its volumes stay unless the box is ticked.
+  await rowOf(page, 'svc-07').getByRole('button', { name: 'Remove svc-07' }).click();
+  await page.getByTestId('remove-volumes').waitFor();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await rowOf(page, 'svc-07').waitFor({ state: 'detached' });
   await rowOf(page, 'svc-03').getByRole('button', { name: 'Stop' }).click();
   await page.waitForFunction(() => /exited/.test(document.querySelector('[data-name=svc-03]')?.textContent ?? ''));
   assert.deepEqual(await calls(page, 'container_lifecycle'), [
-    { name: 'svc-02', action: 'remove' },
+    { name: 'svc-02', action: 'remove_with_volumes' },
+    { name: 'svc-07', action: 'remove' },
     { name: 'svc-03', action: 'stop' },
   ]);
   await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Project' }).click();

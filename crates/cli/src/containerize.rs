@@ -6,7 +6,7 @@ use crate::plan_args::PlanArgs;
 use berth_core::app;
 use berth_core::plan::Plan;
 use berth_core::render::Templates;
-use berth_core::write::{FilePreview, FileStatus, WriteReport};
+use berth_core::write::{FilePreview, FileStatus, Seen, WriteReport};
 use berth_core::{Error, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -67,15 +67,17 @@ pub fn run(args: ContainerizeArgs) -> Result<()> {
             Error::NotFound(out_dir)
         });
     }
+    let previews = app::preview(&out_dir, &plan, &templates)?.files;
     if !args.force {
-        let previews = app::preview(&out_dir, &plan, &templates)?.files;
         if let Some(first) = previews.iter().find(|p| p.status == FileStatus::Changed) {
             let err = Error::WouldOverwrite(first.path.clone());
             report_refusal(&args, &plan, &out_dir, &previews);
             return Err(err);
         }
     }
-    let report = app::write(&out_dir, &plan, &templates, args.force)?;
+    // Replace only what this preview saw (a file changed since is refused, never lost).
+    let seen: Vec<Seen> = previews.iter().map(FilePreview::seen).collect();
+    let report = app::write(&out_dir, &plan, &templates, Some(&seen), args.force)?;
     print_report(&args, &plan, &report);
     Ok(())
 }

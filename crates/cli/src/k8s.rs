@@ -205,7 +205,8 @@ fn generate(
         });
         return Err(Error::WouldOverwrite(first.unwrap_or_default()));
     }
-    let written = app::write(&path, &options, out.as_deref(), force)?;
+    let seen: Vec<_> = preview.files.iter().map(FilePreview::seen).collect();
+    let written = app::write(&path, &options, out.as_deref(), Some(&seen), force)?;
     let outcome = Outcome {
         out_dir: written.out_dir.to_string_lossy().into_owned(),
         namespace: preview.namespace.clone(),

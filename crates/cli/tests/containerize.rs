@@ -237,6 +237,37 @@ fn bad_inputs_exit_2_with_one_line_and_write_nothing() {
     }
 }
 
+/// A compose.yaml linked to a secret outside the folder: exit 2, one clear line, the link
+/// neither followed, backed up nor replaced, even with --force.
+#[cfg(unix)]
+#[test]
+fn a_linked_compose_file_is_refused_with_a_clear_message() {
+    let sb = sandbox();
+    let secret = sb.config.join("id_rsa");
+    std::fs::write(&secret, "not-a-real-key\n").unwrap();
+    std::os::unix::fs::symlink(&secret, sb.project.join("compose.yaml")).unwrap();
+    let before = listing(&sb.project);
+    let p = sb.project.to_str().unwrap();
+    for args in [&[p][..], &[p, "--force"][..]] {
+        let out = berth(&sb, args);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(
+                "compose.yaml is a symbolic link: Berth does not follow links in a project"
+            ),
+            "{}",
+            text(&out)
+        );
+        assert!(!err.contains("not-a-real-key"));
+    }
+    assert_eq!(listing(&sb.project), before, "nothing written or backed up");
+    assert_eq!(
+        std::fs::read_to_string(&secret).unwrap(),
+        "not-a-real-key\n"
+    );
+}
+
 #[test]
 fn plan_flags_edit_the_written_files_as_the_apps_edits_do() {
     let sb = sandbox();

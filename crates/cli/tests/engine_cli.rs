@@ -585,3 +585,62 @@ fn up_watch_rebuilds_and_restarts_on_a_change() {
     assert!(body.contains("version-two"), "{body}");
     assert_eq!(images.len(), 1, "one image left: {images:?}");
 }
+
+#[test]
+fn rm_keeps_the_volumes_of_a_container_berth_did_not_create_unless_asked() {
+    need_engine();
+    let p = Project::new(Some(HTTPD));
+    let tag = format!("berth-cli-rm-{}:1", std::process::id());
+    let label = format!("dev.berth.project={}", p.p());
+    let st = Command::new(DOCKER)
+        .args(["build", "-q", "-t", &tag, "--label", &label, p.p()])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    // Two containers made by another tool (no Berth labels), each with an anonymous volume.
+    let volume_of = |name: &str| -> String {
+        let o = Command::new(DOCKER)
+            .args(["inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let volume_exists = |v: &str| {
+        Command::new(DOCKER)
+            .args(["volume", "inspect", v])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    let mut volumes = Vec::new();
+    for suffix in ["keep", "drop"] {
+        let name = format!("berth-cli-rm-{}-{suffix}", std::process::id());
+        let o = Command::new(DOCKER)
+            .args(["create", "--name", &name, "-v", "/data", &tag])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        volumes.push((name.clone(), volume_of(&name)));
+    }
+    let (keep, keep_vol) = &volumes[0];
+    let o = berth(&["rm", keep]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out_has(&o, "anonymous volumes were kept"), "{o:?}");
+    assert!(
+        volume_exists(keep_vol),
+        "the volume of a container Berth did not create stays"
+    );
+    let (drop, drop_vol) = &volumes[1];
+    let o = berth(&["rm", "--volumes", drop]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!volume_exists(drop_vol), "--volumes removes it");
+    let _ = Command::new(DOCKER)
+        .args(["volume", "rm", keep_vol])
+        .output();
+    let _ = Command::new(DOCKER).args(["rmi", "-f", &tag]).output();
+}

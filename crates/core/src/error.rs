@@ -29,10 +29,33 @@ pub enum Error {
     },
     #[error("{0}: symbolic link loop")]
     SymlinkLoop(PathBuf),
+    /// A project file that is a link, FIFO, socket, device or folder: Berth neither reads
+    /// nor writes through it (kind `unreadable`).
+    #[error("{path} is {what}")]
+    NotARegularFile {
+        path: PathBuf,
+        what: crate::fsread::Special,
+    },
+    /// A project file over the read cap (kind `unreadable`).
+    #[error("{path} is larger than {}: Berth reads at most that much of a project file", crate::fsread::human_size(*cap))]
+    TooLarge { path: PathBuf, cap: u64 },
     #[error(
         "{0} already exists: review the difference and confirm, or pass --force (a backup is kept)"
     )]
     WouldOverwrite(PathBuf),
+    /// The file on disk is not what the preview showed (it appeared, changed or went away
+    /// since): nothing was replaced; preview again (kind `would_overwrite`).
+    #[error("{0} changed since the preview: nothing was replaced; review the difference again")]
+    ChangedSincePreview(PathBuf),
+    /// A write that failed after some files were already written: names them (the kind is
+    /// the failure's).
+    #[error("{source} (already written: {})", written.join(", "))]
+    PartlyWritten {
+        /// What was written, one entry per file (`path`, or `path (previous kept in backup)`).
+        written: Vec<String>,
+        #[source]
+        source: Box<Error>,
+    },
     #[error("invalid plan: {0}")]
     InvalidPlan(String),
     /// A value the caller passed that Berth refuses (the message says what is accepted).
@@ -87,7 +110,9 @@ impl Error {
             Error::Unreadable { .. } => ErrorKind::Unreadable,
             Error::InvalidManifest { .. } => ErrorKind::InvalidManifest,
             Error::SymlinkLoop(_) => ErrorKind::SymlinkLoop,
-            Error::WouldOverwrite(_) => ErrorKind::WouldOverwrite,
+            Error::NotARegularFile { .. } | Error::TooLarge { .. } => ErrorKind::Unreadable,
+            Error::WouldOverwrite(_) | Error::ChangedSincePreview(_) => ErrorKind::WouldOverwrite,
+            Error::PartlyWritten { source, .. } => source.kind(),
             Error::InvalidPlan(_) => ErrorKind::InvalidPlan,
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
             Error::Template { .. } => ErrorKind::Template,

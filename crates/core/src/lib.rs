@@ -8,8 +8,11 @@
 
 pub mod app;
 pub mod compose;
+pub mod diff;
 pub mod docker;
+pub mod dockerignore;
 pub mod error;
+pub mod fsread;
 pub mod k8s;
 pub mod names;
 pub mod plan;

@@ -2,25 +2,33 @@
 //! .dockerignore, never descends into dependency or build folders).
 //!
 //! The folder is walked once by [`Project::open`]; detectors then ask for paths and read
-//! files on demand through [`Project::read`] (with a size cap). Nothing else in detection
-//! touches `std::fs`.
+//! files on demand through [`Project::read`], which reads by the rules of
+//! [`crate::fsread`]: never through a symbolic link, only regular files, at most
+//! [`READ_CAP`] bytes. Nothing else in detection touches `std::fs`.
 //!
 //! Decisions, written down:
 //! - Only the folder's own ignore files count (`.gitignore`, `.ignore`, `.dockerignore`,
 //!   `.git/info/exclude`); parent folders' and the user's global gitignore do not, so the
 //!   result does not depend on where the folder sits. `.gitignore` applies even outside a
-//!   git repository.
+//!   git repository. `.dockerignore` has Docker's semantics (root only, anchored; the same
+//!   matcher as the build context). The ignore files themselves are read safely (see
+//!   `project/ignores.rs`); one that is a link, a FIFO or too large is not applied and is
+//!   reported in [`Project::skipped`].
 //! - Symbolic links are never followed into folders, so a symlink loop cannot hang the walk:
 //!   a link to a folder (or a dangling or looping link) is skipped and reported in
-//!   [`Project::skipped`]; a link to a regular file is listed like a file.
+//!   [`Project::skipped`]; a link to a regular file is listed like a file, but reading it
+//!   is refused ([`Error::NotARegularFile`]: Berth does not follow links in a project), so a
+//!   linked manifest is a clear error rather than a silently different detection.
 //! - File names that are not valid UTF-8 are skipped and reported in [`Project::skipped`].
 //! - A root-level `.env` is listed even when ignored: it is runtime configuration (compose
 //!   reads it), and it is where `PORT` is usually set.
 
 use crate::{Error, Result};
 use ignore::WalkBuilder;
-use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+mod ignores;
 
 /// Folders never descended into, wherever they are: dependencies, build outputs, caches, VCS.
 pub const SKIP_DIRS: &[&str] = &[
@@ -72,7 +80,7 @@ pub const NON_APP_DIRS: &[&str] = &[
 ];
 
 /// Largest number of bytes [`Project::read`] returns from one file.
-pub const READ_CAP: u64 = 1024 * 1024;
+pub const READ_CAP: u64 = crate::fsread::READ_CAP;
 
 /// Something the walk did not list, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,25 +135,30 @@ impl Project {
     }
 
     fn walk(&mut self) {
+        let ignores = Arc::new(ignores::Ignores::new(&self.root));
         let mut builder = WalkBuilder::new(&self.root);
-        builder
-            .hidden(false)
-            .parents(false)
-            .git_global(false)
-            .git_ignore(true)
-            .git_exclude(true)
-            .require_git(false)
-            .ignore(true)
-            .follow_links(false)
-            .add_custom_ignore_filename(".dockerignore")
-            .filter_entry(|e| {
-                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-                !(is_dir
-                    && e.depth() > 0
-                    && e.file_name()
-                        .to_str()
-                        .is_some_and(|n| SKIP_DIRS.contains(&n)))
-            });
+        // The ignore files are read by `ignores` (safely), not by the walker.
+        builder.standard_filters(false).follow_links(false);
+        let root = self.root.clone();
+        let ig = ignores.clone();
+        builder.filter_entry(move |e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if is_dir
+                && e.file_name()
+                    .to_str()
+                    .is_some_and(|n| SKIP_DIRS.contains(&n))
+            {
+                return false;
+            }
+            // A non-UTF-8 name is kept here and reported by the loop below.
+            let Some(rel) = e.path().strip_prefix(&root).ok().and_then(Path::to_str) else {
+                return true;
+            };
+            !ig.is_ignored(e.path(), &rel.replace('\\', "/"), is_dir)
+        });
         for entry in builder.build() {
             let entry = match entry {
                 Ok(e) => e,
@@ -180,9 +193,13 @@ impl Project {
             } else if file_type.is_symlink() {
                 match std::fs::metadata(entry.path()) {
                     Ok(m) if m.is_file() => self.files.push(rel),
-                    Ok(_) => self.skipped.push(Skipped {
+                    Ok(m) if m.is_dir() => self.skipped.push(Skipped {
                         path: rel,
                         reason: "symbolic link to a folder (not followed)".into(),
+                    }),
+                    Ok(_) => self.skipped.push(Skipped {
+                        path: rel,
+                        reason: "symbolic link to a special file (not followed)".into(),
                     }),
                     Err(e) if is_loop(&e) => self.skipped.push(Skipped {
                         path: rel,
@@ -198,6 +215,7 @@ impl Project {
         if !self.files.iter().any(|f| f == ".env") && self.root.join(".env").is_file() {
             self.files.push(".env".into());
         }
+        self.skipped.extend(ignores.take_notes());
         self.files.sort();
         self.files.dedup();
     }
@@ -263,26 +281,19 @@ impl Project {
         v
     }
 
-    /// Read a listed file as text (invalid UTF-8 replaced), at most [`READ_CAP`] bytes.
-    /// A path the walk did not list is reported as not found.
+    /// Read a listed file as text (invalid UTF-8 replaced), at most [`READ_CAP`] bytes (a
+    /// longer file is cut there: detectors scan text for hints). A path the walk did not
+    /// list is reported as not found; a symbolic link, FIFO, device or folder is refused
+    /// (see [`crate::fsread`]).
     pub fn read(&self, rel: &str) -> Result<String> {
         let path = self.root.join(rel);
         if !self.has(rel) {
             return Err(Error::NotFound(path));
         }
-        let unreadable = |e| Error::Unreadable {
-            path: path.clone(),
-            source: e,
-        };
-        let file = std::fs::File::open(&path).map_err(unreadable)?;
-        let mut buf = Vec::new();
-        file.take(READ_CAP)
-            .read_to_end(&mut buf)
-            .map_err(unreadable)?;
-        Ok(match String::from_utf8(buf) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        })
+        match crate::fsread::read(&path, crate::fsread::ReadOptions::SCAN)? {
+            Some(r) => Ok(r.text()),
+            None => Err(Error::NotFound(path)),
+        }
     }
 
     /// Read a file if it is listed; `Ok(None)` if it is not.

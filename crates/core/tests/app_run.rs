@@ -384,8 +384,10 @@ async fn changed_sources_arrive_relative_and_dockerignored_files_do_not() {
         }
     };
     let mut batches = Vec::new();
+    let templates = Templates::embedded();
     let watcher = watch_sources(
         dir.path(),
+        &templates,
         |c| {
             batches.push(c.paths);
             stopper.cancel();
@@ -401,9 +403,49 @@ async fn changed_sources_arrive_relative_and_dockerignored_files_do_not() {
 }
 
 #[tokio::test]
+async fn without_a_dockerignore_of_its_own_the_plans_applies_to_the_watch() {
+    // A Flask project with no .dockerignore: Berth's rendered one ignores `**/*.py[cod]`.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "flask==3.0.3\n").unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        "from flask import Flask\napp = Flask(__name__)\n",
+    )
+    .unwrap();
+    let cancel = CancellationToken::new();
+    let stopper = cancel.clone();
+    let root = dir.path().to_path_buf();
+    let writer = async {
+        while !stopper.is_cancelled() {
+            std::fs::write(root.join("app.pyc"), "noise").unwrap();
+            std::fs::write(root.join("app.py"), "print('changed')\n").unwrap();
+            tokio::time::sleep(berth_core::watch::DEBOUNCE * 3).await;
+        }
+    };
+    let mut batches = Vec::new();
+    let templates = Templates::embedded();
+    let watcher = watch_sources(
+        dir.path(),
+        &templates,
+        |c| {
+            batches.push(c.paths);
+            stopper.cancel();
+            false
+        },
+        cancel.clone(),
+    );
+    let (watched, ()) = tokio::join!(watcher, writer);
+    watched.unwrap();
+    let paths = batches.concat();
+    assert!(paths.contains(&"app.py".to_string()), "{paths:?}");
+    assert!(!paths.iter().any(|p| p.ends_with(".pyc")), "{paths:?}");
+}
+
+#[tokio::test]
 async fn watching_a_missing_folder_is_not_found() {
     let err = watch_sources(
         Path::new("/definitely/not/here"),
+        &Templates::embedded(),
         |_| true,
         CancellationToken::new(),
     )

@@ -219,6 +219,7 @@ fn preview_and_write_go_through_the_safe_writes() {
         &fixture("single-api"),
         &GenerateOptions::default(),
         Some(&out),
+        None,
         false,
     )
     .unwrap();
@@ -233,6 +234,7 @@ fn preview_and_write_go_through_the_safe_writes() {
         &fixture("single-api"),
         &GenerateOptions::default(),
         Some(&out),
+        None,
         false,
     )
     .unwrap_err();
@@ -253,11 +255,39 @@ fn preview_and_write_go_through_the_safe_writes() {
         &fixture("single-api"),
         &GenerateOptions::default(),
         Some(&out),
+        None,
         true,
     )
     .unwrap();
     let backup = w.files.iter().find_map(|f| f.backup.clone()).unwrap();
     assert_eq!(std::fs::read_to_string(backup).unwrap(), "# mine\n");
+    // What the user confirmed is what gets replaced: a file edited after the preview is
+    // refused even with force.
+    let p = k8s::preview(
+        &fixture("single-api"),
+        &GenerateOptions::default(),
+        Some(&out),
+    )
+    .unwrap();
+    let seen: Vec<_> = p.files.iter().map(|f| f.seen()).collect();
+    std::fs::write(
+        out.join("base/namespace.yaml"),
+        "# edited after the preview\n",
+    )
+    .unwrap();
+    let e = k8s::write(
+        &fixture("single-api"),
+        &GenerateOptions::default(),
+        Some(&out),
+        Some(&seen),
+        true,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), berth_core::ErrorKind::WouldOverwrite, "{e}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("base/namespace.yaml")).unwrap(),
+        "# edited after the preview\n"
+    );
     // --namespace names the namespace everywhere.
     let l = k8s::generate(
         &fixture("single-api"),

@@ -69,6 +69,7 @@ fn render_all(dir: &Path) -> Vec<(String, PathBuf)> {
             &fixture(name),
             &GenerateOptions::default(),
             Some(&layout_dir),
+            None,
             false,
         )
         .unwrap();

@@ -23,13 +23,15 @@ import type { ContainerRow } from './bindings/ContainerRow';
 import type { HostCapacity } from './bindings/HostCapacity';
 import type { LifecycleAction } from './bindings/LifecycleAction';
 import type { StatsBatch } from './bindings/StatsBatch';
+import type { Seen } from './bindings/Seen';
 import type { StatsPoint } from './bindings/StatsPoint';
 
 /** The app's commands, typed by the Rust bindings in ./bindings. */
 export interface Api {
   openProject(path: string): Promise<OpenedProject>;
   previewFiles(root: string, edits: PlanEdits): Promise<ProjectPreview>;
-  writeFiles(root: string, edits: PlanEdits, force: boolean): Promise<WriteReport>;
+  /** `seen`: what the confirmed preview saw of each file (a file changed since is refused). */
+  writeFiles(root: string, edits: PlanEdits, force: boolean, seen: Seen[] | null): Promise<WriteReport>;
   chooseFolder(): Promise<string | null>;
 }
 
@@ -54,7 +56,7 @@ async function call<K extends CommandName>(cmd: K, args: Commands[K]['args']): P
 export const tauriApi: Api = {
   openProject: (path) => call('open_project', { path }),
   previewFiles: (root, edits) => call('preview_files', { root, edits }),
-  writeFiles: (root, edits, force) => call('write_files', { root, edits, force }),
+  writeFiles: (root, edits, force, seen) => call('write_files', { root, edits, force, seen }),
   async chooseFolder() {
     const picked = await open({ directory: true, multiple: false, title: 'Choose a project folder' });
     return typeof picked === 'string' ? picked : null;

@@ -189,12 +189,14 @@ export class ProjectState {
     this.writeError = null;
     this.report = null;
     try {
-      this.report = await this.#api.writeFiles(opened.root, $state.snapshot(edits), force);
+      // What the preview the user confirmed saw: a file that changed since is not replaced.
+      const seen = this.preview?.files.map((f) => ({ name: f.name, seen: f.seen })) ?? null;
+      this.report = await this.#api.writeFiles(opened.root, $state.snapshot(edits), force, seen);
       await this.refreshPreview();
     } catch (e) {
       const err = toErrorPayload(e);
-      if (err.kind === 'would_overwrite' && !force) {
-        // A file appeared since the preview: refresh and ask.
+      if (err.kind === 'would_overwrite') {
+        // A file appeared or changed since the preview (even a confirmed one): refresh and ask.
         await this.refreshPreview();
         this.confirming = this.preview ? replacedFiles(this.preview.files) : [];
       } else {

@@ -7,6 +7,7 @@ import type { ProjectPreview } from './bindings/ProjectPreview';
 import type { FilePreview } from './bindings/FilePreview';
 import type { ErrorPayload } from './bindings/ErrorPayload';
 import type { WriteReport } from './bindings/WriteReport';
+import type { Seen } from './bindings/Seen';
 
 // Hand-built values standing in for the app's answers: the UI logic under test is what
 // happens around the calls (which folder, when, what is kept on failure).
@@ -48,7 +49,9 @@ function file(name: string, status: FilePreview['status']): FilePreview {
     content: `# ${name}\n`,
     existing: status === 'new' ? null : 'old\n',
     diff: null,
+    rows: [],
     status,
+    seen: status === 'new' ? null : `sha256:${name}`,
   };
 }
 
@@ -57,7 +60,7 @@ function preview(...files: FilePreview[]): ProjectPreview {
 }
 
 function fakeApi(over: Partial<Api> = {}) {
-  const calls = { open: [] as string[], preview: [] as PlanEdits[], write: [] as boolean[] };
+  const calls = { open: [] as string[], preview: [] as PlanEdits[], write: [] as boolean[], seen: [] as (Seen[] | null)[] };
   const api: Api = {
     openProject: async (p) => {
       calls.open.push(p);
@@ -68,8 +71,9 @@ function fakeApi(over: Partial<Api> = {}) {
       calls.preview.push(edits);
       return preview(file('Dockerfile', 'new'), file('compose.yaml', 'new'));
     },
-    writeFiles: async (root, _edits, force) => {
+    writeFiles: async (root, _edits, force, seen) => {
       calls.write.push(force);
+      calls.seen.push(seen);
       return { out_dir: root, files: [] } satisfies WriteReport;
     },
     chooseFolder: async () => '/picked',
@@ -253,6 +257,42 @@ describe('ProjectState writing', () => {
     const s = new ProjectState(api);
     await s.open('/work/app');
     await s.requestWrite();
+    expect(s.confirming).toEqual(['Dockerfile']);
+    expect(s.writeError).toBeNull();
+  });
+
+  it('hands the write what the confirmed preview saw', async () => {
+    const { api, calls } = fakeApi({
+      previewFiles: async () => preview(file('Dockerfile', 'changed'), file('compose.yaml', 'new')),
+    });
+    const s = new ProjectState(api);
+    await s.open('/work/app');
+    await s.requestWrite();
+    await s.confirmWrite();
+    expect(calls.seen).toEqual([
+      [
+        { name: 'Dockerfile', seen: 'sha256:Dockerfile' },
+        { name: 'compose.yaml', seen: null },
+      ],
+    ]);
+  });
+
+  it('asks again when a confirmed file changed since the preview', async () => {
+    let round = 0;
+    const { api, calls } = fakeApi({
+      previewFiles: async () => preview(file('Dockerfile', 'changed')),
+      writeFiles: async (_r, _e, force) => {
+        calls.write.push(force);
+        round += 1;
+        throw { kind: 'would_overwrite', message: 'Dockerfile changed since the preview' } satisfies ErrorPayload;
+      },
+    });
+    const s = new ProjectState(api);
+    await s.open('/work/app');
+    await s.requestWrite();
+    await s.confirmWrite();
+    expect(round).toBe(1);
+    expect(calls.write).toEqual([true]);
     expect(s.confirming).toEqual(['Dockerfile']);
     expect(s.writeError).toBeNull();
   });

@@ -240,9 +240,10 @@ export class RunState {
   }
 
   /** Run (build, start, wait healthy), on the typed port when there is one (checked first):
-   * the app alone, or with its services when the plan or the folder's compose file has them. */
+   * Berth's plan with its services when it has some (else the app alone), or the folder's own
+   * Dockerfile as one container (its compose file runs with `runCompose`). */
   async run(): Promise<void> {
-    await this.#start('auto');
+    await this.#start(this.from === 'plan' ? 'auto' : 'single');
   }
 
   /** Run with compose: every service (Compose v2 when installed, else the Engine API; the

@@ -350,7 +350,7 @@ describe('RunState', () => {
     let done = run.run();
     f.finish(report());
     await done;
-    expect(f.requests.at(-1)).toMatchObject({ source: 'files', edits: null });
+    expect(f.requests.at(-1)).toMatchObject({ source: 'files', edits: null, runner: 'single' });
     run.from = 'plan';
     run.expose = true;
     done = run.run();

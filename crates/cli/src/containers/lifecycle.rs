@@ -72,13 +72,24 @@ pub async fn logs(name: String, follow: bool, tail: Option<usize>) -> Result<()>
     }
 }
 
+pub async fn rm(name: String, volumes: bool) -> Result<()> {
+    let e = super::connect().await?;
+    let removed_volumes =
+        berth_core::app::remove_container(&e, &name, volumes.then_some(true)).await?;
+    if removed_volumes {
+        println!("{name} (and its anonymous volumes)");
+    } else {
+        println!("{name} (its anonymous volumes were kept: Berth did not create it; --volumes removes them)");
+    }
+    Ok(())
+}
+
 pub async fn simple(what: &str, name: String) -> Result<()> {
     let e = super::connect().await?;
     match what {
         "start" => e.start(&name).await?,
         "stop" => e.stop(&name).await?,
-        "restart" => e.restart(&name).await?,
-        _ => e.remove(&name).await?,
+        _ => e.restart(&name).await?,
     }
     println!("{name}");
     Ok(())

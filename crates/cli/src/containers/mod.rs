@@ -60,8 +60,14 @@ pub enum Command {
     Stop { name: String },
     /// Restart a container
     Restart { name: String },
-    /// Remove a container (stopping it first)
-    Rm { name: String },
+    /// Remove a container (stopping it first); a container Berth did not create keeps its
+    /// anonymous volumes unless --volumes
+    Rm {
+        name: String,
+        /// Also remove its anonymous volumes (the default for Berth's own containers)
+        #[arg(long)]
+        volumes: bool,
+    },
 }
 
 pub fn run(cmd: Command) -> Result<()> {
@@ -76,7 +82,7 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Start { name } => block_on(lifecycle::simple("start", name)),
         Command::Stop { name } => block_on(lifecycle::simple("stop", name)),
         Command::Restart { name } => block_on(lifecycle::simple("restart", name)),
-        Command::Rm { name } => block_on(lifecycle::simple("rm", name)),
+        Command::Rm { name, volumes } => block_on(lifecycle::rm(name, volumes)),
     }
 }
 

@@ -236,7 +236,7 @@ async fn watch(
     // Keep the port we got, so the URL stays the same across rebuilds.
     req.options.publishing.host_port = first.host_port.or(req.options.publishing.host_port);
     let root = PathBuf::from(&first.project);
-    let mut changes = berth_core::watch::watch(&root)?;
+    let mut changes = app::watch_changes(&root, templates)?;
     eprintln!("watching {} (Ctrl-C to stop)", root.display());
     loop {
         tokio::select! {

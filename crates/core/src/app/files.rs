@@ -3,7 +3,7 @@
 use crate::plan::{Plan, PlanEdits, PlanOverrides};
 use crate::render::{render, Templates};
 use crate::stacks::Detection;
-use crate::write::{self, FilePreview, WriteReport};
+use crate::write::{self, FilePreview, Seen, WriteReport};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -124,11 +124,15 @@ pub fn preview(out_dir: &Path, plan: &Plan, templates: &Templates) -> Result<Pro
 }
 
 /// Write `plan`'s files into `out_dir` (`force`: replace differing files, keeping backups;
-/// without it nothing is written when one would be replaced).
+/// without it nothing is written when one would be replaced). `seen`: what the preview the
+/// user confirmed saw of each file ([`FilePreview::seen`]); a file that appeared, changed or
+/// went away since is refused (kind `would_overwrite`) and nothing is written. `None`: the
+/// write previews by itself first (for callers that show nothing).
 pub fn write(
     out_dir: &Path,
     plan: &Plan,
     templates: &Templates,
+    seen: Option<&[Seen]>,
     force: bool,
 ) -> Result<WriteReport> {
     if !out_dir.is_dir() {
@@ -139,7 +143,10 @@ pub fn write(
         });
     }
     let files = render(plan, templates)?;
-    write::write(out_dir, &files, force)
+    match seen {
+        Some(seen) => write::write_previewed(out_dir, &files, seen, force),
+        None => write::write(out_dir, &files, force),
+    }
 }
 
 /// The error for generating files in a folder with no detected stack.

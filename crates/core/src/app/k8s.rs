@@ -10,7 +10,7 @@ use crate::k8s::{
     self, Assessment, FieldReport, GenerateInput, GenerateOptions, Layout, Referenced,
 };
 use crate::project::Project;
-use crate::write::{self, FilePreview, FileSet, WriteReport};
+use crate::write::{self, FilePreview, FileSet, Seen, WriteReport};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -176,11 +176,14 @@ fn make_dirs(dir: &Path) -> Result<()> {
 }
 
 /// Generate and write the layout into `out` (`force`: replace differing files, keeping
-/// backups; without it nothing is written when one would be replaced).
+/// backups; without it nothing is written when one would be replaced). `seen`: what the
+/// preview the user confirmed saw of each file (a file that changed since is refused); `None`:
+/// preview first here (callers that show nothing).
 pub fn write(
     path: &Path,
     options: &GenerateOptions,
     out: Option<&Path>,
+    seen: Option<&[Seen]>,
     force: bool,
 ) -> Result<WriteReport> {
     let root = canonical_folder(path)?;
@@ -196,5 +199,8 @@ pub fn write(
         }
     }
     make_dirs(&dir)?;
-    write::write(&dir, &layout, force)
+    match seen {
+        Some(seen) => write::write_previewed(&dir, &layout, seen, force),
+        None => write::write(&dir, &layout, force),
+    }
 }

@@ -30,7 +30,7 @@ pub use run::{
     build, down, resolve, up, BuildJob, DownReport, Resolved, RunRequest, Source, UpEvent, UpStage,
 };
 pub use streams::{
-    check_port, engine_status, follow_logs, watch_sources, write_port, PortWriteReport,
-    SourcesChanged, LOG_BACKLOG_LINES,
+    check_port, engine_status, follow_logs, remove_container, watch_changes, watch_sources,
+    write_port, PortWriteReport, SourcesChanged, LOG_BACKLOG_LINES,
 };
 pub use url::local_url;

@@ -5,6 +5,7 @@
 use crate::docker::logs::LogLine;
 use crate::docker::{CancellationToken, Engine, EngineInfo};
 use crate::ports::PortCheck;
+use crate::render::Templates;
 use crate::{Error, Result};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -74,15 +75,40 @@ pub async fn follow_logs(
     }
 }
 
-/// Watch the folder (what the build ignores does not count) and send each debounced batch
-/// of changes.
+/// Start watching a folder for changes that reach its build: its own .dockerignore applies,
+/// else the one Berth renders for its plan (what a build from the plan sends).
+pub fn watch_changes(root: &Path, templates: &Templates) -> Result<crate::watch::Changes> {
+    let default_ignore = if root.join(".dockerignore").exists() {
+        None
+    } else {
+        crate::stacks::detect(root)
+            .ok()
+            .and_then(|d| {
+                let name = root
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                crate::render::render(
+                    &crate::plan::Plan::from_detection(&d).named(&name),
+                    templates,
+                )
+                .ok()
+            })
+            .map(|files| files.dockerignore)
+    };
+    crate::watch::watch_with(root, default_ignore.as_deref())
+}
+
+/// Watch the folder (what the build ignores does not count, see [`watch_changes`]) and send
+/// each debounced batch of changes.
 pub async fn watch_sources(
     root: &Path,
+    templates: &Templates,
     mut on_change: impl FnMut(SourcesChanged) -> bool + Send,
     cancel: CancellationToken,
 ) -> Result<()> {
     let root = std::fs::canonicalize(root).map_err(|_| Error::NotFound(root.to_path_buf()))?;
-    let mut changes = crate::watch::watch(&root)?;
+    let mut changes = watch_changes(&root, templates)?;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return Ok(()),
@@ -103,6 +129,22 @@ pub async fn watch_sources(
             }
         }
     }
+}
+
+/// Remove a container (stopping it first). Its anonymous volumes go with it when `volumes`
+/// says so; by default (None) only for a container Berth created — another tool's container
+/// keeps its volumes unless the user asked. Returns whether the volumes were removed.
+pub async fn remove_container(engine: &Engine, name: &str, volumes: Option<bool>) -> Result<bool> {
+    let volumes = match volumes {
+        Some(v) => v,
+        None => engine
+            .ps()
+            .await?
+            .iter()
+            .any(|c| c.name == name || c.id.starts_with(name)),
+    };
+    engine.remove_with(name, volumes).await?;
+    Ok(volumes)
 }
 
 /// Record `port` as the host port in the folder's compose file (atomic, with a backup).

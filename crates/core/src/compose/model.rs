@@ -464,16 +464,21 @@ pub(super) fn shell_or_argv(v: &Value) -> Option<Vec<String>> {
 
 /// Parse a compose file's text (pure).
 pub fn parse(file: &Path, text: &str) -> Result<ComposeFile> {
-    let invalid = |message: String| Error::InvalidManifest {
-        file: file.to_path_buf(),
-        line: None,
-        message,
-    };
     let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| Error::InvalidManifest {
         file: file.to_path_buf(),
         line: e.location().and_then(|l| u32::try_from(l.line()).ok()),
         message: e.to_string(),
     })?;
+    from_value(file, doc)
+}
+
+/// Read a compose document already parsed as YAML (a merge of several files, say).
+pub fn from_value(file: &Path, doc: Value) -> Result<ComposeFile> {
+    let invalid = |message: String| Error::InvalidManifest {
+        file: file.to_path_buf(),
+        line: None,
+        message,
+    };
     let Value::Mapping(top) = doc else {
         return Err(invalid("not a mapping of compose keys".into()));
     };
@@ -508,12 +513,11 @@ pub fn parse(file: &Path, text: &str) -> Result<ComposeFile> {
     Ok(out)
 }
 
-/// Read and parse a compose file.
+/// Read (by [`crate::fsread`]'s rules: no links, regular files, capped) and parse a
+/// compose file.
 pub fn read(file: &Path) -> Result<ComposeFile> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::Unreadable {
-        path: file.to_path_buf(),
-        source: e,
-    })?;
+    let text =
+        crate::fsread::read_text(file)?.ok_or_else(|| Error::NotFound(file.to_path_buf()))?;
     parse(file, &text)
 }
 

@@ -108,13 +108,12 @@ pub fn fixed_host_port(text: &str, parsed: &super::ComposeFile) -> Option<u16> {
 
 /// Write `port` into `compose` (see the module docs). None when it already has it.
 pub fn write_host_port(compose: &Path, port: u16) -> Result<Option<PortWritten>> {
-    let text = std::fs::read_to_string(compose).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::NotFound(compose.to_path_buf()),
-        _ => Error::Unreadable {
-            path: compose.to_path_buf(),
-            source: e,
-        },
-    })?;
+    // Read by fsread's rules (no links, regular files, capped); replaced only if it still
+    // holds exactly these bytes, after a backup of them.
+    let read = crate::fsread::read(compose, crate::fsread::ReadOptions::PROJECT)?
+        .ok_or_else(|| Error::NotFound(compose.to_path_buf()))?;
+    let seen = crate::write::fingerprint(&read.bytes);
+    let text = read.text();
     let Some(new) = set_host_port(&text, port).map_err(|e| match e {
         Error::InvalidManifest { line, message, .. } => Error::InvalidManifest {
             file: compose.to_path_buf(),
@@ -127,8 +126,7 @@ pub fn write_host_port(compose: &Path, port: u16) -> Result<Option<PortWritten>>
         return Ok(None);
     };
     let stamp = crate::write::utc_stamp(std::time::SystemTime::now());
-    let backup = crate::write::backup_copy(compose, &stamp)?;
-    crate::write::atomic_write(compose, new.as_bytes())?;
+    let backup = crate::write::replace_with_backup(compose, &seen, new.as_bytes(), &stamp)?;
     Ok(Some(PortWritten {
         path: compose.to_path_buf(),
         backup,

@@ -271,7 +271,11 @@ impl Engine {
         let started = Instant::now();
         let root = std::fs::canonicalize(&req.context)
             .map_err(|_| Error::NotFound(req.context.clone()))?;
-        if req.dockerfile_contents.is_none() && !root.join(&req.dockerfile).is_file() {
+        // The folder's own Dockerfile: a regular file, not a link (which would be sent as a
+        // link and fail in the engine) nor a FIFO.
+        if req.dockerfile_contents.is_none()
+            && crate::fsread::check_regular(&root.join(&req.dockerfile))?.is_none()
+        {
             return Err(Error::NotAProject {
                 path: root.clone(),
                 reason: format!("no {} in the folder", req.dockerfile),
@@ -393,9 +397,8 @@ impl Engine {
         }
         let mut progress = BuildKitProgress::new();
         let outcome = {
-            let stream =
-                self.docker()
-                    .build_image(opts, None, Some(bollard::body_full(ctx.tar.into())));
+            let client = self.docker_for_build();
+            let stream = client.build_image(opts, None, Some(bollard::body_full(ctx.tar.into())));
             tokio::pin!(stream);
             let mut step = 0u32;
             let mut steps = 0u32;

@@ -1,168 +1,28 @@
 //! The build context: an in-memory tar of the project folder filtered by `.dockerignore`
-//! with the docker CLI's semantics (patterns anchored at the context root, `*`, `?`, `**`,
-//! `!` exceptions, last match wins; a matched folder excludes its contents). The Dockerfile
-//! and .dockerignore are always sent, as the docker CLI does.
+//! with the docker CLI's semantics ([`crate::dockerignore`], the one matcher the detection
+//! walk and the watcher use too). The Dockerfile and .dockerignore are always sent, as the
+//! docker CLI does.
 
+use crate::dockerignore::clean;
+pub use crate::dockerignore::DockerIgnore;
 use crate::{Error, Result};
-use regex::Regex;
 use std::path::Path;
-
-/// One `.dockerignore` rule.
-#[derive(Debug, Clone)]
-struct Rule {
-    re: Regex,
-    negate: bool,
-}
-
-/// A compiled `.dockerignore`.
-#[derive(Debug, Clone, Default)]
-pub struct DockerIgnore {
-    rules: Vec<Rule>,
-}
-
-impl DockerIgnore {
-    /// Parse `.dockerignore` text. Invalid patterns are skipped.
-    pub fn parse(text: &str) -> DockerIgnore {
-        let mut rules = Vec::new();
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (negate, pat) = match line.strip_prefix('!') {
-                Some(p) => (true, p.trim()),
-                None => (false, line),
-            };
-            let pat = clean(pat);
-            if pat.is_empty() {
-                continue;
-            }
-            if let Ok(re) = Regex::new(&pattern_regex(&pat)) {
-                rules.push(Rule { re, negate });
-            }
-        }
-        DockerIgnore { rules }
-    }
-
-    /// Read `<root>/.dockerignore` (absent: nothing ignored).
-    pub fn load(root: &Path) -> Result<DockerIgnore> {
-        let p = root.join(".dockerignore");
-        match std::fs::read_to_string(&p) {
-            Ok(t) => Ok(Self::parse(&t)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(Error::Unreadable { path: p, source: e }),
-        }
-    }
-
-    pub fn has_exceptions(&self) -> bool {
-        self.rules.iter().any(|r| r.negate)
-    }
-
-    /// Is `rel` (slash-separated, relative to the context root) excluded? A path is also
-    /// excluded when one of its parent folders is matched.
-    pub fn is_excluded(&self, rel: &str) -> bool {
-        let rel = clean(rel);
-        let mut excluded = false;
-        for r in &self.rules {
-            // The path itself or any parent prefix matches.
-            let mut matched = r.re.is_match(&rel);
-            if !matched {
-                let mut prefix = String::new();
-                for part in rel.split('/') {
-                    if !prefix.is_empty() {
-                        prefix.push('/');
-                    }
-                    prefix.push_str(part);
-                    if prefix.len() < rel.len() && r.re.is_match(&prefix) {
-                        matched = true;
-                        break;
-                    }
-                }
-            }
-            if matched {
-                excluded = !r.negate;
-            }
-        }
-        excluded
-    }
-}
-
-/// Like Go's filepath.Clean on a slash path, without a leading `/` or `./`.
-fn clean(p: &str) -> String {
-    let p = p.replace('\\', "/");
-    let mut parts: Vec<&str> = Vec::new();
-    for part in p.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            x => parts.push(x),
-        }
-    }
-    parts.join("/")
-}
-
-fn pattern_regex(pat: &str) -> String {
-    let mut re = String::from("^");
-    let chars: Vec<char> = pat.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '*' if chars.get(i + 1) == Some(&'*') => {
-                // `**/` matches any number of folders (including none); a trailing `**`
-                // matches everything.
-                if chars.get(i + 2) == Some(&'/') {
-                    re.push_str("(?:.*/)?");
-                    i += 3;
-                } else {
-                    re.push_str(".*");
-                    i += 2;
-                }
-                continue;
-            }
-            '*' => re.push_str("[^/]*"),
-            '?' => re.push_str("[^/]"),
-            '[' => {
-                // character class: copy through to the closing bracket
-                let mut j = i + 1;
-                let mut class = String::from("[");
-                if chars.get(j) == Some(&'^') || chars.get(j) == Some(&'!') {
-                    class.push('^');
-                    j += 1;
-                }
-                while j < chars.len() && chars[j] != ']' {
-                    if chars[j] == '\\' {
-                        class.push_str("\\\\");
-                    } else {
-                        class.push(chars[j]);
-                    }
-                    j += 1;
-                }
-                if j < chars.len() {
-                    class.push(']');
-                    re.push_str(&class);
-                    i = j + 1;
-                    continue;
-                }
-                re.push_str("\\[");
-            }
-            '\\' if i + 1 < chars.len() => {
-                i += 1;
-                re.push_str(&regex::escape(&chars[i].to_string()));
-            }
-            other => re.push_str(&regex::escape(&other.to_string())),
-        }
-        i += 1;
-    }
-    re.push('$');
-    re
-}
 
 /// Files that always go into the context, even when .dockerignore lists them.
 fn always_sent(rel: &str, dockerfile: &str) -> bool {
     rel == ".dockerignore" || rel == clean(dockerfile)
+}
+
+/// What the build excludes: the folder's own `.dockerignore` (a bad pattern is an error,
+/// as in Docker), else `default_ignore` (Berth's, for a Dockerfile it renders), else nothing.
+pub fn build_ignore(root: &Path, default_ignore: Option<&str>) -> Result<DockerIgnore> {
+    match (DockerIgnore::load(root)?, default_ignore) {
+        (Some(own), _) => Ok(own),
+        (None, Some(text)) => {
+            DockerIgnore::parse(text).map_err(|b| b.into_error(Path::new("Berth's .dockerignore")))
+        }
+        (None, None) => Ok(DockerIgnore::default()),
+    }
 }
 
 /// What went into a context tar.
@@ -182,10 +42,7 @@ pub fn tar_context(
     extra: &[(String, Vec<u8>)],
     default_ignore: Option<&str>,
 ) -> Result<BuildContext> {
-    let ignore = match default_ignore {
-        Some(text) if !root.join(".dockerignore").exists() => DockerIgnore::parse(text),
-        _ => DockerIgnore::load(root)?,
-    };
+    let ignore = build_ignore(root, default_ignore)?;
     let mut builder = tar::Builder::new(Vec::new());
     builder.follow_symlinks(false);
     builder.mode(tar::HeaderMode::Deterministic);
@@ -260,38 +117,6 @@ pub fn tar_context(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dockerignore_semantics() {
-        let d = DockerIgnore::parse(
-            "# comment\nnode_modules\n*.log\n/build/\n**/__pycache__\ndocs/**/*.md\n!docs/keep.md\n\
-             secret?.txt\n",
-        );
-        assert!(d.is_excluded("node_modules"));
-        assert!(d.is_excluded("node_modules/a/b.js"));
-        // anchored at the root, unlike .gitignore
-        assert!(!d.is_excluded("src/node_modules"));
-        assert!(d.is_excluded("x.log"));
-        assert!(!d.is_excluded("logs/x.log"));
-        assert!(d.is_excluded("build/out.bin"));
-        assert!(d.is_excluded("a/b/__pycache__/m.pyc"));
-        assert!(d.is_excluded("__pycache__"));
-        assert!(d.is_excluded("docs/a/b.md"));
-        assert!(d.is_excluded("docs/b.md"));
-        assert!(!d.is_excluded("docs/keep.md"));
-        assert!(d.is_excluded("secret1.txt"));
-        assert!(!d.is_excluded("secret10.txt"));
-        assert!(!d.is_excluded("src/main.rs"));
-        assert!(d.has_exceptions());
-    }
-
-    #[test]
-    fn last_match_wins() {
-        let d = DockerIgnore::parse("*.md\n!README*.md\nREADME-secret.md\n");
-        assert!(d.is_excluded("CHANGES.md"));
-        assert!(!d.is_excluded("README.md"));
-        assert!(d.is_excluded("README-secret.md"));
-    }
 
     #[test]
     fn tar_honours_dockerignore_and_adds_in_memory_files() {

@@ -186,9 +186,14 @@ impl Engine {
 
     /// Remove a container (stopping it first), with its anonymous volumes.
     pub async fn remove(&self, name: &str) -> Result<()> {
+        self.remove_with(name, true).await
+    }
+
+    /// Remove a container (stopping it first); its anonymous volumes too when `volumes`.
+    pub async fn remove_with(&self, name: &str, volumes: bool) -> Result<()> {
         let opts = RemoveContainerOptions {
             force: true,
-            v: true,
+            v: volumes,
             link: false,
         };
         self.docker()

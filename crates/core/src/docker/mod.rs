@@ -43,9 +43,26 @@ pub use crate::names::{LABEL_MANAGED, LABEL_PROJECT};
 
 /// How long connect waits for the engine to answer a ping.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-/// Per-request timeout (seconds) for the HTTP client; long streams (build, logs) are
-/// bounded by their own cancellation instead.
-const REQUEST_TIMEOUT_SECS: u64 = 3600;
+/// How long a request may wait for the engine's answer to begin. A frozen engine (a Docker
+/// Desktop VM that hangs, a socket that accepts and never answers) fails every call within
+/// this; streams that then flow (logs, events, stats, a build's progress) are bounded by their
+/// own cancellation instead. [`REQUEST_TIMEOUT_ENV`] overrides it (seconds).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// A build's request carries the whole context upload before the engine answers.
+pub const BUILD_REQUEST_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// Environment variable overriding [`REQUEST_TIMEOUT`] (whole seconds).
+pub const REQUEST_TIMEOUT_ENV: &str = "BERTH_ENGINE_TIMEOUT_SECS";
+
+/// The request timeout in force: [`REQUEST_TIMEOUT_ENV`] when it is a positive number of
+/// seconds, else [`REQUEST_TIMEOUT`].
+pub fn request_timeout() -> Duration {
+    std::env::var(REQUEST_TIMEOUT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs)
+        .unwrap_or(REQUEST_TIMEOUT)
+}
 
 /// A connected, version-negotiated engine.
 #[derive(Debug, Clone)]
@@ -100,10 +117,11 @@ impl Engine {
     pub async fn connect_to(endpoint: Endpoint) -> Result<Engine> {
         let host = endpoint.host.as_str();
         let v = bollard::API_DEFAULT_VERSION;
+        let timeout = request_timeout().as_secs();
         let docker = if host.starts_with("unix://") {
             #[cfg(unix)]
             {
-                Docker::connect_with_unix(host, REQUEST_TIMEOUT_SECS, v)
+                Docker::connect_with_unix(host, timeout, v)
             }
             #[cfg(not(unix))]
             {
@@ -114,7 +132,7 @@ impl Engine {
         } else if host.starts_with("npipe://") {
             #[cfg(windows)]
             {
-                Docker::connect_with_named_pipe(host, REQUEST_TIMEOUT_SECS, v)
+                Docker::connect_with_named_pipe(host, timeout, v)
             }
             #[cfg(not(windows))]
             {
@@ -123,30 +141,30 @@ impl Engine {
                 )));
             }
         } else if host.starts_with("tcp://") || host.starts_with("http://") {
-            Docker::connect_with_http(host, REQUEST_TIMEOUT_SECS, v)
+            Docker::connect_with_http(host, timeout, v)
         } else {
             return Err(Error::EngineUnavailable(format!(
                 "{host}: unsupported engine address (use unix://, tcp:// or npipe://)"
             )));
         }
         .map_err(|e| Error::EngineUnavailable(format!("{host}: {e}")))?;
-        let answered = tokio::time::timeout(CONNECT_TIMEOUT, async {
+        let wait = CONNECT_TIMEOUT.min(request_timeout());
+        let no_answer =
+            || Error::EngineUnavailable(format!("{host}: no answer within {} s", wait.as_secs()));
+        let answered = tokio::time::timeout(wait, async {
             docker.ping().await?;
             docker.negotiate_version().await
         })
         .await;
         let docker = match answered {
             Ok(Ok(d)) => d,
+            Ok(Err(bollard::errors::Error::RequestTimeoutError)) | Err(_) => {
+                return Err(no_answer())
+            }
             Ok(Err(e)) => {
                 return Err(Error::EngineUnavailable(format!(
                     "{host}: {}",
                     short_error(&e)
-                )))
-            }
-            Err(_) => {
-                return Err(Error::EngineUnavailable(format!(
-                    "{host}: no answer within {} s",
-                    CONNECT_TIMEOUT.as_secs()
                 )))
             }
         };
@@ -157,9 +175,14 @@ impl Engine {
         &self.endpoint
     }
 
-    /// The bollard client, for the other modules under `engine/`.
+    /// The bollard client, for the other modules of the adapter.
     pub(crate) fn docker(&self) -> &Docker {
         &self.docker
+    }
+
+    /// The client with the longer timeout a build's request needs (its context upload).
+    pub(crate) fn docker_for_build(&self) -> Docker {
+        self.docker.clone().with_timeout(BUILD_REQUEST_TIMEOUT)
     }
 
     /// Version, API, platform and builder of the connected engine.
@@ -215,12 +238,14 @@ pub(crate) fn short_error(e: &bollard::errors::Error) -> String {
 pub(crate) fn engine_err(e: bollard::errors::Error) -> Error {
     use bollard::errors::Error as B;
     match &e {
-        B::HyperResponseError { .. }
-        | B::HyperLegacyError { .. }
-        | B::IOError { .. }
-        | B::RequestTimeoutError => {
+        B::HyperResponseError { .. } | B::HyperLegacyError { .. } | B::IOError { .. } => {
             Error::EngineUnavailable(format!("engine stopped answering: {}", short_error(&e)))
         }
+        B::RequestTimeoutError => Error::EngineUnavailable(format!(
+            "the engine did not answer within {} s (is it frozen? restart Docker Desktop, \
+             Colima or the docker service)",
+            request_timeout().as_secs()
+        )),
         _ => Error::Engine(short_error(&e)),
     }
 }

@@ -1,11 +1,11 @@
-//! Bounded reads of project files the walk may not list (Berth's own .dockerignore lists
+//! Reads of project files a compose file names (Berth's own .dockerignore lists
 //! `compose.yaml` and `Dockerfile`, so [`crate::project::Project`] leaves them out): a path
-//! inside the folder, never through a symbolic link, regular files only, at most
-//! [`READ_CAP`] bytes. To move onto the hardened reader (`fsread`) when it lands.
+//! inside the folder with no symbolic link on the way (a compose file may name
+//! `./secrets/x` where `secrets` links to `~/.ssh`), then [`crate::fsread`]'s rules for the
+//! file itself (regular, at most 1 MiB, never through a link).
 
-use crate::project::READ_CAP;
+use crate::fsread;
 use crate::{Error, Result};
-use std::io::Read;
 use std::path::{Component, Path};
 
 /// The text of `rel` under `root` (invalid UTF-8 replaced), None when there is no such
@@ -40,12 +40,7 @@ pub fn read_bounded(root: &Path, rel: &str) -> Result<Option<String>> {
     if !meta.is_file() {
         return Ok(None);
     }
-    let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-    let mut buf = Vec::new();
-    file.take(READ_CAP)
-        .read_to_end(&mut buf)
-        .map_err(|e| Error::io(&path, e))?;
-    Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
+    fsread::read_text(&path)
 }
 
 #[cfg(test)]

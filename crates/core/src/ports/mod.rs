@@ -10,7 +10,7 @@ pub mod explain;
 use crate::Result;
 use explain::{Explanation, Os, PortOwner};
 use serde::Serialize;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use ts_rs::TS;
 
 pub use explain::KnownOwner;
@@ -41,9 +41,70 @@ pub struct Listening {
     pub owner: PortOwner,
 }
 
-/// Can a container publish on this host port? (Binds 0.0.0.0:port and lets go.)
+/// What a test bind of a host port says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bind {
+    /// Nothing holds it.
+    Free,
+    /// A listener holds it (on any address Berth checks).
+    InUse,
+    /// This user may not bind it (a port below 1024 without privileges): the engine, which
+    /// binds published ports itself, may still be able to.
+    NoPermission,
+}
+
+/// The outcome of binding `addr` and letting go (pure over the error kind).
+fn bind_outcome(result: std::io::Result<TcpListener>) -> Option<Bind> {
+    match result {
+        Ok(_) => Some(Bind::Free),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Some(Bind::InUse),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Some(Bind::NoPermission),
+        // The address family or address is not available here (no IPv6): says nothing.
+        Err(_) => None,
+    }
+}
+
+/// Whether IPv6 sockets work on this machine (checked once).
+fn ipv6_available() -> bool {
+    static V6: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *V6.get_or_init(|| TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, 0))).is_ok())
+}
+
+/// Test-bind `port` as the engine would publish it and on the loopback addresses: free only
+/// when nothing listens on `0.0.0.0`, `127.0.0.1`, `[::]` or `[::1]` (portpicker's TCP check
+/// covers the unspecified addresses when IPv6 works; a listener on one loopback address only
+/// is caught by binding that address too — on macOS a more specific bind can coexist with
+/// the wildcard).
+pub fn bind_status(port: u16) -> Bind {
+    if port == 0 {
+        return Bind::InUse;
+    }
+    let mut addrs: Vec<SocketAddr> = vec![
+        SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)),
+        SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+    ];
+    if ipv6_available() {
+        if !portpicker::is_free_tcp(port) {
+            // Held on an unspecified address (or not ours to bind: see below).
+            addrs.insert(0, SocketAddr::from((Ipv6Addr::UNSPECIFIED, port)));
+        }
+        addrs.push(SocketAddr::from((Ipv6Addr::LOCALHOST, port)));
+    }
+    let mut status = Bind::Free;
+    for addr in addrs {
+        match bind_outcome(TcpListener::bind(addr)) {
+            Some(Bind::InUse) => return Bind::InUse,
+            Some(Bind::NoPermission) => status = Bind::NoPermission,
+            _ => {}
+        }
+    }
+    status
+}
+
+/// Can a container publish on this host port? True when nothing holds it — also when this
+/// user may not bind it but the engine might (a privileged port: the engine's start says).
 pub fn is_free(port: u16) -> bool {
-    port != 0 && TcpListener::bind(SocketAddr::from((Ipv4Addr::UNSPECIFIED, port))).is_ok()
+    bind_status(port) != Bind::InUse
 }
 
 /// The process listening on a TCP port, if visible to this user.
@@ -122,15 +183,34 @@ pub async fn check_host(port: u16) -> PortCheck {
 
 /// Check a host port. With an engine, a port published by a container names the container.
 pub async fn check(port: u16, engine: Option<&impl ContainerPorts>) -> PortCheck {
-    if is_free(port) {
-        return PortCheck {
-            port,
-            free: true,
-            owner: None,
-            known: None,
-            explanation: None,
-            suggestion: None,
-        };
+    match bind_status(port) {
+        Bind::Free => {
+            return PortCheck {
+                port,
+                free: true,
+                owner: None,
+                known: None,
+                explanation: None,
+                suggestion: None,
+            }
+        }
+        Bind::NoPermission => {
+            return PortCheck {
+                port,
+                free: true,
+                owner: None,
+                known: None,
+                explanation: Some(format!(
+                    "port {port} is below 1024: this user may not bind it, so Berth cannot tell \
+                     whether it is in use; the engine binds published ports itself and may"
+                )),
+                suggestion: Some(
+                    "if the engine refuses it, choose a port above 1024 (or run a rootful engine)"
+                        .into(),
+                ),
+            }
+        }
+        Bind::InUse => {}
     }
     let mut owner = process_owner(port);
     if let Some(range) = excluded_range(port) {
@@ -297,6 +377,44 @@ pub fn any_free_port() -> Option<u16> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listeners_on_any_loopback_or_unspecified_address_hold_the_port() {
+        let mut addrs = vec![
+            SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        ];
+        if ipv6_available() {
+            addrs.push(SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)));
+            addrs.push(SocketAddr::from((Ipv6Addr::LOCALHOST, 0)));
+        }
+        for addr in addrs {
+            let l = TcpListener::bind(addr).unwrap();
+            let port = l.local_addr().unwrap().port();
+            assert_eq!(bind_status(port), Bind::InUse, "a listener on {addr}");
+            assert!(!is_free(port), "{addr}");
+            drop(l);
+            assert!(is_free(port), "{addr} released");
+        }
+        assert!(!is_free(0));
+    }
+
+    #[test]
+    fn bind_errors_are_classified() {
+        use std::io::{Error, ErrorKind};
+        assert_eq!(
+            bind_outcome(Err(Error::from(ErrorKind::AddrInUse))),
+            Some(Bind::InUse)
+        );
+        assert_eq!(
+            bind_outcome(Err(Error::from(ErrorKind::PermissionDenied))),
+            Some(Bind::NoPermission)
+        );
+        assert_eq!(
+            bind_outcome(Err(Error::from(ErrorKind::AddrNotAvailable))),
+            None
+        );
+    }
 
     #[test]
     fn preferred_then_fallback_then_range() {

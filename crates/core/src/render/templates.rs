@@ -1,6 +1,7 @@
 //! The template set: embedded in the binary, any file overridable from a folder.
 
-use crate::{Error, Result};
+use crate::fsread;
+use crate::Result;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -60,6 +61,9 @@ impl Templates {
 
     /// The embedded templates, each replaced by `<override_dir>/<same relative path>` when
     /// that file exists. A missing `override_dir` is not an error; an unreadable file is.
+    /// The override folder is the user's own configuration, so a link there is followed
+    /// (dotfile managers link such files), but only to a regular file of at most 1 MiB
+    /// (a FIFO cannot hang the app; see [`crate::fsread`]).
     pub fn load(override_dir: Option<&Path>) -> Result<Self> {
         let mut t = Self::embedded();
         let Some(dir) = override_dir else {
@@ -67,13 +71,13 @@ impl Templates {
         };
         for (name, _) in EMBEDDED {
             let path = dir.join(name);
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    t.sources.insert(name.to_string(), text);
-                    t.overridden.push(name.to_string());
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::Unreadable { path, source: e }),
+            let opts = fsread::ReadOptions {
+                links: fsread::Links::Follow,
+                ..fsread::ReadOptions::PROJECT
+            };
+            if let Some(read) = fsread::read(&path, opts)? {
+                t.sources.insert(name.to_string(), read.text());
+                t.overridden.push(name.to_string());
             }
         }
         Ok(t)

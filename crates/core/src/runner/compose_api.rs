@@ -16,7 +16,7 @@ use super::{
     RunnerKind, ServiceStarted,
 };
 use crate::compose::ServiceSpec;
-use crate::docker::build::{BuildEvent, BuildRequest};
+use crate::docker::build::BuildEvent;
 use crate::docker::spec::{ContainerSpec, Publish, Restart};
 use crate::docker::ContainerEngine;
 use crate::names::{ProjectNames, LABEL_SERVICE};
@@ -336,26 +336,17 @@ async fn service_image<E: ContainerEngine>(
     cancel: CancellationToken,
 ) -> Result<(String, Option<crate::docker::build::BuildReport>)> {
     let names = ProjectNames::of(&project.root);
-    if let Some(b) = &s.build {
-        let tag = s
-            .image
-            .clone()
-            .unwrap_or_else(|| names.service_image(&s.name));
-        let mut breq = BuildRequest::new(&project.base_dir().join(&b.context), &tag);
-        breq.project = Some(project.root.clone());
-        breq.dockerfile = b.dockerfile.clone();
-        breq.no_cache = options.no_cache;
-        breq.builder = options.builder;
-        if let Some(recipe) = project.recipes.get(&s.name) {
-            recipe.apply(&mut breq);
-            on_event(BuildEvent::Output {
-                line: format!("service {}: {}", s.name, recipe.describe()),
-            });
-        } else {
-            on_event(BuildEvent::Output {
-                line: format!("building service {}", s.name),
-            });
-        }
+    let tag = s
+        .image
+        .clone()
+        .unwrap_or_else(|| names.service_image(&s.name));
+    if let Some(breq) = project.build_request(s, &tag, options) {
+        on_event(BuildEvent::Output {
+            line: match project.recipes.get(&s.name) {
+                Some(recipe) => format!("service {}: {}", s.name, recipe.describe()),
+                None => format!("building service {}", s.name),
+            },
+        });
         let report = match engine.build(&breq, &mut *on_event, cancel).await {
             Ok(r) => r,
             Err(Error::Cancelled) => return Err(Error::Cancelled),

@@ -16,7 +16,7 @@ use crate::compose::overrides::{write_private, write_tool_override};
 use crate::compose::ports::{default_host_port, fixed_host_port};
 use crate::compose::tool::{down_args, up_args, ComposeTool};
 use crate::compose::ServiceSpec;
-use crate::docker::build::{BuildEvent, BuildReport, BuildRequest};
+use crate::docker::build::{BuildEvent, BuildReport};
 use crate::docker::containers::is_port_taken_message;
 use crate::docker::ContainerEngine;
 use crate::names::ProjectNames;
@@ -325,16 +325,10 @@ async fn prebuild<E: ContainerEngine>(
     let mut replaced = Vec::new();
     let mut builds = BTreeMap::new();
     for s in &project.model.services {
-        let Some(b) = &s.build else { continue };
         let tag = service_tag(root, s);
-        let mut breq = BuildRequest::new(&project.base_dir().join(&b.context), &tag);
-        breq.project = Some(root.to_path_buf());
-        breq.dockerfile = b.dockerfile.clone();
-        breq.no_cache = options.no_cache;
-        breq.builder = options.builder;
-        if let Some(recipe) = project.recipes.get(&s.name) {
-            recipe.apply(&mut breq);
-        }
+        let Some(breq) = project.build_request(s, &tag, options) else {
+            continue;
+        };
         on_event(BuildEvent::Output {
             line: format!("building service {} as {tag}", s.name),
         });

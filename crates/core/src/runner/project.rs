@@ -28,10 +28,9 @@ pub struct ComposeProject {
 impl ComposeProject {
     /// The folder's own compose file.
     pub fn from_file(root: &Path, file: &Path) -> Result<ComposeProject> {
-        let text = std::fs::read_to_string(file).map_err(|e| Error::Unreadable {
-            path: file.to_path_buf(),
-            source: e,
-        })?;
+        // By fsread's rules: no links, regular files only, at most 1 MiB.
+        let text =
+            crate::fsread::read_text(file)?.ok_or_else(|| Error::NotFound(file.to_path_buf()))?;
         let model = compose::parse(file, &text)?;
         Ok(ComposeProject {
             root: root.to_path_buf(),
@@ -64,6 +63,27 @@ impl ComposeProject {
             Some(f) => f.display().to_string(),
             None => "the compose.yaml rendered from the plan (in memory)".into(),
         }
+    }
+
+    /// The build request for a service with `build:`, tagged `tag`: its context and Dockerfile,
+    /// or the in-memory recipe Berth renders for it; labelled with the project.
+    pub fn build_request(
+        &self,
+        s: &crate::compose::ServiceSpec,
+        tag: &str,
+        options: &super::RunOptions,
+    ) -> Option<crate::docker::build::BuildRequest> {
+        let b = s.build.as_ref()?;
+        let mut req =
+            crate::docker::build::BuildRequest::new(&self.base_dir().join(&b.context), tag);
+        req.project = Some(self.root.clone());
+        req.dockerfile = b.dockerfile.clone();
+        req.no_cache = options.no_cache;
+        req.builder = options.builder;
+        if let Some(recipe) = self.recipes.get(&s.name) {
+            recipe.apply(&mut req);
+        }
+        Some(req)
     }
 
     /// The folder a service's `build.context` resolves against.

@@ -188,59 +188,15 @@ impl RateTracker {
 }
 
 /// Parse an RFC 3339 timestamp as the engine writes it (`2026-11-27T00:01:02.123456789Z`,
-/// or with a `+hh:mm` offset) into Unix nanoseconds. `None` for anything else, including
-/// the zero time `0001-01-01T00:00:00Z` the engine sends for "never".
+/// or with a `+hh:mm` offset) into Unix nanoseconds (the `time` crate's RFC 3339 parser).
+/// `None` for anything else, including the zero time `0001-01-01T00:00:00Z` the engine
+/// sends for "never" (any time before 1970).
 pub fn parse_rfc3339_ns(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || (b[10] != b'T' && b[10] != b't') {
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+    if t.year() < 1970 {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse::<i64>().ok() };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if year < 1970 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let mut rest = s.get(19..)?;
-    let mut nanos = 0i64;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        let kept = &frac[..digits.min(9)];
-        nanos = kept.parse::<i64>().ok()? * 10i64.pow(9 - kept.len() as u32);
-        rest = &frac[digits..];
-    }
-    let offset_secs = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match rest.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let (h, m) = (
-                rest.get(1..3)?.parse::<i64>().ok()?,
-                rest.get(4..6)?.parse::<i64>().ok()?,
-            );
-            sign * (h * 3600 + m * 60)
-        }
-    };
-    let secs =
-        days_from_civil(year, month, day) * 86_400 + hour * 3600 + min * 60 + sec - offset_secs;
-    Some(secs * 1_000_000_000 + nanos)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    i64::try_from(t.unix_timestamp_nanos()).ok()
 }
 
 /// Milliseconds since the Unix epoch on the local clock.

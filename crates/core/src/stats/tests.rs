@@ -148,6 +148,11 @@ fn rfc3339_parses_engine_timestamps() {
     assert_eq!(parse_rfc3339_ns("0001-01-01T00:00:00Z"), None);
     assert_eq!(parse_rfc3339_ns("yesterday"), None);
     assert_eq!(parse_rfc3339_ns("2026-11-27T00:01:02.Z"), None);
+    assert_eq!(
+        parse_rfc3339_ns("2026-11-27t00:01:02z"),
+        Some(1_795_737_662_000_000_000)
+    );
+    assert_eq!(parse_rfc3339_ns("1969-12-31T23:59:59Z"), None);
 }
 
 #[test]

@@ -3,4 +3,4 @@
 /**
  * What the lifecycle buttons (and the tray) ask for.
  */
-export type LifecycleAction = "start" | "stop" | "restart" | "remove";
+export type LifecycleAction = "start" | "stop" | "restart" | "remove" | "remove_with_volumes";

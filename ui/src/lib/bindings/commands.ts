@@ -14,6 +14,7 @@ import type { PortWriteReport } from './PortWriteReport';
 import type { ProjectPreview } from './ProjectPreview';
 import type { RunReport } from './RunReport';
 import type { RunnerChoice } from './RunnerChoice';
+import type { Seen } from './Seen';
 import type { Source } from './Source';
 import type { SourcesChanged } from './SourcesChanged';
 import type { StatsBatch } from './StatsBatch';
@@ -27,8 +28,8 @@ export interface Commands {
   open_project: { args: { path: string }; returns: OpenedProject };
   /** The plan with the user's edits, rendered and compared with the folder's files. */
   preview_files: { args: { root: string; edits: PlanEdits }; returns: ProjectPreview };
-  /** Write the plan's files (`force`: replace differing ones, keeping backups). */
-  write_files: { args: { root: string; edits: PlanEdits; force: boolean }; returns: WriteReport };
+  /** Write the plan's files (`force`: replace differing ones, keeping backups; `seen`: what the confirmed preview saw, a file changed since is refused). */
+  write_files: { args: { root: string; edits: PlanEdits; force: boolean; seen: Array<Seen> | null }; returns: WriteReport };
   /** The engine a run would use: endpoint, why, versions. */
   engine_status: { args: {}; returns: EngineInfo };
   /** Is a host port free, and if not who holds it. */

@@ -250,10 +250,12 @@ export class ContainersState {
     }
   }
 
-  async confirmRemove(): Promise<void> {
+  /** Remove the container being confirmed. Berth's own containers go with their anonymous
+   * volumes; another tool's keep them unless `withVolumes` (the dialog asks). */
+  async confirmRemove(withVolumes = false): Promise<void> {
     const row = this.confirmingRemove;
     this.confirmingRemove = null;
-    if (row) await this.run(row, 'remove');
+    if (row) await this.run(row, row.info.managed || withVolumes ? 'remove_with_volumes' : 'remove');
   }
 
   cancelRemove(): void {
@@ -261,7 +263,7 @@ export class ContainersState {
   }
 
   private async run(row: ContainerRowState, action: LifecycleAction): Promise<void> {
-    row.busy = action;
+    row.busy = action === 'remove_with_volumes' ? 'remove' : action;
     try {
       await this.api.containerLifecycle(row.info.name, action);
       this.error = null;

@@ -151,7 +151,11 @@ describe('ContainersState', () => {
     s.cancelRemove();
     await s.act(web, 'remove');
     await s.confirmRemove();
+    // Another tool's container keeps its anonymous volumes unless asked.
     expect(api.containerLifecycle).toHaveBeenCalledWith('web', 'remove');
+    await s.act(web, 'remove');
+    await s.confirmRemove(true);
+    expect(api.containerLifecycle).toHaveBeenLastCalledWith('web', 'remove_with_volumes');
     await s.act(web, 'stop');
     expect(api.containerLifecycle).toHaveBeenLastCalledWith('web', 'stop');
     s.stop();
