@@ -4,6 +4,7 @@
 mod commands;
 mod host;
 mod ipc;
+mod k8s_commands;
 pub mod notify;
 mod run;
 mod stats;

@@ -12,6 +12,7 @@ import type { WriteReport } from '../src/lib/bindings/WriteReport';
 import { runCommand, runControls } from './mock-run';
 import { COMMANDS, type CommandName } from '../src/lib/bindings/commands';
 import { statsCommand, tick, unsubscribed } from './mock-stats';
+import { k8sCommand, k8sControls } from './mock-k8s';
 
 const ROOT = '/projects/flask-redis';
 const EXISTING_DOCKERFILE = 'FROM python:3.9\nCOPY . .\nCMD ["python", "app.py"]\n';
@@ -124,6 +125,8 @@ mockIPC(
     const a = (args ?? {}) as Record<string, unknown>;
     const stats = statsCommand(cmd, a);
     if (stats.handled) return stats.value;
+    const k8s = k8sCommand(cmd, a);
+    if (k8s.handled) return k8s.value;
     switch (cmd) {
       case 'open_project':
         if (a.path === ROOT || a.path === `${ROOT}/`) return opened();
@@ -164,6 +167,7 @@ mockIPC(
 (window as unknown as { __berth: unknown }).__berth = {
   calls,
   run: runControls,
+  k8s: k8sControls,
   emit: (event: string, payload: unknown) => emit(event, payload),
   tick,
   unsubscribed,
