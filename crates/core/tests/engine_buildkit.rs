@@ -315,3 +315,66 @@ async fn an_engine_refusing_buildkit_falls_back_to_the_classic_builder() {
     assert!(outputs(&evs).iter().any(|l| l == "runs: 1"), "{evs:?}");
     assert!(image_exists(&tag));
 }
+
+/// A file's content in an image (copied out of a created container); None when absent.
+fn file_in_image(image: &str, path: &str) -> Option<String> {
+    let name = format!("berth-secret-probe-{}", std::process::id());
+    let created = Command::new(DOCKER)
+        .args(["create", "--name", &name, image, "/bin/busybox", "true"])
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let out = Command::new(DOCKER)
+        .args(["cp", &format!("{name}:{path}"), "-"])
+        .output()
+        .unwrap();
+    let _ = Command::new(DOCKER).args(["rm", "-f", &name]).output();
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test]
+async fn secrets_the_folders_dockerignore_lets_through_stay_out_of_berths_builds_and_are_warned_about_in_its_own(
+) {
+    let e = engine().await;
+    // The project's own .dockerignore forgets .env.
+    let own = "FROM scratch\nCOPY busybox /bin/busybox\nCOPY . /ctx/\n";
+    let p = TestProject::new(own);
+    std::fs::write(p.path().join(".dockerignore"), "node_modules\n").unwrap();
+    std::fs::write(p.path().join(".env"), "API_TOKEN=hunter2\n").unwrap();
+    std::fs::write(p.path().join("app.txt"), "app\n").unwrap();
+    // Its own Dockerfile: the file is sent (it may need it), with a warning.
+    let tag = format!("{}:own", p.name("img"));
+    let (events, cb) = collect();
+    e.build(
+        &BuildRequest::new(p.path(), &tag),
+        cb,
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let evs = events.lock().unwrap().clone();
+    assert!(
+        evs.iter().any(|x| matches!(x, BuildEvent::Output { line } if line.starts_with("warning:") && line.contains(".env"))),
+        "{evs:?}"
+    );
+    assert!(file_in_image(&tag, "/ctx/.env").is_some());
+    // A Dockerfile Berth rendered (in memory): the secret never reaches the build.
+    let tag = format!("{}:berth", p.name("img"));
+    let mut req = BuildRequest::new(p.path(), &tag);
+    req.dockerfile_contents = Some(own.to_string());
+    let (events, cb) = collect();
+    e.build(&req, cb, CancellationToken::new()).await.unwrap();
+    let evs = events.lock().unwrap().clone();
+    assert!(
+        evs.iter().any(|x| matches!(x, BuildEvent::Output { line } if line.contains("left out of the build context") && line.contains(".env"))),
+        "{evs:?}"
+    );
+    assert_eq!(file_in_image(&tag, "/ctx/.env"), None);
+    assert!(file_in_image(&tag, "/ctx/app.txt").is_some());
+}

@@ -82,9 +82,14 @@ impl Drop for LocalBase {
         if ids.is_empty() {
             return;
         }
-        let parents = run(docker()
+        // Other builds on the same engine (other tests) may remove images between the list and
+        // the inspect: a missing one is skipped (inspect still prints the others).
+        let parents = docker()
             .args(["image", "inspect", "-f", "{{.Id}} {{.Parent}}"])
-            .args(&ids));
+            .args(&ids)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
         let parent_of: std::collections::HashMap<&str, &str> =
             parents.lines().filter_map(|l| l.split_once(' ')).collect();
         // Images whose chain of parents reaches the base, deepest first.

@@ -72,7 +72,9 @@ pub struct ServiceSpec {
     pub read_only: bool,
     pub tmpfs: Vec<String>,
     pub cap_drop: Vec<String>,
+    pub cap_add: Vec<String>,
     pub security_opt: Vec<String>,
+    pub pids_limit: Option<i64>,
     /// `name:/path` named volumes.
     pub volumes: Vec<(String, String)>,
     pub restart: Option<String>,
@@ -126,7 +128,9 @@ const SERVICE_KEYS: &[&str] = &[
     "read_only",
     "tmpfs",
     "cap_drop",
+    "cap_add",
     "security_opt",
+    "pids_limit",
     "volumes",
     "restart",
     "deploy",
@@ -259,7 +263,7 @@ pub(super) fn get<'a>(m: &'a Mapping, key: &str) -> Option<&'a Value> {
 }
 
 /// The byte index of the last `:` outside `${...}` (pure).
-fn last_colon_outside_braces(s: &str) -> Option<usize> {
+pub(crate) fn last_colon_outside_braces(s: &str) -> Option<usize> {
     let mut depth = 0i32;
     let mut split = None;
     for (i, c) in s.char_indices() {
@@ -388,6 +392,8 @@ fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
             "read_only" => s.read_only = matches!(v, Value::Bool(true)),
             "tmpfs" => s.tmpfs = strings(v),
             "cap_drop" => s.cap_drop = strings(v),
+            "cap_add" => s.cap_add = strings(v),
+            "pids_limit" => s.pids_limit = scalar(v).and_then(|p| p.parse().ok()),
             "security_opt" => s.security_opt = strings(v),
             "restart" => s.restart = scalar(v),
             "volumes" => {

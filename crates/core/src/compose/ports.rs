@@ -15,7 +15,7 @@ pub struct PortWritten {
 }
 
 /// Replace the host side of one `ports:` entry (pure). Understands `"H:C"`, `H:C`,
-/// `"IP:H:C"` and Berth's `"${HOST_PORT:-H}:C"`. Returns None when the entry already
+/// `"IP:H:C"`, `"${HOST_PORT:-H}:C"` and Berth's `"${HOST_IP:-127.0.0.1}:${HOST_PORT:-H}:C"`. Returns None when the entry already
 /// publishes `port`.
 pub fn set_host_port(text: &str, port: u16) -> Result<Option<String>> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
@@ -68,19 +68,24 @@ fn replace_entry(entry: &str, port: u16) -> Option<String> {
         q @ ('"' | '\'') => (Some(q), entry.trim_matches(q)),
         _ => (None, entry),
     };
-    let new_inner = if let Some(rest) = inner.strip_prefix("${") {
-        // ${VAR:-H}:C
-        let (var, after) = rest.split_once(":-")?;
-        let (_, tail) = after.split_once('}')?;
-        format!("${{{var}:-{port}}}{tail}")
-    } else {
-        let parts: Vec<&str> = inner.split(':').collect();
-        match parts.as_slice() {
-            [_h, c] => format!("{port}:{c}"),
-            [ip, _h, c] => format!("{ip}:{port}:{c}"),
-            _ => return None,
-        }
+    // [IP:]HOST:CONTAINER, where IP and HOST may be `${VAR:-default}` (colons inside braces
+    // do not split).
+    let c = super::model::last_colon_outside_braces(inner)?;
+    let (head, container) = (&inner[..c], &inner[c..]);
+    let (ip, host) = match super::model::last_colon_outside_braces(head) {
+        Some(i) => (&head[..=i], &head[i + 1..]),
+        None => ("", head),
     };
+    let new_host = match host.strip_prefix("${") {
+        // ${VAR:-H} keeps its variable, with the new default.
+        Some(rest) => {
+            let var = rest.split([':', '-', '}']).next()?;
+            format!("${{{var}:-{port}}}")
+        }
+        None if host.parse::<u16>().is_ok() => port.to_string(),
+        None => return None,
+    };
+    let new_inner = format!("{ip}{new_host}{container}");
     Some(match quote {
         Some(q) => format!("{q}{new_inner}{q}"),
         None => new_inner,
@@ -167,6 +172,22 @@ mod tests {
         // only the first entry changes; everything else is kept byte for byte
         assert_eq!(out.replace("8081}", "8000}"), BERTH);
         assert_eq!(set_host_port(&out, 8081).unwrap(), None);
+    }
+
+    #[test]
+    fn berths_loopback_entry_keeps_its_address() {
+        let t = "services:\n  app:\n    ports:\n      - \"${HOST_IP:-127.0.0.1}:${HOST_PORT:-8000}:8000\"\n";
+        let out = set_host_port(t, 8081).unwrap().unwrap();
+        assert!(
+            out.contains("- \"${HOST_IP:-127.0.0.1}:${HOST_PORT:-8081}:8000\""),
+            "{out}"
+        );
+        assert_eq!(set_host_port(&out, 8081).unwrap(), None);
+        let t = "services:\n  app:\n    ports:\n      - \"[::1]:80:8080\"\n";
+        assert!(set_host_port(t, 9000)
+            .unwrap()
+            .unwrap()
+            .contains("\"[::1]:9000:8080\""));
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use super::buildkit::{means_no_buildkit, pick_builder, BuildKitProgress, Builder, BuilderChoice};
 pub use super::classic::{parse_output, Parsed};
-use super::context::tar_context;
+use super::context::{plan_context_with, Secrets};
 use super::{engine_err, Engine};
 use crate::names::labels as berth_labels;
 use crate::{Error, Result};
@@ -353,8 +353,14 @@ impl Engine {
             .unwrap_or_else(|| root.to_path_buf());
         let df = dockerfile.clone();
         let ignore = req.dockerignore_contents.clone();
+        // A Dockerfile Berth rendered never needs the project's secrets: leave them out.
+        let secrets = if req.dockerfile_contents.is_some() {
+            Secrets::LeaveOut
+        } else {
+            Secrets::Warn
+        };
         let ctx = match tokio::task::spawn_blocking(move || {
-            tar_context(&ctx_root, &df, &extra, ignore.as_deref())
+            plan_context_with(&ctx_root, &df, &extra, ignore.as_deref(), secrets)
         })
         .await
         {
@@ -366,8 +372,21 @@ impl Engine {
         };
         on_event(BuildEvent::Context {
             files: u32::try_from(ctx.files).unwrap_or(u32::MAX),
-            bytes: ctx.tar.len() as u64,
+            bytes: ctx.bytes,
         });
+        if let Some(note) = ctx.size_note() {
+            on_event(BuildEvent::Output {
+                line: format!("note: {note}"),
+            });
+        }
+        if let Some(note) = ctx.secrets_note() {
+            let line = if note.starts_with("warning:") {
+                note
+            } else {
+                format!("note: {note}")
+            };
+            on_event(BuildEvent::Output { line });
+        }
         let mut opts = BuildImageOptions {
             dockerfile,
             t: Some(req.tag.clone()),
@@ -398,7 +417,7 @@ impl Engine {
         let mut progress = BuildKitProgress::new();
         let outcome = {
             let client = self.docker_for_build();
-            let stream = client.build_image(opts, None, Some(bollard::body_full(ctx.tar.into())));
+            let stream = client.build_image(opts, None, Some(bollard::body_stream(ctx.stream())));
             tokio::pin!(stream);
             let mut step = 0u32;
             let mut steps = 0u32;
@@ -595,28 +614,5 @@ impl Engine {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pull_failures_get_a_hint() {
-        assert!(
-            pull_hint("Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup x")
-                .contains("mirror")
-        );
-        assert_eq!(
-            pull_hint("The command '/bin/sh -c false' returned a non-zero code: 1"),
-            ""
-        );
-    }
-
-    #[test]
-    fn targets_met_and_missed() {
-        let t = check_targets(5_000_000, Duration::from_secs(3));
-        assert!(t.iter().all(|t| t.met && t.hint.is_none()));
-        assert_eq!(t[0].actual, "5.0 MB");
-        let t = check_targets(250_000_000, Duration::from_secs(400));
-        assert!(t.iter().all(|t| !t.met && t.hint.is_some()));
-    }
-}
+#[path = "build_tests.rs"]
+mod tests;

@@ -138,7 +138,9 @@ fn clean_hints(raw: &BTreeMap<String, String>) -> BTreeMap<String, String> {
                 is_safe_relative_path(v)
             }
             hk::BUILD_SCRIPT | hk::BIN_NAME | hk::ASSEMBLY_NAME | hk::APP_MODULE => is_safe_name(v),
-            hk::NEXT_STANDALONE | hk::WRAPPER => v.as_str() == "true" || v.as_str() == "false",
+            hk::NEXT_STANDALONE | hk::WRAPPER | hk::NPMRC => {
+                v.as_str() == "true" || v.as_str() == "false"
+            }
             _ => false,
         })
         .map(|(k, v)| (k.clone(), v.clone()))

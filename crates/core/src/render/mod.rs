@@ -61,6 +61,10 @@ struct ServiceCtx {
     health: Vec<&'static str>,
     environment: BTreeMap<&'static str, &'static str>,
     volume: Option<&'static str>,
+    /// Capabilities the official image's entrypoint needs after `cap_drop: [ALL]`.
+    cap_add: &'static [&'static str],
+    memory: &'static str,
+    pids_limit: u32,
 }
 
 #[derive(Serialize)]
@@ -163,6 +167,7 @@ const ALL_HINT_KEYS: &[&str] = &[
     hint_keys::PROJECT_FILE,
     hint_keys::ASSEMBLY_NAME,
     hint_keys::APP_MODULE,
+    hint_keys::NPMRC,
 ];
 
 fn image(plan: &Plan, raw: &str) -> Result<String> {
@@ -206,6 +211,9 @@ fn context(plan: &Plan) -> Result<Context<'_>> {
                 health: service_health(s.kind),
                 environment: service_env(s.kind),
                 volume: service_volume(s.kind),
+                cap_add: service_caps(s.kind),
+                memory: service_memory(s.kind),
+                pids_limit: SERVICE_PIDS_LIMIT,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -278,6 +286,33 @@ fn service_env(s: Service) -> BTreeMap<&'static str, &'static str> {
         Service::Redis | Service::Rabbitmq | Service::Memcached => &[],
     };
     pairs.iter().copied().collect()
+}
+
+/// Process (and thread) limit of a backing service: databases and Erlang run many threads.
+const SERVICE_PIDS_LIMIT: u32 = 512;
+
+/// What a backing service's official image needs back after `cap_drop: [ALL]`: the
+/// entrypoints of postgres, mysql, mongo, rabbitmq and redis start as root, fix the ownership
+/// of their data folder (CHOWN, DAC_OVERRIDE, FOWNER) and switch to their own user with
+/// gosu/su-exec (SETUID, SETGID); memcached's image runs as its user from the start.
+fn service_caps(s: Service) -> &'static [&'static str] {
+    match s {
+        Service::Redis => &["CHOWN", "SETGID", "SETUID"],
+        Service::Postgres | Service::Mysql | Service::Mongodb | Service::Rabbitmq => {
+            &["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"]
+        }
+        Service::Memcached => &[],
+    }
+}
+
+/// A backing service's memory limit (development sizes).
+fn service_memory(s: Service) -> &'static str {
+    match s {
+        Service::Redis => "256m",
+        Service::Postgres | Service::Rabbitmq => "512m",
+        Service::Mysql | Service::Mongodb => "1g",
+        Service::Memcached => "128m",
+    }
 }
 
 fn service_volume(s: Service) -> Option<&'static str> {

@@ -122,6 +122,16 @@ pub fn other_ports(
     out
 }
 
+/// A variable of a compose file, as the compose tool would see it when Berth runs it:
+/// `HOST_IP` is the address the run publishes on (loopback unless exposed); the rest comes
+/// from this process's environment.
+fn interpolation_env(var: &str, publishing: &Publishing) -> Option<String> {
+    if var == "HOST_IP" {
+        return Some(publishing.host_ip().to_string());
+    }
+    std::env::var(var).ok()
+}
+
 /// The container for one service (pure; unit-tested), publishing `publish`.
 pub fn service_spec(
     project: &Path,
@@ -155,7 +165,9 @@ pub fn service_spec(
             })
             .collect(),
         cap_drop: s.cap_drop.clone(),
+        cap_add: s.cap_add.clone(),
         security_opt: s.security_opt.clone(),
+        pids_limit: s.pids_limit,
         binds: s
             .volumes
             .iter()
@@ -213,12 +225,18 @@ async fn steps<E: ContainerEngine>(
         reason: format!("{} defines no services", project.describe()),
     })?;
     let mut notes = project.model.notes.clone();
+    notes.extend(
+        project
+            .recipes
+            .values()
+            .flat_map(|r| r.notes.iter().cloned()),
+    );
     let labels: HashMap<String, String> = names.labels();
     engine.ensure_network(&names.network(), &labels).await?;
     let mut started = Vec::new();
     let mut app_run: Option<AppRun> = None;
     let mut app_build = None;
-    let env = |v: &str| std::env::var(v).ok();
+    let env = |v: &str| interpolation_env(v, &options.publishing);
     for i in order {
         let s = &services[i];
         let container = names.service_container(&s.name);
@@ -422,7 +440,7 @@ async fn start_app<E: ContainerEngine>(
             .await?;
         return Ok((None, None));
     }
-    let env = |v: &str| std::env::var(v).ok();
+    let env = |v: &str| interpolation_env(v, publishing);
     let ip = s.ports[0]
         .host_address(&env)
         .unwrap_or_else(|| publishing.host_ip().to_string());

@@ -199,6 +199,12 @@ pub async fn up<E: ContainerEngine>(
     drop(files);
     let port = run?;
     let mut notes = project.model.notes.clone();
+    notes.extend(
+        project
+            .recipes
+            .values()
+            .flat_map(|r| r.notes.iter().cloned()),
+    );
     // The tool recreated the rebuilt services: the images they ran before go.
     for old in replaced {
         if let Some(why) = engine.remove_unused_image(&old).await? {

@@ -5,6 +5,7 @@
 use crate::docker::build::BuildRequest;
 use crate::plan::Plan;
 use crate::render::{render, Templates};
+use crate::stacks::hint_keys;
 use crate::Result;
 use serde::Serialize;
 use ts_rs::TS;
@@ -34,6 +35,8 @@ pub struct Recipe {
     pub compose: Option<String>,
     /// The plan it was rendered from (port, limits, environment, health path).
     pub plan: Option<Plan>,
+    /// What the user should know about building it (for the run's notes).
+    pub notes: Vec<String>,
 }
 
 impl Recipe {
@@ -46,6 +49,7 @@ impl Recipe {
             dockerignore: None,
             compose: None,
             plan: None,
+            notes: Vec::new(),
         }
     }
 
@@ -53,9 +57,22 @@ impl Recipe {
     /// builder (whichever the build ends up on). The plan is validated first.
     pub fn from_plan(plan: &Plan, templates: &Templates) -> Result<Recipe> {
         plan.validate()?;
-        let mut with = plan.clone();
+        let mut notes = Vec::new();
+        // Berth's own builds cannot hand BuildKit a secret through the Engine API yet: the
+        // in-memory Dockerfiles install without the project's .npmrc (the written ones mount
+        // it as a secret for `docker compose build`). It is never copied either way.
+        let mut built = plan.clone();
+        if built.hints.remove(hint_keys::NPMRC).is_some() {
+            notes.push(
+                "the project's .npmrc is not used by Berth's own build (it is never copied into \
+                 an image); a private registry needs the written files and `docker compose build`, \
+                 which passes it as a BuildKit secret"
+                    .into(),
+            );
+        }
+        let mut with = built.clone();
         with.cache_mounts = true;
-        let mut without = plan.clone();
+        let mut without = built;
         without.cache_mounts = false;
         let files = render(&with, templates)?;
         let classic = render(&without, templates)?;
@@ -64,8 +81,9 @@ impl Recipe {
             dockerfile: Some(files.dockerfile),
             classic_dockerfile: Some(classic.dockerfile),
             dockerignore: Some(files.dockerignore),
-            compose: Some(files.compose),
+            compose: Some(render(plan, templates)?.compose),
             plan: Some(plan.clone()),
+            notes,
         })
     }
 

@@ -147,7 +147,7 @@ async fn steps<E: ContainerEngine>(
             "the build reported {image}, but the engine has no such image"
         ))
     })?;
-    let mut notes = Vec::new();
+    let mut notes = req.recipe.notes.clone();
     if info.runs_as_root() {
         notes.push(
             "the image runs as root: add a USER instruction (Berth's generated Dockerfiles do)"

@@ -146,6 +146,9 @@ pub mod hint_keys {
     /// `KEY=value` lines (node `PORT`, next `HOSTNAME`, rocket `ROCKET_ADDRESS`/`ROCKET_PORT`,
     /// dotnet `ASPNETCORE_HTTP_PORTS`).
     pub const RUNTIME_ENV: &str = "runtime_env";
+    /// node: `true` when the project has an `.npmrc` (private registry settings, often with a
+    /// token): the install gets it as a BuildKit secret mount, it is never copied.
+    pub const NPMRC: &str = "npmrc";
 }
 
 /// Everything Berth knows about one stack. Implemented once per stack module and

@@ -147,15 +147,19 @@ pub(super) fn detect(project: &Project) -> Result<Option<Detection>> {
     );
     out.manifests(project, &["package.json"]);
     out.manifests(project, &LOCKS.iter().map(|(f, _)| *f).collect::<Vec<_>>());
+    if project.has(".npmrc") {
+        // Registry settings, often with a token: a build secret, never a copied manifest.
+        out.hint(hint_keys::NPMRC, "true");
+        out.ev(
+            "manifests",
+            ".npmrc",
+            None,
+            "registry settings: passed to the install as a BuildKit secret, never copied",
+        );
+    }
     out.manifests(
         project,
-        &[
-            ".npmrc",
-            ".yarnrc.yml",
-            ".nvmrc",
-            ".node-version",
-            "bunfig.toml",
-        ],
+        &[".yarnrc.yml", ".nvmrc", ".node-version", "bunfig.toml"],
     );
 
     if let Some(n) = pkg.str(&["name"]) {
