@@ -90,7 +90,11 @@ pub fn secret_looking(key: &str, value: &str) -> bool {
         "_PASS",
         "DSN",
     ];
-    if WORDS.iter().any(|w| k.contains(w)) || k.starts_with("PASS") {
+    if WORDS.iter().any(|w| k.contains(w))
+        || k.starts_with("PASS")
+        || k.ends_with("_KEY")
+        || k == "KEY"
+    {
         return true;
     }
     // scheme://user:password@host
@@ -518,6 +522,8 @@ mod tests {
         assert!(!secret_looking("REDIS_URL", "redis://redis:6379/0"));
         assert!(!secret_looking("POSTGRES_PASSWORD_FILE", "/run/secrets/db"));
         assert!(!secret_looking("LOG_LEVEL", "info"));
+        assert!(secret_looking("STRIPE_KEY", "sk_live_x"));
+        assert!(!secret_looking("KEYCLOAK_URL", "http://kc:8080"));
     }
 
     #[test]
