@@ -142,3 +142,32 @@ fn the_json_has_the_issues_shape() {
     }
     assert_eq!(v["signals"][0]["value"], 3);
 }
+
+#[test]
+fn berths_own_layout_is_not_the_teams_kubernetes_but_their_manifests_are() {
+    let d = tempfile::tempdir().unwrap();
+    let folder = d.path().join("api");
+    std::fs::create_dir(&folder).unwrap();
+    for f in ["app.py", "requirements.txt", "Dockerfile", "compose.yaml"] {
+        std::fs::copy(fixture("single-api").join(f), folder.join(f)).unwrap();
+    }
+    k8s::write(&folder, &Default::default(), None, None, false).unwrap();
+    let a = k8s::assess(&folder).unwrap();
+    assert_eq!(
+        signal(&a, "existing_kubernetes").points,
+        0,
+        "{:?}",
+        signal(&a, "existing_kubernetes")
+    );
+    std::fs::create_dir_all(folder.join("deploy")).unwrap();
+    std::fs::write(
+        folder.join("deploy/hpa.yaml"),
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n",
+    )
+    .unwrap();
+    let a = k8s::assess(&folder).unwrap();
+    let s = signal(&a, "existing_kubernetes");
+    assert_eq!(s.points, 30);
+    assert_eq!(s.evidence.len(), 1, "{:?}", s.evidence);
+    assert_eq!(s.evidence[0].file, "deploy/hpa.yaml");
+}

@@ -59,6 +59,8 @@ pub struct Facts {
     pub dockerfile: Option<DockerfileSource>,
     /// `(path, text)` of source and config files, shallowest first.
     pub sources: Vec<(String, String)>,
+    /// Kubernetes files that Berth generated (their first line says so): not the team's own.
+    pub berth_generated: Vec<String>,
 }
 
 /// `./a/../b` and `./Dockerfile` -> `b`, `Dockerfile` (forward slashes, no `.`).
@@ -127,7 +129,20 @@ pub fn gather(root: &Path) -> Result<Facts> {
         }
         sources.push((rel.to_string(), text));
     }
+    let berth_generated = project
+        .files()
+        .iter()
+        .filter(|p| super::signals::is_k8s_file(p, p.rsplit('/').next().unwrap_or(p)))
+        .take(200)
+        .filter(|p| {
+            project
+                .read(p)
+                .is_ok_and(|t| t.starts_with(crate::k8s::generate::GENERATED_MARK))
+        })
+        .cloned()
+        .collect();
     Ok(Facts {
+        berth_generated,
         files: project.files().to_vec(),
         detection,
         compose,

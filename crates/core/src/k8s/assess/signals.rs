@@ -14,7 +14,7 @@ const NON_HTTP_PORTS: &[u16] = &[
 ];
 
 /// Folders and files that hold Kubernetes manifests, charts or their tooling.
-const K8S_MARKERS: &[&str] = &[
+pub const K8S_MARKERS: &[&str] = &[
     "Chart.yaml",
     "kustomization.yaml",
     "kustomization.yml",
@@ -22,7 +22,7 @@ const K8S_MARKERS: &[&str] = &[
     "helmfile.yaml",
     "Tiltfile",
 ];
-const K8S_DIRS: &[&str] = &[
+pub const K8S_DIRS: &[&str] = &[
     "k8s/",
     "kubernetes/",
     "manifests/",
@@ -368,15 +368,21 @@ fn compose_signals(f: &Facts, c: &ComposeSource, out: &mut Vec<Signal>) {
     ));
 }
 
+/// Whether `path` (file name `name`) looks like a Kubernetes manifest, chart or tool file.
+pub fn is_k8s_file(path: &str, name: &str) -> bool {
+    K8S_MARKERS.contains(&name)
+        || (K8S_DIRS.iter().any(|d| path.starts_with(d))
+            && (path.ends_with(".yaml") || path.ends_with(".yml")))
+}
+
+/// Manifests the team wrote (Berth's own `berth k8s generate` output does not count).
 fn existing_kubernetes(f: &Facts) -> Signal {
     let found: Vec<SignalEvidence> = f
         .files
         .iter()
         .filter(|p| {
             let name = p.rsplit('/').next().unwrap_or(p);
-            K8S_MARKERS.contains(&name)
-                || (K8S_DIRS.iter().any(|d| p.starts_with(d))
-                    && (p.ends_with(".yaml") || p.ends_with(".yml")))
+            is_k8s_file(p, name) && !f.berth_generated.contains(p)
         })
         .take(10)
         .map(|p| SignalEvidence {
