@@ -50,7 +50,13 @@ fn file<'a>(l: &'a Layout, path: &str) -> &'a str {
 
 #[test]
 fn fixtures_snapshot() {
-    for name in ["single-api", "scaled-api", "platform", "off-the-shelf"] {
+    for name in [
+        "single-api",
+        "scaled-api",
+        "platform",
+        "off-the-shelf",
+        "edge-cases",
+    ] {
         insta::assert_snapshot!(format!("k8s_{name}"), text(&layout(name)));
     }
 }
@@ -298,4 +304,39 @@ fn preview_and_write_go_through_the_safe_writes() {
     .unwrap();
     assert_eq!(l.namespace, "team-a");
     assert!(file(&l, "base/kustomization.yaml").contains("namespace: team-a"));
+}
+
+#[test]
+fn corner_cases_are_translated_or_reported() {
+    let l = layout("edge-cases");
+    // Names become DNS labels; the quoted command is split as compose splits it.
+    let api = file(&l, "base/deployment-my-api.yaml");
+    assert!(api.contains("- the api"), "{api}");
+    // A name in `user:` cannot be a runAsUser: reported, and runAsNonRoot still holds.
+    assert!(!api.contains("runAsUser"), "{api}");
+    assert!(api.contains("runAsNonRoot: true"));
+    // The shared volume is one ReadWriteMany claim mounted by both.
+    let pvc = file(&l, "base/pvc-uploads.yaml");
+    assert!(pvc.contains("ReadWriteMany"), "{pvc}");
+    assert!(file(&l, "base/deployment-static-files.yaml").contains("claimName: uploads"));
+    // A variable with no value is never invented; the secret file in the project is copied to dev.
+    let dev = file(&l, "overlays/dev/secret-my-api-env.yaml");
+    assert!(dev.contains("API_TOKEN: REPLACE-ME"), "{dev}");
+    assert!(file(&l, "overlays/dev/secret-signing-key.yaml").contains("not-a-real-key"));
+    // The external secret is referenced, never generated.
+    assert!(api.contains("secretName: tls-bundle"));
+    assert!(l
+        .files
+        .iter()
+        .all(|f| !f.path.ends_with("secret-tls-bundle.yaml")));
+    let dropped = |field: &str| {
+        l.report.iter().any(|r| {
+            r.service.as_deref() == Some("my_api")
+                && r.field == field
+                && r.outcome == FieldOutcome::Dropped
+        })
+    };
+    for field in ["cap_add", "labels", "stop_grace_period", "user", "volumes"] {
+        assert!(dropped(field), "my_api.{field} should be reported dropped");
+    }
 }

@@ -14,7 +14,13 @@ use berth_core::k8s::GenerateOptions;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const FIXTURES: &[&str] = &["single-api", "scaled-api", "platform", "off-the-shelf"];
+const FIXTURES: &[&str] = &[
+    "single-api",
+    "scaled-api",
+    "platform",
+    "off-the-shelf",
+    "edge-cases",
+];
 
 /// The checkov checks the layouts must pass (docs/k8s.md explains each and the ones left out).
 const ENFORCED: &[(&str, &str)] = &[

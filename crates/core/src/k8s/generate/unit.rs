@@ -424,7 +424,11 @@ fn unit<'a>(
         let value = interpolate(&v, &|_| None);
         let unset = has_unset_var(&v);
         if secret_looking(&k, &value) {
-            let val = if from == "env_file" {
+            let val = if v.is_empty() {
+                SecretValue::Placeholder(
+                    "no value in compose (taken from the host environment)".into(),
+                )
+            } else if from == "env_file" {
                 SecretValue::Placeholder("from an env_file (may not be in version control)".into())
             } else if unset {
                 SecretValue::Placeholder(format!("`{v}` is set from the host environment"))
