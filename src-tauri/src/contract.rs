@@ -43,6 +43,16 @@ ipc_contract! {
         /// Write the chosen host port into the folder's compose file, with a backup.
         fn write_port(root: String, port: u16) -> PortWriteReport => crate::run::write_port;
     }
+    "check-commands": {
+        /// Check an opened folder's Dockerfile(s) and compose file (with their text).
+        fn check_folder(root: String) -> FolderCheck => crate::check::check_folder;
+        /// Check the files a run of the opened folder is about to build, before building.
+        fn preflight_check(root: String, source: Source, edits: Option<PlanEdits>) -> Report => crate::check::preflight_check;
+        /// Check a local image (config and every layer) and analyse where its size goes.
+        fn check_image(reference: String) -> ImageCheck => crate::check::check_image;
+        /// Check a container's runtime settings as the engine applied them.
+        fn check_container(name: String) -> Report => crate::check::check_container;
+    }
     "containers-commands": {
         /// Every container with its latest stats and health.
         fn list_containers() -> Vec<ContainerRow> => crate::stats_commands::list_containers;

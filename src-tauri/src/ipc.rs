@@ -9,8 +9,10 @@ use crate::host::HostCapacity;
 use crate::stats::{ContainerRow, LifecycleAction, StatsBatch};
 use berth_core::app::k8s::K8sPreview;
 use berth_core::app::{
-    DownReport, OpenedProject, PortWriteReport, ProjectPreview, Source, SourcesChanged, UpEvent,
+    DownReport, FolderCheck, ImageCheck, OpenedProject, PortWriteReport, ProjectPreview, Source,
+    SourcesChanged, UpEvent,
 };
+use berth_core::check::Report;
 use berth_core::docker::logs::LogLine;
 use berth_core::docker::EngineInfo;
 use berth_core::error::ErrorPayload;

@@ -20,6 +20,7 @@ fn the_main_window_gets_exactly_the_described_permission_sets() {
             "project-commands",
             "k8s-commands",
             "run-commands",
+            "check-commands",
             "containers-commands",
             "folder-drop",
             "folder-picker"
@@ -56,6 +57,10 @@ fn the_sets_grant_only_the_commands_events_and_picker_the_ui_uses() {
         "allow-stop-stream",
         "allow-open-url",
         "allow-write-port",
+        "allow-check-folder",
+        "allow-preflight-check",
+        "allow-check-image",
+        "allow-check-container",
         "allow-list-containers",
         "allow-stats-subscribe",
         "allow-stats-unsubscribe",

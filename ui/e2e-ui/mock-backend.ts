@@ -12,6 +12,7 @@ import type { WriteReport } from '../src/lib/bindings/WriteReport';
 import { runCommand, runControls } from './mock-run';
 import { COMMANDS, type CommandName } from '../src/lib/bindings/commands';
 import { statsCommand, tick, unsubscribed } from './mock-stats';
+import { checkCommand, checkControls } from './mock-check';
 import { k8sCommand, k8sControls } from './mock-k8s';
 
 const ROOT = '/projects/flask-redis';
@@ -125,6 +126,8 @@ mockIPC(
     const a = (args ?? {}) as Record<string, unknown>;
     const stats = statsCommand(cmd, a);
     if (stats.handled) return stats.value;
+    const check = checkCommand(cmd, a);
+    if (check.handled) return check.value;
     const k8s = k8sCommand(cmd, a);
     if (k8s.handled) return k8s.value;
     switch (cmd) {
@@ -167,6 +170,7 @@ mockIPC(
 (window as unknown as { __berth: unknown }).__berth = {
   calls,
   run: runControls,
+  check: checkControls,
   k8s: k8sControls,
   emit: (event: string, payload: unknown) => emit(event, payload),
   tick,

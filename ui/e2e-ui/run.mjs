@@ -91,6 +91,7 @@ await test('empty state offers the path field and a focusable Choose folder butt
   assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Project');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Project folder path');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
@@ -608,6 +609,9 @@ await test('a folder with only its own Dockerfile opens, offers nothing to gener
   await page.getByTestId('run-healthy').waitFor();
   assert.deepEqual((await calls(page, 'up_project')).map((a) => a.root), ['/projects/own-dockerfile']);
 });
+
+const { checkTests } = await import('./check.mjs');
+await checkTests({ test, shots, calls, openByTyping, ROOT });
 
 await browser.close();
 server.close();

@@ -25,6 +25,9 @@ import type { LifecycleAction } from './bindings/LifecycleAction';
 import type { StatsBatch } from './bindings/StatsBatch';
 import type { Seen } from './bindings/Seen';
 import type { StatsPoint } from './bindings/StatsPoint';
+import type { FolderCheck } from './bindings/FolderCheck';
+import type { ImageCheck } from './bindings/ImageCheck';
+import type { Report } from './bindings/Report';
 import type { Assessment } from './bindings/Assessment';
 import type { K8sPreview } from './bindings/K8sPreview';
 
@@ -125,6 +128,10 @@ export interface RunApi extends LogsApi {
   writePort(root: string, port: number): Promise<PortWriteReport>;
   /** Changed files of the folder (after a run, to offer a rebuild) until stopped. */
   watchProject(root: string, onChange: (c: SourcesChanged) => void): LogFollow;
+  /** Check the files a run is about to build (before building). */
+  preflightCheck(root: string, source: Source, edits: PlanEdits | null): Promise<Report>;
+  /** Check the built image and analyse its size (after building). */
+  checkImage(reference: string): Promise<ImageCheck>;
 }
 
 /** A streaming command's `done`/`stop` pair over its channel: `stop` ends the stream on the Rust side. */
@@ -158,6 +165,23 @@ export const tauriRunApi: RunApi = {
     const channel = new Channel<SourcesChanged>(onChange);
     return stream(channel, call('watch_project', { root, onChange: channel }));
   },
+  preflightCheck: (root, source, edits) => call('preflight_check', { root, source, edits }),
+  checkImage: (reference) => call('check_image', { reference }),
+};
+
+// ---- The Check view (src-tauri/src/check.rs) --------------------------------------------
+
+/** The Check view's commands: a folder opened in this session, an image, a container. */
+export interface CheckApi {
+  checkFolder(root: string): Promise<FolderCheck>;
+  checkImage(reference: string): Promise<ImageCheck>;
+  checkContainer(name: string): Promise<Report>;
+}
+
+export const tauriCheckApi: CheckApi = {
+  checkFolder: (root) => call('check_folder', { root }),
+  checkImage: (reference) => call('check_image', { reference }),
+  checkContainer: (name) => call('check_container', { name }),
 };
 /** The containers view's commands (live stats, history, host capacity, lifecycle). */
 export interface StatsApi {

@@ -94,7 +94,7 @@ fn referenced(
     let mut paths: Vec<String> = Vec::new();
     for s in &model.services {
         paths.extend(s.env_file.iter().cloned());
-        paths.extend(s.binds.iter().map(|b| b.source.clone()));
+        paths.extend(s.security.binds.iter().map(|b| b.source.clone()));
     }
     paths.extend(model.secrets.iter().filter_map(|d| d.file.clone()));
     let mut out = BTreeMap::new();

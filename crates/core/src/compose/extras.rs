@@ -1,5 +1,5 @@
 //! The compose model's fields read for the Kubernetes manifests ([`crate::k8s`]) that the
-//! Engine API runner does not apply: service `env_file`, `secrets`, `user`, `entrypoint`
+//! Engine API runner does not apply: service `env_file`, `secrets`, `entrypoint`
 //! and the top-level `secrets`. The keys stay noted as unsupported in
 //! [`super::ComposeFile::notes`] (they are, for running).
 
@@ -25,15 +25,6 @@ pub struct SecretDef {
     pub environment: Option<String>,
     /// `external: true`: the secret exists outside the project.
     pub external: bool,
-}
-
-/// A bind mount of a host path (`./nginx.conf:/etc/nginx/nginx.conf:ro`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BindMount {
-    /// The host path as written.
-    pub source: String,
-    pub target: String,
-    pub read_only: bool,
 }
 
 /// A key of [`NOTED_KEYS`] into the model.
@@ -70,7 +61,6 @@ pub(super) fn noted_key(s: &mut ServiceSpec, key: &str, v: &Value) {
                 s.secrets.push(SecretRef { source, target });
             }
         }
-        "user" => s.user = scalar(v),
         "entrypoint" => s.entrypoint = shell_or_argv(v),
         _ => {}
     }

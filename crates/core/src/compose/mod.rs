@@ -12,8 +12,8 @@ pub mod ports;
 pub mod tool;
 
 pub use model::{
-    from_value, interpolate, parse, parse_duration, read, BindMount, BuildSpec, ComposeFile,
-    HealthSpec, PortSpec, SecretDef, SecretRef, ServiceSpec,
+    from_value, interpolate, parse, parse_duration, read, BindSpec, BuildSpec, ComposeFile,
+    HealthSpec, PortSpec, SecretDef, SecretRef, SecuritySpec, ServiceSpec,
 };
 pub use tool::{find_tool, ComposeTool, ToolSearch};
 

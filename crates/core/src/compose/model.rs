@@ -4,7 +4,7 @@
 //! are listed in [`ComposeFile::notes`], never silently dropped.
 
 use super::extras::{noted_key, secret_defs};
-pub use super::extras::{BindMount, SecretDef, SecretRef};
+pub use super::extras::{SecretDef, SecretRef};
 use crate::{Error, Result};
 use serde_yaml_ng::{Mapping, Value};
 use std::collections::BTreeMap;
@@ -97,10 +97,44 @@ pub struct ServiceSpec {
     pub cpus_reservation: Option<String>,
     /// `expose:` container ports.
     pub expose: Vec<u16>,
-    /// `user:` as written (`1000`, `1000:1000`, `app`).
+    /// Read for the checks ([`crate::check::compose`]); the Engine API runner does not apply
+    /// these and notes them as not supported, as before.
+    pub security: SecuritySpec,
+}
+
+/// A host path bound into a service (`./src:/app`, `/var/run/docker.sock:/var/run/docker.sock:ro`,
+/// or the long form with `type: bind`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BindSpec {
+    /// As written (`./src`, `/`, `${HOME}/.ssh`).
+    pub source: String,
+    pub target: String,
+    /// `rshared`, `shared`, ... when given.
+    pub propagation: Option<String>,
+    /// `:ro` (or `read_only: true` in the long form).
+    pub read_only: bool,
+}
+
+/// The security-relevant service keys the checks read: namespaces, capabilities, user, host
+/// paths, devices and limits.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecuritySpec {
+    pub privileged: bool,
+    pub network_mode: Option<String>,
+    pub pid: Option<String>,
+    pub ipc: Option<String>,
+    pub uts: Option<String>,
+    pub userns_mode: Option<String>,
     pub user: Option<String>,
-    /// Bind mounts (also noted as unsupported in [`ComposeFile::notes`]).
-    pub binds: Vec<BindMount>,
+    pub binds: Vec<BindSpec>,
+    pub devices: Vec<String>,
+    /// `deploy.resources.limits.pids` (the service-level `pids_limit` is
+    /// [`ServiceSpec::pids_limit`]).
+    pub deploy_pids_limit: Option<String>,
+    /// `mem_limit` (the service-level form of the memory limit).
+    pub mem_limit: Option<String>,
+    /// `healthcheck: { disable: true }`.
+    pub healthcheck_disabled: bool,
 }
 
 /// A parsed compose file.
@@ -140,7 +174,7 @@ const SERVICE_KEYS: &[&str] = &[
 
 /// Keys read into the model for the Kubernetes manifests but not applied by the Engine API
 /// runner: still noted as unsupported.
-const NOTED_KEYS: &[&str] = &["env_file", "secrets", "user", "entrypoint"];
+const NOTED_KEYS: &[&str] = &["env_file", "secrets", "entrypoint"];
 
 /// `${VAR:-default}`, `${VAR-default}`, `${VAR}`, `$VAR` and `$$` (pure).
 pub fn interpolate(s: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
@@ -309,6 +343,7 @@ fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
     };
     for (k, v) in m {
         let Some(key) = scalar(k) else { continue };
+        security_key(&key, v, &mut s.security);
         if !SERVICE_KEYS.contains(&key.as_str()) {
             notes.push(format!(
                 "service {name}: `{key}` is not supported and was ignored"
@@ -407,20 +442,10 @@ fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
                             let dst = dst.split(':').next().unwrap_or(dst);
                             s.volumes.push((src.to_string(), dst.to_string()));
                         }
-                        other => {
-                            if let Some((src, rest)) = other {
-                                let mut parts = rest.split(':');
-                                s.binds.push(BindMount {
-                                    source: src.to_string(),
-                                    target: parts.next().unwrap_or_default().to_string(),
-                                    read_only: parts.any(|o| o.split(',').any(|o| o == "ro")),
-                                });
-                            }
-                            notes.push(format!(
-                                "service {name}: volume `{vol}` (bind mounts and anonymous \
-                                 volumes) is not supported and was ignored"
-                            ))
-                        }
+                        _ => notes.push(format!(
+                            "service {name}: volume `{vol}` (bind mounts and anonymous volumes) \
+                             is not supported and was ignored"
+                        )),
                     }
                 }
             }
@@ -465,6 +490,85 @@ pub(super) fn shell_or_argv(v: &Value) -> Option<Vec<String>> {
     match v {
         Value::Sequence(_) => Some(strings(v)),
         other => scalar(other).map(|c| vec!["/bin/sh".into(), "-c".into(), c]),
+    }
+}
+
+/// The security-relevant keys (read whether or not the runner applies them).
+fn security_key(key: &str, v: &Value, sec: &mut SecuritySpec) {
+    match key {
+        "privileged" => sec.privileged = matches!(v, Value::Bool(true)),
+        "network_mode" => sec.network_mode = scalar(v),
+        "pid" => sec.pid = scalar(v),
+        "ipc" => sec.ipc = scalar(v),
+        "uts" => sec.uts = scalar(v),
+        "userns_mode" => sec.userns_mode = scalar(v),
+        "user" => sec.user = scalar(v),
+        "devices" => sec.devices = strings(v),
+        "mem_limit" => sec.mem_limit = scalar(v),
+        "healthcheck" => {
+            sec.healthcheck_disabled = v
+                .as_mapping()
+                .and_then(|h| get(h, "disable"))
+                .is_some_and(|d| matches!(d, Value::Bool(true)));
+        }
+        "deploy" => {
+            let pids = v
+                .as_mapping()
+                .and_then(|d| get(d, "resources"))
+                .and_then(|r| r.as_mapping())
+                .and_then(|r| get(r, "limits"))
+                .and_then(|l| l.as_mapping())
+                .and_then(|l| get(l, "pids"))
+                .and_then(scalar);
+            if pids.is_some() {
+                sec.deploy_pids_limit = pids;
+            }
+        }
+        "volumes" => {
+            if let Value::Sequence(items) = v {
+                sec.binds = items.iter().filter_map(bind_spec).collect();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A volume entry that binds a host path (short or long form); None for named volumes.
+fn bind_spec(v: &Value) -> Option<BindSpec> {
+    match v {
+        Value::Mapping(m) => {
+            if get(m, "type").and_then(scalar).as_deref() != Some("bind") {
+                return None;
+            }
+            Some(BindSpec {
+                source: get(m, "source").and_then(scalar)?,
+                target: get(m, "target").and_then(scalar).unwrap_or_default(),
+                propagation: get(m, "bind")
+                    .and_then(|b| b.as_mapping())
+                    .and_then(|b| get(b, "propagation"))
+                    .and_then(scalar),
+                read_only: matches!(get(m, "read_only"), Some(Value::Bool(true))),
+            })
+        }
+        other => {
+            let s = scalar(other)?;
+            let mut parts = s.splitn(3, ':');
+            let (src, dst, mode) = (parts.next()?, parts.next()?, parts.next());
+            let host =
+                src.starts_with(['/', '.', '~']) || src.starts_with("${") || src.starts_with('$');
+            host.then(|| BindSpec {
+                source: src.to_string(),
+                target: dst.to_string(),
+                propagation: mode
+                    .and_then(|m| {
+                        m.split(',').find(|o| {
+                            o.ends_with("shared") || o.ends_with("slave") || o.ends_with("private")
+                        })
+                    })
+                    .map(str::to_string),
+                read_only: mode.is_some_and(|m| m.split(',').any(|o| o == "ro")),
+            })
+        }
     }
 }
 

@@ -241,7 +241,7 @@ secrets:
             },
         ]
     );
-    assert_eq!(app.user.as_deref(), Some("10001:10001"));
+    assert_eq!(app.security.user.as_deref(), Some("10001:10001"));
     assert_eq!(app.expose, vec![9090, 9100]);
     assert_eq!(app.replicas, Some(3));
     assert_eq!(app.memory.as_deref(), Some("512M"));
@@ -249,16 +249,18 @@ secrets:
     assert_eq!(app.cpus_reservation.as_deref(), Some("0.25"));
     assert_eq!(app.volumes, vec![("cache".into(), "/cache".into())]);
     assert_eq!(
-        app.binds,
+        app.security.binds,
         vec![
-            BindMount {
+            BindSpec {
                 source: "./nginx.conf".into(),
                 target: "/etc/nginx/nginx.conf".into(),
+                propagation: None,
                 read_only: true
             },
-            BindMount {
+            BindSpec {
                 source: "./data".into(),
                 target: "/data".into(),
+                propagation: None,
                 read_only: false
             },
         ]

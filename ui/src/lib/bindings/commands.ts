@@ -5,7 +5,9 @@ import type { Assessment } from './Assessment';
 import type { ContainerRow } from './ContainerRow';
 import type { DownReport } from './DownReport';
 import type { EngineInfo } from './EngineInfo';
+import type { FolderCheck } from './FolderCheck';
 import type { HostCapacity } from './HostCapacity';
+import type { ImageCheck } from './ImageCheck';
 import type { K8sPreview } from './K8sPreview';
 import type { LifecycleAction } from './LifecycleAction';
 import type { LogLine } from './LogLine';
@@ -14,6 +16,7 @@ import type { PlanEdits } from './PlanEdits';
 import type { PortCheck } from './PortCheck';
 import type { PortWriteReport } from './PortWriteReport';
 import type { ProjectPreview } from './ProjectPreview';
+import type { Report } from './Report';
 import type { RunReport } from './RunReport';
 import type { RunnerChoice } from './RunnerChoice';
 import type { Seen } from './Seen';
@@ -58,6 +61,14 @@ export interface Commands {
   open_url: { args: { url: string }; returns: null };
   /** Write the chosen host port into the folder's compose file, with a backup. */
   write_port: { args: { root: string; port: number }; returns: PortWriteReport };
+  /** Check an opened folder's Dockerfile(s) and compose file (with their text). */
+  check_folder: { args: { root: string }; returns: FolderCheck };
+  /** Check the files a run of the opened folder is about to build, before building. */
+  preflight_check: { args: { root: string; source: Source; edits: PlanEdits | null }; returns: Report };
+  /** Check a local image (config and every layer) and analyse where its size goes. */
+  check_image: { args: { reference: string }; returns: ImageCheck };
+  /** Check a container's runtime settings as the engine applied them. */
+  check_container: { args: { name: string }; returns: Report };
   /** Every container with its latest stats and health. */
   list_containers: { args: {}; returns: Array<ContainerRow> };
   /** Stream stats batches on `on_batch` (about one a second); returns the subscription id. */
@@ -92,6 +103,10 @@ export const COMMANDS: readonly CommandName[] = [
   'stop_stream',
   'open_url',
   'write_port',
+  'check_folder',
+  'preflight_check',
+  'check_image',
+  'check_container',
   'list_containers',
   'stats_subscribe',
   'stats_unsubscribe',
@@ -118,6 +133,10 @@ export const PERMISSION_SETS: Record<CommandName, string> = {
   stop_stream: 'run-commands',
   open_url: 'run-commands',
   write_port: 'run-commands',
+  check_folder: 'check-commands',
+  preflight_check: 'check-commands',
+  check_image: 'check-commands',
+  check_container: 'check-commands',
   list_containers: 'containers-commands',
   stats_subscribe: 'containers-commands',
   stats_unsubscribe: 'containers-commands',

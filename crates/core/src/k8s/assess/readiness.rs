@@ -381,7 +381,7 @@ fn non_root(f: &Facts) -> Readiness {
     }
     if let Some(c) = &f.compose {
         for s in classify(c).iter().filter(|s| s.role.is_some()) {
-            if let Some(u) = &s.spec.user {
+            if let Some(u) = &s.spec.security.user {
                 let root = u == "root" || u == "0" || u.starts_with("0:") || u.starts_with("root:");
                 ok = ok || !root;
                 ev.push(at(

@@ -251,7 +251,7 @@ fn compose_signals(f: &Facts, c: &ComposeSource, out: &mut Vec<Signal>) {
                 format!("named volume {vol} at {target}"),
             ));
         }
-        for b in s.spec.binds.iter().filter(|b| !b.read_only) {
+        for b in s.spec.security.binds.iter().filter(|b| !b.read_only) {
             state.push(at(
                 c,
                 &["services", &s.spec.name, "volumes"],
@@ -461,7 +461,7 @@ fn managed_fit(f: &Facts) -> Signal {
             ));
         }
         for s in &apps {
-            if !s.spec.volumes.is_empty() || s.spec.binds.iter().any(|b| !b.read_only) {
+            if !s.spec.volumes.is_empty() || s.spec.security.binds.iter().any(|b| !b.read_only) {
                 unmet.push(at(
                     c,
                     &["services", &s.spec.name, "volumes"],

@@ -244,7 +244,7 @@ fn unit<'a>(
     // User.
     let facts = input.dockerfiles.get(svc);
     let (mut uid, mut gid) = (None, None);
-    if let Some(u) = &s.user {
+    if let Some(u) = &s.security.user {
         (uid, gid) = numeric_user(u);
         if uid.is_some() {
             r.translated(
@@ -338,7 +338,7 @@ fn unit<'a>(
         }
     }
     let mut files = Vec::new();
-    for b in &s.binds {
+    for b in &s.security.binds {
         if b.source.contains("docker.sock") {
             r.dropped(
                 svc,
