@@ -116,6 +116,19 @@ fn a_platform_with_replicas_workers_and_state_needs_kubernetes() {
         .signals
         .iter()
         .all(|s| s.source.url.starts_with("https://")));
+    // `berth check` runs too: the password written in compose.yaml is a high finding.
+    let c = a
+        .readiness
+        .iter()
+        .find(|r| r.id == "check_findings")
+        .unwrap();
+    assert!(!c.ok, "{c:#?}");
+    assert!(
+        c.evidence
+            .iter()
+            .all(|e| e.file == "compose.yaml" && e.line.is_some()),
+        "{c:#?}"
+    );
     // SIGTERM is handled in app.py.
     let g = a
         .readiness

@@ -20,10 +20,14 @@ use ts_rs::TS;
 /// Where the layout goes when the caller names no folder (inside the project).
 pub const DEFAULT_OUT: &str = "k8s";
 
-/// Assess the folder at `path`: Compose, a managed container service, or Kubernetes.
+/// Assess the folder at `path`: Compose, a managed container service, or Kubernetes, with
+/// `berth check`'s findings in the checklist when the check runs (a Dockerfile it cannot
+/// parse leaves them out, not the assessment).
 pub fn assess(path: &Path) -> Result<Assessment> {
     let root = canonical_folder(path)?;
-    k8s::assess(&root)
+    let mut facts = k8s::assess::gather(&root)?;
+    facts.check = super::check_folder(&root).ok();
+    Ok(k8s::assess::assess_facts(&facts))
 }
 
 /// The generated layout compared with what is in its folder.

@@ -104,3 +104,7 @@ pub const TWELVE_LOGS: Rule = (
     "The Twelve-Factor App: XI. Logs",
     "https://12factor.net/logs",
 );
+pub const BERTH_CHECK: Rule = (
+    "Berth's check rules (hadolint, CIS Docker Benchmark, checkov and Trivy references per rule)",
+    "docs/check.md",
+);

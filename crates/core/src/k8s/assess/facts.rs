@@ -61,6 +61,9 @@ pub struct Facts {
     pub sources: Vec<(String, String)>,
     /// Kubernetes files that Berth generated (their first line says so): not the team's own.
     pub berth_generated: Vec<String>,
+    /// `berth check`'s findings on the folder's Dockerfiles and compose file, when the caller
+    /// ran it ([`crate::app::k8s::assess`] does).
+    pub check: Option<crate::check::Report>,
 }
 
 /// `./a/../b` and `./Dockerfile` -> `b`, `Dockerfile` (forward slashes, no `.`).
@@ -142,6 +145,7 @@ pub fn gather(root: &Path) -> Result<Facts> {
         .cloned()
         .collect();
     Ok(Facts {
+        check: None,
         berth_generated,
         files: project.files().to_vec(),
         detection,

@@ -134,6 +134,47 @@ pub fn checklist(f: &Facts) -> Vec<Readiness> {
         one_process(f),
         no_localhost_addresses(f),
     ]
+    .into_iter()
+    .chain(check_findings(f))
+    .collect()
+}
+
+/// `berth check`'s critical and high findings, when it ran.
+fn check_findings(f: &Facts) -> Option<Readiness> {
+    use crate::check::{Location, Severity};
+    let report = f.check.as_ref()?;
+    let serious: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|x| matches!(x.severity, Severity::Critical | Severity::High))
+        .collect();
+    let evidence = serious
+        .iter()
+        .take(5)
+        .map(|x| {
+            let (file, line) = match &x.location {
+                Location::File { file, line } => (file.clone(), Some(*line)),
+                _ => (String::new(), None),
+            };
+            SignalEvidence {
+                file,
+                line,
+                detail: format!("{} {}", x.id, x.title),
+            }
+        })
+        .collect();
+    Some(item(
+        "check_findings",
+        serious.is_empty(),
+        format!(
+            "berth check: {} critical, {} high, {} medium finding(s)",
+            report.summary.critical, report.summary.high, report.summary.medium
+        ),
+        "Run `berth check` (or the Check tab) and fix the critical and high findings first: \
+         an orchestrator runs the same images and compose settings at larger scale.",
+        evidence,
+        src::BERTH_CHECK,
+    ))
 }
 
 fn config_from_env(f: &Facts) -> Readiness {
