@@ -13,6 +13,14 @@ ipc_contract! {
         /// Write the plan's files (`force`: replace differing ones, keeping backups; `seen`: what the confirmed preview saw, a file changed since is refused).
         fn write_files(root: String, edits: PlanEdits, force: bool, seen: Option<Vec<Seen>>) -> WriteReport => crate::commands::write_files;
     }
+    "k8s-commands": {
+        /// Compose, a managed container service, or Kubernetes? With signals, evidence, sources and a readiness checklist.
+        fn k8s_assess(root: String) -> Assessment => crate::k8s_commands::k8s_assess;
+        /// The compose file as a Kustomize layout (in `<root>/k8s`), compared with what is there, with the per-field report.
+        fn k8s_preview(root: String, namespace: Option<String>) -> K8sPreview => crate::k8s_commands::k8s_preview;
+        /// Write the layout into `<root>/k8s` (`force`: replace differing files, keeping backups; `seen`: what the confirmed preview saw).
+        fn k8s_write(root: String, namespace: Option<String>, force: bool, seen: Option<Vec<Seen>>) -> WriteReport => crate::k8s_commands::k8s_write;
+    }
     "run-commands": {
         /// The engine a run would use: endpoint, why, versions.
         fn engine_status() -> EngineInfo => crate::run::engine_status;

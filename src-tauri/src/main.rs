@@ -5,6 +5,7 @@ mod check;
 mod commands;
 mod host;
 mod ipc;
+mod k8s_commands;
 pub mod notify;
 mod run;
 mod stats;

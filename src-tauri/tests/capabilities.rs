@@ -18,6 +18,7 @@ fn the_main_window_gets_exactly_the_described_permission_sets() {
         cap["permissions"],
         serde_json::json!([
             "project-commands",
+            "k8s-commands",
             "run-commands",
             "check-commands",
             "containers-commands",
@@ -43,6 +44,9 @@ fn the_sets_grant_only_the_commands_events_and_picker_the_ui_uses() {
         "allow-open-project",
         "allow-preview-files",
         "allow-write-files",
+        "allow-k8s-assess",
+        "allow-k8s-preview",
+        "allow-k8s-write",
         "allow-engine-status",
         "allow-check-port",
         "allow-up-project",

@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { join, extname, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { k8sTests } from './k8s.mjs';
 import assert from 'node:assert/strict';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -585,6 +586,10 @@ await test('detail charts follow the dark theme', async (page) => {
   assert.equal(axis, '#9aa5b1');
   await page.screenshot({ path: join(shots, 'ui-detail-dark.png') });
 });
+
+
+// ---- The Kubernetes view (e2e-ui/k8s.mjs) ----
+await k8sTests({ test, openByTyping, calls, code, ROOT, shots });
 
 await test('a folder with only its own Dockerfile opens, offers nothing to generate and runs', async (page) => {
   await pathField(page).fill('/projects/own-dockerfile');

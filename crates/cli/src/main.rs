@@ -10,6 +10,7 @@ mod check;
 mod containerize;
 mod containers;
 mod detect;
+mod k8s;
 mod output;
 mod plan_args;
 mod stats;
@@ -43,6 +44,10 @@ enum Command {
     Check(check::CheckArgs),
     /// Where an image's size goes: layers, wasted bytes, largest files, the 100 MB target
     Image(check::ImageArgs),
+    /// Kubernetes: does the project need it (assess), and hardened manifests from its
+    /// compose file (generate)
+    #[command(subcommand)]
+    K8s(k8s::Command),
     #[command(flatten)]
     Containers(containers::Command),
 }
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
             Ok(code) => return code,
             Err(e) => Err(e),
         },
+        Command::K8s(c) => k8s::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -28,6 +28,8 @@ import type { StatsPoint } from './bindings/StatsPoint';
 import type { FolderCheck } from './bindings/FolderCheck';
 import type { ImageCheck } from './bindings/ImageCheck';
 import type { Report } from './bindings/Report';
+import type { Assessment } from './bindings/Assessment';
+import type { K8sPreview } from './bindings/K8sPreview';
 
 /** The app's commands, typed by the Rust bindings in ./bindings. */
 export interface Api {
@@ -64,6 +66,20 @@ export const tauriApi: Api = {
     const picked = await open({ directory: true, multiple: false, title: 'Choose a project folder' });
     return typeof picked === 'string' ? picked : null;
   },
+};
+
+/** The Kubernetes view's commands (src-tauri/src/k8s_commands.rs). The layout always goes
+ * into the opened folder's `k8s/`; `namespace` null: the compose project's name. */
+export interface K8sApi {
+  assess(root: string): Promise<Assessment>;
+  preview(root: string, namespace: string | null): Promise<K8sPreview>;
+  write(root: string, namespace: string | null, force: boolean, seen: Seen[] | null): Promise<WriteReport>;
+}
+
+export const tauriK8sApi: K8sApi = {
+  assess: (root) => call('k8s_assess', { root }),
+  preview: (root, namespace) => call('k8s_preview', { root, namespace }),
+  write: (root, namespace, force, seen) => call('k8s_write', { root, namespace, force, seen }),
 };
 
 /** Calls `onPaths` with the paths of every drop on the window; also reports hovering. */

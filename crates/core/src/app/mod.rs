@@ -16,9 +16,11 @@
 //! | write the chosen host port into compose.yaml | [`write_port`] |
 //! | check a folder, the files a run will build, an image, a container | [`check_folder`], [`preflight`], [`check_image`], [`check_container`] |
 //! | where an image's size goes | [`analyze_image`] |
+//! | Compose or Kubernetes? assess; generate, preview and write the Kustomize layout | [`k8s`] |
 
 mod check;
 mod files;
+pub mod k8s;
 mod run;
 mod streams;
 mod url;

@@ -1,12 +1,14 @@
 // Generated from src-tauri/src/contract.rs (the one list of the app's commands) by
 // `cargo test -p berth-app export_bindings`. Do not edit: change the contract.
 import { invoke, type Channel } from '@tauri-apps/api/core';
+import type { Assessment } from './Assessment';
 import type { ContainerRow } from './ContainerRow';
 import type { DownReport } from './DownReport';
 import type { EngineInfo } from './EngineInfo';
 import type { FolderCheck } from './FolderCheck';
 import type { HostCapacity } from './HostCapacity';
 import type { ImageCheck } from './ImageCheck';
+import type { K8sPreview } from './K8sPreview';
 import type { LifecycleAction } from './LifecycleAction';
 import type { LogLine } from './LogLine';
 import type { OpenedProject } from './OpenedProject';
@@ -33,6 +35,12 @@ export interface Commands {
   preview_files: { args: { root: string; edits: PlanEdits }; returns: ProjectPreview };
   /** Write the plan's files (`force`: replace differing ones, keeping backups; `seen`: what the confirmed preview saw, a file changed since is refused). */
   write_files: { args: { root: string; edits: PlanEdits; force: boolean; seen: Array<Seen> | null }; returns: WriteReport };
+  /** Compose, a managed container service, or Kubernetes? With signals, evidence, sources and a readiness checklist. */
+  k8s_assess: { args: { root: string }; returns: Assessment };
+  /** The compose file as a Kustomize layout (in `<root>/k8s`), compared with what is there, with the per-field report. */
+  k8s_preview: { args: { root: string; namespace: string | null }; returns: K8sPreview };
+  /** Write the layout into `<root>/k8s` (`force`: replace differing files, keeping backups; `seen`: what the confirmed preview saw). */
+  k8s_write: { args: { root: string; namespace: string | null; force: boolean; seen: Array<Seen> | null }; returns: WriteReport };
   /** The engine a run would use: endpoint, why, versions. */
   engine_status: { args: {}; returns: EngineInfo };
   /** Is a host port free, and if not who holds it. */
@@ -82,6 +90,9 @@ export const COMMANDS: readonly CommandName[] = [
   'open_project',
   'preview_files',
   'write_files',
+  'k8s_assess',
+  'k8s_preview',
+  'k8s_write',
   'engine_status',
   'check_port',
   'up_project',
@@ -109,6 +120,9 @@ export const PERMISSION_SETS: Record<CommandName, string> = {
   open_project: 'project-commands',
   preview_files: 'project-commands',
   write_files: 'project-commands',
+  k8s_assess: 'k8s-commands',
+  k8s_preview: 'k8s-commands',
+  k8s_write: 'k8s-commands',
   engine_status: 'run-commands',
   check_port: 'run-commands',
   up_project: 'run-commands',
