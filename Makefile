@@ -65,4 +65,5 @@ bench: cli engine
 	bash scripts/bench-ports.sh
 	bash scripts/bench-build.sh
 	bash scripts/bench-stats.sh
+	bash scripts/bench-check.sh
 	bash scripts/bench-app.sh

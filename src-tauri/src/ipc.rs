@@ -7,12 +7,16 @@
 
 use crate::host::HostCapacity;
 use crate::stats::{ContainerRow, LifecycleAction, StatsBatch};
+use berth_core::app::k8s::K8sPreview;
 use berth_core::app::{
-    DownReport, OpenedProject, PortWriteReport, ProjectPreview, Source, SourcesChanged, UpEvent,
+    DownReport, FolderCheck, ImageCheck, OpenedProject, PortWriteReport, ProjectPreview, Source,
+    SourcesChanged, UpEvent,
 };
+use berth_core::check::Report;
 use berth_core::docker::logs::LogLine;
 use berth_core::docker::EngineInfo;
 use berth_core::error::ErrorPayload;
+use berth_core::k8s::Assessment;
 use berth_core::plan::PlanEdits;
 use berth_core::ports::PortCheck;
 use berth_core::runner::{RunReport, RunnerChoice};
@@ -62,6 +66,7 @@ ipc_arg_via_ts!(
     u16,
     u32,
     Option<u16>,
+    Option<String>,
     PlanEdits,
     Option<PlanEdits>,
     Option<Vec<Seen>>,

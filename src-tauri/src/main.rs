@@ -1,9 +1,11 @@
 //! Berth's desktop shell: a window over `ui/`, a tray icon, and thin commands over berth-core.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod check;
 mod commands;
 mod host;
 mod ipc;
+mod k8s_commands;
 pub mod notify;
 mod run;
 mod stats;

@@ -12,6 +12,8 @@ import type { WriteReport } from '../src/lib/bindings/WriteReport';
 import { runCommand, runControls } from './mock-run';
 import { COMMANDS, type CommandName } from '../src/lib/bindings/commands';
 import { statsCommand, tick, unsubscribed } from './mock-stats';
+import { checkCommand, checkControls } from './mock-check';
+import { k8sCommand, k8sControls } from './mock-k8s';
 
 const ROOT = '/projects/flask-redis';
 const EXISTING_DOCKERFILE = 'FROM python:3.9\nCOPY . .\nCMD ["python", "app.py"]\n';
@@ -124,6 +126,10 @@ mockIPC(
     const a = (args ?? {}) as Record<string, unknown>;
     const stats = statsCommand(cmd, a);
     if (stats.handled) return stats.value;
+    const check = checkCommand(cmd, a);
+    if (check.handled) return check.value;
+    const k8s = k8sCommand(cmd, a);
+    if (k8s.handled) return k8s.value;
     switch (cmd) {
       case 'open_project':
         if (a.path === ROOT || a.path === `${ROOT}/`) return opened();
@@ -164,6 +170,8 @@ mockIPC(
 (window as unknown as { __berth: unknown }).__berth = {
   calls,
   run: runControls,
+  check: checkControls,
+  k8s: k8sControls,
   emit: (event: string, payload: unknown) => emit(event, payload),
   tick,
   unsubscribed,

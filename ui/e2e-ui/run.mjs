@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { join, extname, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { k8sTests } from './k8s.mjs';
 import assert from 'node:assert/strict';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -88,6 +89,7 @@ await test('empty state offers the path field and a focusable Choose folder butt
   // The header's view tabs come first, then the page.
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Project');
+  await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Project folder path');
@@ -585,6 +587,10 @@ await test('detail charts follow the dark theme', async (page) => {
   await page.screenshot({ path: join(shots, 'ui-detail-dark.png') });
 });
 
+
+// ---- The Kubernetes view (e2e-ui/k8s.mjs) ----
+await k8sTests({ test, openByTyping, calls, code, ROOT, shots });
+
 await test('a folder with only its own Dockerfile opens, offers nothing to generate and runs', async (page) => {
   await pathField(page).fill('/projects/own-dockerfile');
   await pathField(page).press('Enter');
@@ -603,6 +609,9 @@ await test('a folder with only its own Dockerfile opens, offers nothing to gener
   await page.getByTestId('run-healthy').waitFor();
   assert.deepEqual((await calls(page, 'up_project')).map((a) => a.root), ['/projects/own-dockerfile']);
 });
+
+const { checkTests } = await import('./check.mjs');
+await checkTests({ test, shots, calls, openByTyping, ROOT });
 
 await browser.close();
 server.close();

@@ -86,7 +86,7 @@ fn evidence(e: &Evidence) -> String {
 }
 
 /// Escape control characters only (quotes stay readable).
-fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     s.chars()
         .map(|c| {
             if c.is_control() {

@@ -1,13 +1,16 @@
 //! `berth`: a thin command-line front end over berth-core.
-//! Exit codes: 0 success, 1 runtime failure (engine, build), 2 bad input.
+//! Exit codes: 0 success, 1 runtime failure (engine, build) — or, for `check`, a finding at
+//! or above --fail-on —, 2 bad input.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod check;
 mod containerize;
 mod containers;
 mod detect;
+mod k8s;
 mod output;
 mod plan_args;
 mod stats;
@@ -36,6 +39,15 @@ enum Command {
     Containerize(containerize::ContainerizeArgs),
     /// Live CPU, memory, network and disk use of running containers (like `docker stats`)
     Stats(stats::StatsArgs),
+    /// Check a folder's Dockerfile(s) and compose file, an image or a container for security
+    /// and hygiene problems (exit 1 when something is at or above --fail-on)
+    Check(check::CheckArgs),
+    /// Where an image's size goes: layers, wasted bytes, largest files, the 100 MB target
+    Image(check::ImageArgs),
+    /// Kubernetes: does the project need it (assess), and hardened manifests from its
+    /// compose file (generate)
+    #[command(subcommand)]
+    K8s(k8s::Command),
     #[command(flatten)]
     Containers(containers::Command),
 }
@@ -47,6 +59,12 @@ fn main() -> ExitCode {
         Command::Stats(args) => stats::run(args),
         Command::Containers(c) => containers::run(c),
         Command::Containerize(args) => containerize::run(args),
+        Command::Image(args) => check::image(args),
+        Command::Check(args) => match check::run(args) {
+            Ok(code) => return code,
+            Err(e) => Err(e),
+        },
+        Command::K8s(c) => k8s::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,12 +7,14 @@
 //! adapters over it. Nothing here depends on Tauri or a webview.
 
 pub mod app;
+pub mod check;
 pub mod compose;
 pub mod diff;
 pub mod docker;
 pub mod dockerignore;
 pub mod error;
 pub mod fsread;
+pub mod k8s;
 pub mod names;
 pub mod plan;
 pub mod ports;

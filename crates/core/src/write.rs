@@ -116,6 +116,19 @@ pub struct WriteReport {
     pub files: Vec<WrittenFile>,
 }
 
+/// Generated files: `(name relative to the output folder, content)`, in the order they are
+/// shown and written. A name may hold folders (`base/service-api.yaml`): they must exist
+/// before [`write`].
+pub trait FileSet {
+    fn files(&self) -> Vec<(&str, &str)>;
+}
+
+impl FileSet for RenderedFiles {
+    fn files(&self) -> Vec<(&str, &str)> {
+        RenderedFiles::files(self).to_vec()
+    }
+}
+
 /// `sha256:<hex>` of `bytes`: what [`FilePreview::seen`] holds.
 pub fn fingerprint(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
@@ -129,7 +142,7 @@ pub fn fingerprint(bytes: &[u8]) -> String {
 
 /// Compare the generated files with what is in `out_dir` (read by [`crate::fsread`]'s
 /// rules: a link, FIFO, device or a file over 1 MiB is an error).
-pub fn preview(out_dir: &Path, files: &RenderedFiles) -> Result<Vec<FilePreview>> {
+pub fn preview(out_dir: &Path, files: &dyn FileSet) -> Result<Vec<FilePreview>> {
     files
         .files()
         .iter()
@@ -166,7 +179,7 @@ pub fn preview(out_dir: &Path, files: &RenderedFiles) -> Result<Vec<FilePreview>
 
 /// Preview, then [`write_previewed`] with what that preview saw: for callers that do not
 /// show the preview (the CLI with `--force`).
-pub fn write(out_dir: &Path, files: &RenderedFiles, force: bool) -> Result<WriteReport> {
+pub fn write(out_dir: &Path, files: &dyn FileSet, force: bool) -> Result<WriteReport> {
     check_out_dir(out_dir)?;
     let seen: Vec<Seen> = preview(out_dir, files)?
         .iter()
@@ -179,7 +192,7 @@ pub fn write(out_dir: &Path, files: &RenderedFiles, force: bool) -> Result<Write
 /// the user confirmed saw of each file (see the module docs for the rules).
 pub fn write_previewed(
     out_dir: &Path,
-    files: &RenderedFiles,
+    files: &dyn FileSet,
     seen: &[Seen],
     force: bool,
 ) -> Result<WriteReport> {

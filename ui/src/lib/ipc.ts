@@ -25,6 +25,11 @@ import type { LifecycleAction } from './bindings/LifecycleAction';
 import type { StatsBatch } from './bindings/StatsBatch';
 import type { Seen } from './bindings/Seen';
 import type { StatsPoint } from './bindings/StatsPoint';
+import type { FolderCheck } from './bindings/FolderCheck';
+import type { ImageCheck } from './bindings/ImageCheck';
+import type { Report } from './bindings/Report';
+import type { Assessment } from './bindings/Assessment';
+import type { K8sPreview } from './bindings/K8sPreview';
 
 /** The app's commands, typed by the Rust bindings in ./bindings. */
 export interface Api {
@@ -61,6 +66,20 @@ export const tauriApi: Api = {
     const picked = await open({ directory: true, multiple: false, title: 'Choose a project folder' });
     return typeof picked === 'string' ? picked : null;
   },
+};
+
+/** The Kubernetes view's commands (src-tauri/src/k8s_commands.rs). The layout always goes
+ * into the opened folder's `k8s/`; `namespace` null: the compose project's name. */
+export interface K8sApi {
+  assess(root: string): Promise<Assessment>;
+  preview(root: string, namespace: string | null): Promise<K8sPreview>;
+  write(root: string, namespace: string | null, force: boolean, seen: Seen[] | null): Promise<WriteReport>;
+}
+
+export const tauriK8sApi: K8sApi = {
+  assess: (root) => call('k8s_assess', { root }),
+  preview: (root, namespace) => call('k8s_preview', { root, namespace }),
+  write: (root, namespace, force, seen) => call('k8s_write', { root, namespace, force, seen }),
 };
 
 /** Calls `onPaths` with the paths of every drop on the window; also reports hovering. */
@@ -109,6 +128,10 @@ export interface RunApi extends LogsApi {
   writePort(root: string, port: number): Promise<PortWriteReport>;
   /** Changed files of the folder (after a run, to offer a rebuild) until stopped. */
   watchProject(root: string, onChange: (c: SourcesChanged) => void): LogFollow;
+  /** Check the files a run is about to build (before building). */
+  preflightCheck(root: string, source: Source, edits: PlanEdits | null): Promise<Report>;
+  /** Check the built image and analyse its size (after building). */
+  checkImage(reference: string): Promise<ImageCheck>;
 }
 
 /** A streaming command's `done`/`stop` pair over its channel: `stop` ends the stream on the Rust side. */
@@ -142,6 +165,23 @@ export const tauriRunApi: RunApi = {
     const channel = new Channel<SourcesChanged>(onChange);
     return stream(channel, call('watch_project', { root, onChange: channel }));
   },
+  preflightCheck: (root, source, edits) => call('preflight_check', { root, source, edits }),
+  checkImage: (reference) => call('check_image', { reference }),
+};
+
+// ---- The Check view (src-tauri/src/check.rs) --------------------------------------------
+
+/** The Check view's commands: a folder opened in this session, an image, a container. */
+export interface CheckApi {
+  checkFolder(root: string): Promise<FolderCheck>;
+  checkImage(reference: string): Promise<ImageCheck>;
+  checkContainer(name: string): Promise<Report>;
+}
+
+export const tauriCheckApi: CheckApi = {
+  checkFolder: (root) => call('check_folder', { root }),
+  checkImage: (reference) => call('check_image', { reference }),
+  checkContainer: (name) => call('check_container', { name }),
 };
 /** The containers view's commands (live stats, history, host capacity, lifecycle). */
 export interface StatsApi {

@@ -1,9 +1,10 @@
 // The app's views and the URL fragment that selects one (`#containers`), so the shell can
 // open on a view (`BERTH_VIEW=containers`) and a reload keeps it.
-export type View = 'project' | 'containers';
+export type View = 'project' | 'containers' | 'check';
 
 export function viewFromHash(hash: string): View {
-  return hash.replace(/^#/, '') === 'containers' ? 'containers' : 'project';
+  const h = hash.replace(/^#/, '');
+  return h === 'containers' || h === 'check' ? h : 'project';
 }
 
 export function hashOf(view: View): string {

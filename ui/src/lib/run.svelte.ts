@@ -12,6 +12,8 @@ import type { RunReport } from './bindings/RunReport';
 import type { RunnerChoice } from './bindings/RunnerChoice';
 import type { RunnerKind } from './bindings/RunnerKind';
 import type { PlanEdits } from './bindings/PlanEdits';
+import type { ImageCheck } from './bindings/ImageCheck';
+import type { Report } from './bindings/Report';
 import type { SourcesChanged } from './bindings/SourcesChanged';
 import type { LogFollow, RunApi } from './ipc';
 import { formatBytes } from './stats/format';
@@ -157,6 +159,14 @@ export class RunState {
   /** Files changed since the last run (the folder is watched after a run): offer a rebuild. */
   changed = $state<string[]>([]);
 
+  /** The check of the files a run builds, made before building. */
+  preflight = $state<Report | null>(null);
+  /** A run held back by critical findings until "Run anyway". */
+  pendingRun = $state<{ hostPort: number | null; runner: RunnerChoice; carried: PortConflict | null } | null>(null);
+  /** The built image's findings and size analysis (after a run). */
+  imageCheck = $state<ImageCheck | null>(null);
+  imageCheckError = $state<ErrorPayload | null>(null);
+
   #api: RunApi;
   #subject = $state.raw<RunSubject | null>(null);
   #runSeq = 0;
@@ -223,6 +233,10 @@ export class RunState {
     this.down = null;
     this.downError = null;
     this.openError = null;
+    this.preflight = null;
+    this.pendingRun = null;
+    this.imageCheck = null;
+    this.imageCheckError = null;
   }
 
   /** Connect afresh (a just-started engine is found); the error names what was tried. */
@@ -254,11 +268,50 @@ export class RunState {
 
   async #start(runner: RunnerChoice): Promise<void> {
     if (!this.root || this.busy) return;
-    // No await without a typed port: the up starts in this same turn.
     this.portProblem = null;
     const hostPort = this.portInput.trim() === '' ? null : await this.#typedPort();
     if (hostPort === undefined) return;
+    if (!(await this.#preflightPasses(hostPort, runner))) return;
     await this.#up(hostPort, null, runner);
+  }
+
+  /** Check the files the run is about to build; critical findings hold the run until
+   * "Run anyway". A check that cannot run does not hold it (the build reports real errors). */
+  async #preflightPasses(
+    hostPort: number | null,
+    runner: RunnerChoice,
+    carried: PortConflict | null = null,
+  ): Promise<boolean> {
+    const root = this.root;
+    if (!root) return false;
+    const source = this.from === 'plan' ? 'plan' : 'files';
+    const edits = source === 'plan' ? (this.#subject?.edits() ?? null) : null;
+    this.pendingRun = null;
+    try {
+      this.preflight = await this.#api.preflightCheck(root, source, edits);
+    } catch {
+      this.preflight = null;
+      return true;
+    }
+    if (this.root !== root) return false;
+    if (this.preflight.summary.critical > 0) {
+      this.pendingRun = { hostPort, runner, carried };
+      return false;
+    }
+    return true;
+  }
+
+  /** Build and run despite the critical findings shown. */
+  async runAnyway(): Promise<void> {
+    const p = this.pendingRun;
+    if (!p || this.busy) return;
+    this.pendingRun = null;
+    await this.#up(p.hostPort, p.carried, p.runner);
+  }
+
+  /** Do not run: leave the findings to be fixed. */
+  holdRun(): void {
+    this.pendingRun = null;
   }
 
   /** The typed host port: null for "let Berth choose", undefined when it cannot be used
@@ -295,6 +348,8 @@ export class RunState {
     this.portWrite = null;
     this.portWriteError = null;
     this.openError = null;
+    this.imageCheck = null;
+    this.imageCheckError = null;
   }
 
   #failed(e: unknown): void {
@@ -311,8 +366,11 @@ export class RunState {
   /** Sources changed: build and restart on the same host port (the old container gives it up). */
   async rebuild(): Promise<void> {
     if (!this.root || this.busy) return;
-    const runner: RunnerChoice = this.report?.runner === 'single' ? 'single' : 'compose';
-    await this.#up(this.report?.host_port ?? null, this.conflict, this.report ? runner : 'auto');
+    const runner: RunnerChoice = this.report ? (this.report.runner === 'single' ? 'single' : 'compose') : 'auto';
+    const hostPort = this.report?.host_port ?? null;
+    const carried = this.conflict;
+    if (!(await this.#preflightPasses(hostPort, runner, carried))) return;
+    await this.#up(hostPort, carried, runner);
   }
 
   async #up(hostPort: number | null, carried: PortConflict | null, runner: RunnerChoice): Promise<void> {
@@ -338,6 +396,7 @@ export class RunState {
       this.phase = report.healthy ? 'healthy' : 'unhealthy';
       this.engineError = null;
       this.#startWatching(root, seq);
+      void this.#checkImage(report.image, seq);
       // The desktop notification ("build finished" / "failed") is sent by the command itself.
     } catch (e) {
       if (seq === this.#runSeq) this.#failed(e);
@@ -378,6 +437,19 @@ export class RunState {
     } catch (e) {
       this.downError = toErrorPayload(e);
       this.phase = before;
+    }
+  }
+
+  /** The built image's findings and size analysis, for the run card. */
+  async #checkImage(image: string, seq: number): Promise<void> {
+    this.imageCheck = null;
+    this.imageCheckError = null;
+    if (!image) return;
+    try {
+      const c = await this.#api.checkImage(image);
+      if (seq === this.#runSeq) this.imageCheck = c;
+    } catch (e) {
+      if (seq === this.#runSeq) this.imageCheckError = toErrorPayload(e);
     }
   }
 

@@ -4,6 +4,9 @@ import type { UpEvent } from './bindings/UpEvent';
 import type { RunReport } from './bindings/RunReport';
 import type { PlanEdits } from './bindings/PlanEdits';
 import type { RunApi, RunRequest } from './ipc';
+import type { Report } from './bindings/Report';
+import type { Finding } from './bindings/Finding';
+import type { ImageCheck } from './bindings/ImageCheck';
 import { emptyProgress, foldBuildEvent, formatMs, parsePort, RunState, type RunSubject } from './run.svelte';
 
 const ROOT = '/projects/web';
@@ -78,6 +81,7 @@ function fakeApi() {
   let send: ((e: UpEvent) => void) | null = null;
   let change: ((c: SourcesChanged) => void) | null = null;
   const free = new Set<number>([9000]);
+  let preflight: Report = clean();
   const api: RunApi = {
     engineStatus: async () => {
       calls.push(['engineStatus', []]);
@@ -122,6 +126,14 @@ function fakeApi() {
       return { path: `${root}/compose.yaml`, port, backup: `${root}/compose.yaml.berth-backup-1` };
     },
     followLogs: () => ({ done: new Promise(() => {}), stop: async () => {} }),
+    preflightCheck: async (root, source) => {
+      calls.push(['preflightCheck', [root, source]]);
+      return preflight;
+    },
+    checkImage: async (reference) => {
+      calls.push(['checkImage', [reference]]);
+      return imageCheck(reference);
+    },
     watchProject(root, onChange) {
       calls.push(['watchProject', [root]]);
       change = onChange;
@@ -142,6 +154,41 @@ function fakeApi() {
     send: (e: UpEvent) => send?.(e),
     finish: (r: RunReport) => finishUp?.(r),
     fail: (e: unknown) => failUp?.(e),
+    /** What the next preflight check answers. */
+    setPreflight: (r: Report) => (preflight = r),
+  };
+}
+
+function clean(): Report {
+  return { target: ROOT, findings: [], summary: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } };
+}
+
+function critical(): Report {
+  const f: Finding = {
+    id: 'BERTH-RT-010',
+    severity: 'critical',
+    title: 'The Docker socket is mounted',
+    detail: 'service `app`: `/var/run/docker.sock` mounted at /var/run/docker.sock',
+    fix: 'Do not mount /var/run/docker.sock',
+    refs: ['CIS-5.32'],
+    location: { file: 'compose.yaml', line: 9 },
+  };
+  return { target: ROOT, findings: [f], summary: { critical: 1, high: 0, medium: 0, low: 0, info: 0 } };
+}
+
+function imageCheck(image: string): ImageCheck {
+  return {
+    report: { ...clean(), target: image },
+    analysis: {
+      image,
+      size_bytes: 42_000_000,
+      target_bytes: 100_000_000,
+      meets_target: true,
+      layers: [{ created_by: 'COPY busybox /bin/busybox', size_bytes: 42_000_000, files_added: 1, wasted_bytes: 0 }],
+      wasted_bytes: 0,
+      largest_files: [],
+      suggestions: [],
+    },
   };
 }
 
@@ -192,6 +239,7 @@ describe('RunState', () => {
     const run = new RunState(f.api);
     run.attach(subject());
     const done = run.run();
+    await tick(); // the preflight check comes first
     expect(run.phase).toBe('building');
     f.send({ type: 'stage', stage: 'building' });
     f.send({ type: 'build', event: { type: 'step', n: 1, total: 4, instruction: 'FROM scratch' } });
@@ -215,6 +263,7 @@ describe('RunState', () => {
     const run = new RunState(f.api);
     run.attach(subject());
     const done = run.run();
+    await tick(); // the preflight check comes first
     f.finish(report({ healthy: false, health: { healthy: false, via: 'healthcheck', message: 'unhealthy', waited_ms: 60000, last_logs: ['boom'] } }));
     await done;
     expect(run.phase).toBe('unhealthy');
@@ -226,12 +275,15 @@ describe('RunState', () => {
     const run = new RunState(f.api);
     run.attach(subject());
     let done = run.run();
+    await tick(); // the preflight check comes first
     f.fail({ kind: 'engine', message: 'engine: build failed: step 2' });
     await done;
     expect(run.phase).toBe('failed');
     expect(run.error?.message).toMatch(/build failed/);
 
     done = run.run();
+
+    await tick(); // the preflight check comes first
     await run.cancel();
     await done;
     expect(run.phase).toBe('cancelled');
@@ -262,6 +314,7 @@ describe('RunState', () => {
     const run = new RunState(f.api);
     run.attach(subject());
     const done = run.run();
+    await tick(); // the preflight check comes first
     f.finish(report({ port_conflict: { requested: 5000, check: null, raced: [], chosen: 8081, reason: '5000 is in use' } }));
     await done;
     expect(run.portToWrite).toBe(8081);
@@ -275,6 +328,7 @@ describe('RunState', () => {
     expect(run.portWrite?.backup).toMatch(/berth-backup/);
     // A rebuild on the chosen port keeps the explanation (and the offer).
     const again = run.rebuild();
+    await tick();
     f.finish(report({ host_port: 8081 }));
     await again;
     expect(run.conflict?.requested).toBe(5000);
@@ -286,6 +340,7 @@ describe('RunState', () => {
     const run = new RunState(f.api);
     run.attach(subject());
     const done = run.run();
+    await tick(); // the preflight check comes first
     f.finish(report());
     await done;
     await run.stop(true);
@@ -310,6 +365,7 @@ describe('RunState', () => {
     // A later single-container run replaces the compose result.
     run.portInput = '';
     const done = run.run();
+    await tick(); // the preflight check comes first
     f.finish(report());
     await done;
     expect(run.container).toBe('berth-web-abc123');
@@ -336,6 +392,7 @@ describe('RunState', () => {
     // The user edits the port after opening: the run gets the edit, not the opened plan.
     edits = { ...edits, port: 7100 };
     const done = run.run();
+    await tick(); // the preflight check comes first
     f.finish(report());
     await done;
     expect(f.requests.at(-1)).toEqual({ source: 'plan', edits: { ...EDITS, port: 7100 }, runner: 'auto', hostPort: null, expose: false });
@@ -348,12 +405,14 @@ describe('RunState', () => {
     expect(run.from).toBe('files');
     expect(run.canChooseSource).toBe(true);
     let done = run.run();
+    await tick(); // the preflight check comes first
     f.finish(report());
     await done;
     expect(f.requests.at(-1)).toMatchObject({ source: 'files', edits: null, runner: 'single' });
     run.from = 'plan';
     run.expose = true;
     done = run.run();
+    await tick(); // the preflight check comes first
     f.finish(report());
     await done;
     expect(f.requests.at(-1)).toMatchObject({ source: 'plan', edits: EDITS, expose: true });
@@ -369,6 +428,7 @@ describe('RunState', () => {
     const run = new RunState(f.api);
     run.attach(subject());
     const done = run.run();
+    await tick(); // the preflight check comes first
     run.attach(subject('/projects/other'));
     f.finish(report());
     await done;
@@ -381,15 +441,18 @@ describe('RunState', () => {
     const run = new RunState(f.api);
     run.attach(subject());
     let done = run.run();
+    await tick(); // the preflight check comes first
     f.finish(report({ host_port: 8081 }));
     await done;
-    expect(f.calls.at(-1)).toEqual(['watchProject', [ROOT]]);
+    // Watched, and the built image checked for the run card.
+    expect(f.calls.slice(-2)).toEqual([['watchProject', [ROOT]], ['checkImage', ['berth-web-abc123:dev']]]);
     f.change(['app.py']);
     f.change(['app.py', 'static/site.css']);
     expect(run.changed).toEqual(['app.py', 'static/site.css']);
     done = run.rebuild();
+    await tick(); // the preflight check comes first
     expect(run.changed).toEqual([]);
-    expect(f.calls.slice(-2)).toEqual([['stopWatch', []], ['upProject', [ROOT, 8081]]]);
+    expect(f.calls.slice(-3)).toEqual([['preflightCheck', [ROOT, 'plan']], ['stopWatch', []], ['upProject', [ROOT, 8081]]]);
     f.finish(report({ host_port: 8081 }));
     await done;
     expect(run.conflict).toBeNull();
@@ -397,5 +460,48 @@ describe('RunState', () => {
     expect(f.calls.filter(([c]) => c === 'stopWatch')).toHaveLength(2);
     f.change(['late.py']);
     expect(run.changed).toEqual([]);
+  });
+
+  it('critical findings in the files to build hold the run until "Run anyway"', async () => {
+    const f = fakeApi();
+    const run = new RunState(f.api);
+    run.attach(subject());
+    f.setPreflight(critical());
+    await run.run();
+    expect(f.calls.some(([c]) => c === 'upProject')).toBe(false);
+    expect(run.phase).toBe('idle');
+    expect(run.pendingRun).not.toBeNull();
+    expect(run.preflight?.findings[0]?.id).toBe('BERTH-RT-010');
+    run.holdRun();
+    expect(run.pendingRun).toBeNull();
+    await run.run();
+    const done = run.runAnyway();
+    expect(run.phase).toBe('building');
+    expect(f.calls.at(-1)).toEqual(['upProject', [ROOT, null]]);
+    f.finish(report());
+    await done;
+    await tick();
+    expect(run.imageCheck?.analysis.size_bytes).toBe(42_000_000);
+  });
+
+  it('a clean preflight runs at once; a preflight that cannot run does not hold the run', async () => {
+    const f = fakeApi();
+    const run = new RunState(f.api);
+    run.attach(subject());
+    const done = run.run();
+    await tick();
+    expect(f.calls.map(([c]) => c)).toEqual(['preflightCheck', 'upProject']);
+    expect(run.pendingRun).toBeNull();
+    f.finish(report());
+    await done;
+    f.api.preflightCheck = async () => {
+      throw { kind: 'io', message: 'unreadable' };
+    };
+    const again = run.run();
+    await tick();
+    expect(f.calls.at(-1)?.[0]).toBe('upProject');
+    expect(run.preflight).toBeNull();
+    f.finish(report());
+    await again;
   });
 });

@@ -14,12 +14,21 @@
 //! | check a URL before opening it in the browser | [`local_url`] |
 //! | the engine, a host port, a container's log, a folder's changes | [`engine_status`], [`check_port`], [`follow_logs`], [`watch_sources`] |
 //! | write the chosen host port into compose.yaml | [`write_port`] |
+//! | check a folder, the files a run will build, an image, a container | [`check_folder`], [`preflight`], [`check_image`], [`check_container`] |
+//! | where an image's size goes | [`analyze_image`] |
+//! | Compose or Kubernetes? assess; generate, preview and write the Kustomize layout | [`k8s`] |
 
+mod check;
 mod files;
+pub mod k8s;
 mod run;
 mod streams;
 mod url;
 
+pub use check::{
+    analyze_image, check_container, check_folder, check_folder_files, check_image,
+    is_dockerfile_name, preflight, CheckedFile, FolderCheck, ImageCheck,
+};
 pub use files::{
     edits_with, nothing_to_generate, open, own_build_files, plan_for, preview, write,
     OpenedProject, ProjectPreview,

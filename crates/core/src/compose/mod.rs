@@ -4,6 +4,7 @@
 //! ([`overrides`]), and find a compose tool ([`tool`]). Nothing here talks to the engine.
 //! Project names come from [`crate::names`].
 
+mod extras;
 pub mod merge;
 pub mod model;
 pub mod overrides;
@@ -11,8 +12,8 @@ pub mod ports;
 pub mod tool;
 
 pub use model::{
-    from_value, interpolate, parse, parse_duration, read, BuildSpec, ComposeFile, HealthSpec,
-    PortSpec, ServiceSpec,
+    from_value, interpolate, parse, parse_duration, read, BindSpec, BuildSpec, ComposeFile,
+    HealthSpec, PortSpec, SecretDef, SecretRef, SecuritySpec, ServiceSpec,
 };
 pub use tool::{find_tool, ComposeTool, ToolSearch};
 

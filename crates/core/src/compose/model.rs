@@ -3,6 +3,8 @@
 //! when no compose tool is installed (see [`crate::runner::compose_api`]). Keys outside the subset
 //! are listed in [`ComposeFile::notes`], never silently dropped.
 
+use super::extras::{noted_key, secret_defs};
+pub use super::extras::{SecretDef, SecretRef};
 use crate::{Error, Result};
 use serde_yaml_ng::{Mapping, Value};
 use std::collections::BTreeMap;
@@ -78,6 +80,61 @@ pub struct ServiceSpec {
     pub restart: Option<String>,
     pub memory: Option<String>,
     pub cpus: Option<String>,
+    // Read for the Kubernetes manifests; the Engine API runner does not apply these (the
+    // keys it ignores stay in [`ComposeFile::notes`]).
+    /// `command:` as written when it was a string (compose splits it into words; the Engine
+    /// API runner runs [`Self::command`] through a shell).
+    pub command_text: Option<String>,
+    /// `entrypoint:` (a string runs through a shell, as for `command`).
+    pub entrypoint: Option<Vec<String>>,
+    /// `env_file:` paths as written.
+    pub env_file: Vec<String>,
+    pub secrets: Vec<SecretRef>,
+    /// `deploy.replicas`.
+    pub replicas: Option<u32>,
+    /// `deploy.resources.reservations`.
+    pub memory_reservation: Option<String>,
+    pub cpus_reservation: Option<String>,
+    /// `expose:` container ports.
+    pub expose: Vec<u16>,
+    /// Read for the checks ([`crate::check::compose`]); the Engine API runner does not apply
+    /// these and notes them as not supported, as before.
+    pub security: SecuritySpec,
+}
+
+/// A host path bound into a service (`./src:/app`, `/var/run/docker.sock:/var/run/docker.sock:ro`,
+/// or the long form with `type: bind`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BindSpec {
+    /// As written (`./src`, `/`, `${HOME}/.ssh`).
+    pub source: String,
+    pub target: String,
+    /// `rshared`, `shared`, ... when given.
+    pub propagation: Option<String>,
+    /// `:ro` (or `read_only: true` in the long form).
+    pub read_only: bool,
+}
+
+/// The security-relevant service keys the checks read: namespaces, capabilities, user, host
+/// paths, devices and limits.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecuritySpec {
+    pub privileged: bool,
+    pub network_mode: Option<String>,
+    pub pid: Option<String>,
+    pub ipc: Option<String>,
+    pub uts: Option<String>,
+    pub userns_mode: Option<String>,
+    pub user: Option<String>,
+    pub binds: Vec<BindSpec>,
+    pub devices: Vec<String>,
+    /// `deploy.resources.limits.pids` (the service-level `pids_limit` is
+    /// [`ServiceSpec::pids_limit`]).
+    pub deploy_pids_limit: Option<String>,
+    /// `mem_limit` (the service-level form of the memory limit).
+    pub mem_limit: Option<String>,
+    /// `healthcheck: { disable: true }`.
+    pub healthcheck_disabled: bool,
 }
 
 /// A parsed compose file.
@@ -86,6 +143,9 @@ pub struct ComposeFile {
     pub name: Option<String>,
     pub version: Option<String>,
     pub services: Vec<ServiceSpec>,
+    /// Top-level `secrets:` (also noted as unsupported in [`Self::notes`]: the Engine API
+    /// runner does not mount them).
+    pub secrets: Vec<SecretDef>,
     /// What was not understood (unsupported keys), one note each.
     pub notes: Vec<String>,
 }
@@ -111,6 +171,10 @@ const SERVICE_KEYS: &[&str] = &[
     "container_name",
     "expose",
 ];
+
+/// Keys read into the model for the Kubernetes manifests but not applied by the Engine API
+/// runner: still noted as unsupported.
+const NOTED_KEYS: &[&str] = &["env_file", "secrets", "entrypoint"];
 
 /// `${VAR:-default}`, `${VAR-default}`, `${VAR}`, `$VAR` and `$$` (pure).
 pub fn interpolate(s: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
@@ -193,7 +257,7 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     (any && num.is_empty()).then(|| Duration::from_secs_f64(total))
 }
 
-fn scalar(v: &Value) -> Option<String> {
+pub(super) fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -202,7 +266,7 @@ fn scalar(v: &Value) -> Option<String> {
     }
 }
 
-fn strings(v: &Value) -> Vec<String> {
+pub(super) fn strings(v: &Value) -> Vec<String> {
     match v {
         Value::Sequence(s) => s.iter().filter_map(scalar).collect(),
         other => scalar(other).into_iter().collect(),
@@ -228,7 +292,7 @@ fn key_values(v: &Value) -> BTreeMap<String, String> {
     }
 }
 
-fn get<'a>(m: &'a Mapping, key: &str) -> Option<&'a Value> {
+pub(super) fn get<'a>(m: &'a Mapping, key: &str) -> Option<&'a Value> {
     m.get(Value::String(key.to_string()))
 }
 
@@ -279,10 +343,14 @@ fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
     };
     for (k, v) in m {
         let Some(key) = scalar(k) else { continue };
+        security_key(&key, v, &mut s.security);
         if !SERVICE_KEYS.contains(&key.as_str()) {
             notes.push(format!(
                 "service {name}: `{key}` is not supported and was ignored"
             ));
+            if NOTED_KEYS.contains(&key.as_str()) {
+                noted_key(&mut s, &key, v);
+            }
             continue;
         }
         match key.as_str() {
@@ -302,10 +370,8 @@ fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
                 }
             }
             "command" => {
-                s.command = match v {
-                    Value::Sequence(_) => Some(strings(v)),
-                    other => scalar(other).map(|c| vec!["/bin/sh".into(), "-c".into(), c]),
-                }
+                s.command = shell_or_argv(v);
+                s.command_text = scalar(v).filter(|_| !matches!(v, Value::Sequence(_)));
             }
             "environment" => s.environment = key_values(v),
             "labels" => s.labels = key_values(v),
@@ -384,23 +450,126 @@ fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
                 }
             }
             "deploy" => {
-                let limits = match v {
+                let resources = |kind: &str| match v {
                     Value::Mapping(d) => get(d, "resources")
                         .and_then(|r| r.as_mapping())
-                        .and_then(|r| get(r, "limits"))
+                        .and_then(|r| get(r, kind))
                         .and_then(|l| l.as_mapping()),
                     _ => None,
                 };
-                if let Some(l) = limits {
+                if let Some(l) = resources("limits") {
                     s.memory = get(l, "memory").and_then(scalar);
                     s.cpus = get(l, "cpus").and_then(scalar);
                 }
+                if let Some(r) = resources("reservations") {
+                    s.memory_reservation = get(r, "memory").and_then(scalar);
+                    s.cpus_reservation = get(r, "cpus").and_then(scalar);
+                }
+                if let Value::Mapping(d) = v {
+                    s.replicas = get(d, "replicas")
+                        .and_then(scalar)
+                        .and_then(|r| r.parse().ok());
+                }
             }
-            // Names Berth picks itself; exposing is implied by the image.
+            // The Engine API runner lets the image expose what it exposes.
+            "expose" => {
+                s.expose = strings(v)
+                    .iter()
+                    .filter_map(|p| p.trim_end_matches("/tcp").parse().ok())
+                    .collect()
+            }
+            // Names Berth picks itself.
             _ => {}
         }
     }
     s
+}
+
+/// `command:`/`entrypoint:`: a list as written, a string through `/bin/sh -c`.
+pub(super) fn shell_or_argv(v: &Value) -> Option<Vec<String>> {
+    match v {
+        Value::Sequence(_) => Some(strings(v)),
+        other => scalar(other).map(|c| vec!["/bin/sh".into(), "-c".into(), c]),
+    }
+}
+
+/// The security-relevant keys (read whether or not the runner applies them).
+fn security_key(key: &str, v: &Value, sec: &mut SecuritySpec) {
+    match key {
+        "privileged" => sec.privileged = matches!(v, Value::Bool(true)),
+        "network_mode" => sec.network_mode = scalar(v),
+        "pid" => sec.pid = scalar(v),
+        "ipc" => sec.ipc = scalar(v),
+        "uts" => sec.uts = scalar(v),
+        "userns_mode" => sec.userns_mode = scalar(v),
+        "user" => sec.user = scalar(v),
+        "devices" => sec.devices = strings(v),
+        "mem_limit" => sec.mem_limit = scalar(v),
+        "healthcheck" => {
+            sec.healthcheck_disabled = v
+                .as_mapping()
+                .and_then(|h| get(h, "disable"))
+                .is_some_and(|d| matches!(d, Value::Bool(true)));
+        }
+        "deploy" => {
+            let pids = v
+                .as_mapping()
+                .and_then(|d| get(d, "resources"))
+                .and_then(|r| r.as_mapping())
+                .and_then(|r| get(r, "limits"))
+                .and_then(|l| l.as_mapping())
+                .and_then(|l| get(l, "pids"))
+                .and_then(scalar);
+            if pids.is_some() {
+                sec.deploy_pids_limit = pids;
+            }
+        }
+        "volumes" => {
+            if let Value::Sequence(items) = v {
+                sec.binds = items.iter().filter_map(bind_spec).collect();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A volume entry that binds a host path (short or long form); None for named volumes.
+fn bind_spec(v: &Value) -> Option<BindSpec> {
+    match v {
+        Value::Mapping(m) => {
+            if get(m, "type").and_then(scalar).as_deref() != Some("bind") {
+                return None;
+            }
+            Some(BindSpec {
+                source: get(m, "source").and_then(scalar)?,
+                target: get(m, "target").and_then(scalar).unwrap_or_default(),
+                propagation: get(m, "bind")
+                    .and_then(|b| b.as_mapping())
+                    .and_then(|b| get(b, "propagation"))
+                    .and_then(scalar),
+                read_only: matches!(get(m, "read_only"), Some(Value::Bool(true))),
+            })
+        }
+        other => {
+            let s = scalar(other)?;
+            let mut parts = s.splitn(3, ':');
+            let (src, dst, mode) = (parts.next()?, parts.next()?, parts.next());
+            let host =
+                src.starts_with(['/', '.', '~']) || src.starts_with("${") || src.starts_with('$');
+            host.then(|| BindSpec {
+                source: src.to_string(),
+                target: dst.to_string(),
+                propagation: mode
+                    .and_then(|m| {
+                        m.split(',').find(|o| {
+                            o.ends_with("shared") || o.ends_with("slave") || o.ends_with("private")
+                        })
+                    })
+                    .map(str::to_string),
+                read_only: mode.is_some_and(|m| m.split(',').any(|o| o == "ro")),
+            })
+        }
+    }
 }
 
 /// Parse a compose file's text (pure).
@@ -440,6 +609,11 @@ pub fn from_value(file: &Path, doc: Value) -> Result<ComposeFile> {
             Some("name") => out.name = scalar(v),
             Some("version") => out.version = scalar(v),
             Some("volumes") => {}
+            Some("secrets") => {
+                out.secrets = secret_defs(v);
+                out.notes
+                    .push("top-level `secrets` is not supported and was ignored".to_string());
+            }
             Some(other) => out.notes.push(format!(
                 "top-level `{other}` is not supported and was ignored"
             )),

@@ -188,3 +188,101 @@ fn the_tool_override_points_built_services_at_berths_images() {
     let y: Value = serde_yaml_ng::from_str(&o).unwrap();
     assert!(y.get("services").is_some());
 }
+
+#[test]
+fn fields_for_the_kubernetes_manifests_are_read_and_still_noted() {
+    let f = parse(
+        Path::new("compose.yaml"),
+        r#"
+services:
+  app:
+    build: .
+    command: gunicorn app:app --bind 0.0.0.0:8000
+    entrypoint: ["/entry.sh"]
+    env_file: [.env, {path: ./extra.env, required: false}]
+    secrets: [db_password, {source: api_key, target: key.txt}, {source: tls, target: /etc/tls.pem}]
+    user: "10001:10001"
+    expose: ["9090", "9100/tcp"]
+    volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro", "./data:/data", "cache:/cache"]
+    deploy:
+      replicas: 3
+      resources:
+        limits: {cpus: "1", memory: 512M}
+        reservations: {cpus: "0.25", memory: 128M}
+secrets:
+  db_password: {file: ./secrets/db_password.txt}
+  api_key: {environment: API_KEY}
+  tls: {external: true}
+"#,
+    )
+    .unwrap();
+    let app = &f.services[0];
+    assert_eq!(
+        app.command_text.as_deref(),
+        Some("gunicorn app:app --bind 0.0.0.0:8000")
+    );
+    assert_eq!(app.command.as_ref().unwrap()[0], "/bin/sh");
+    assert_eq!(app.entrypoint, Some(vec!["/entry.sh".to_string()]));
+    assert_eq!(app.env_file, vec![".env", "./extra.env"]);
+    assert_eq!(
+        app.secrets,
+        vec![
+            SecretRef {
+                source: "db_password".into(),
+                target: "/run/secrets/db_password".into()
+            },
+            SecretRef {
+                source: "api_key".into(),
+                target: "/run/secrets/key.txt".into()
+            },
+            SecretRef {
+                source: "tls".into(),
+                target: "/etc/tls.pem".into()
+            },
+        ]
+    );
+    assert_eq!(app.security.user.as_deref(), Some("10001:10001"));
+    assert_eq!(app.expose, vec![9090, 9100]);
+    assert_eq!(app.replicas, Some(3));
+    assert_eq!(app.memory.as_deref(), Some("512M"));
+    assert_eq!(app.memory_reservation.as_deref(), Some("128M"));
+    assert_eq!(app.cpus_reservation.as_deref(), Some("0.25"));
+    assert_eq!(app.volumes, vec![("cache".into(), "/cache".into())]);
+    assert_eq!(
+        app.security.binds,
+        vec![
+            BindSpec {
+                source: "./nginx.conf".into(),
+                target: "/etc/nginx/nginx.conf".into(),
+                propagation: None,
+                read_only: true
+            },
+            BindSpec {
+                source: "./data".into(),
+                target: "/data".into(),
+                propagation: None,
+                read_only: false
+            },
+        ]
+    );
+    assert_eq!(f.secrets.len(), 3);
+    assert_eq!(
+        f.secrets[0].file.as_deref(),
+        Some("./secrets/db_password.txt")
+    );
+    assert_eq!(f.secrets[1].environment.as_deref(), Some("API_KEY"));
+    assert!(f.secrets[2].external);
+    // The Engine API runner applies none of these: they stay noted.
+    for key in ["env_file", "secrets", "user", "entrypoint"] {
+        assert!(
+            f.notes.contains(&format!(
+                "service app: `{key}` is not supported and was ignored"
+            )),
+            "{key}: {:?}",
+            f.notes
+        );
+    }
+    assert!(f
+        .notes
+        .contains(&"top-level `secrets` is not supported and was ignored".to_string()));
+}

@@ -8,19 +8,23 @@
 //!   [`Engine`]; in memory in the runners' unit tests).
 //! - [`spec`] / [`containers`]: a container as Berth describes it and creating it;
 //!   [`images`]: inspect, pull, remove; [`lifecycle`], [`health`], [`logs`], [`events`]:
-//!   containers, labelled with [`crate::names`]' labels.
+//!   containers, labelled with [`crate::names`]' labels; [`inspect`]: a container's runtime
+//!   settings for the checks; [`export`]: an image's layers streamed to the checks.
 //! - [`stats`]: live stats streams and the stats hub.
 
 pub mod api;
 pub mod build;
+mod build_cleanup;
 pub mod buildkit;
 pub mod classic;
 pub mod containers;
 pub mod context;
 pub mod discovery;
 pub mod events;
+pub mod export;
 pub mod health;
 pub mod images;
+pub mod inspect;
 pub mod lifecycle;
 pub mod logs;
 pub mod spec;

@@ -1,10 +1,14 @@
 // Generated from src-tauri/src/contract.rs (the one list of the app's commands) by
 // `cargo test -p berth-app export_bindings`. Do not edit: change the contract.
 import { invoke, type Channel } from '@tauri-apps/api/core';
+import type { Assessment } from './Assessment';
 import type { ContainerRow } from './ContainerRow';
 import type { DownReport } from './DownReport';
 import type { EngineInfo } from './EngineInfo';
+import type { FolderCheck } from './FolderCheck';
 import type { HostCapacity } from './HostCapacity';
+import type { ImageCheck } from './ImageCheck';
+import type { K8sPreview } from './K8sPreview';
 import type { LifecycleAction } from './LifecycleAction';
 import type { LogLine } from './LogLine';
 import type { OpenedProject } from './OpenedProject';
@@ -12,6 +16,7 @@ import type { PlanEdits } from './PlanEdits';
 import type { PortCheck } from './PortCheck';
 import type { PortWriteReport } from './PortWriteReport';
 import type { ProjectPreview } from './ProjectPreview';
+import type { Report } from './Report';
 import type { RunReport } from './RunReport';
 import type { RunnerChoice } from './RunnerChoice';
 import type { Seen } from './Seen';
@@ -30,6 +35,12 @@ export interface Commands {
   preview_files: { args: { root: string; edits: PlanEdits }; returns: ProjectPreview };
   /** Write the plan's files (`force`: replace differing ones, keeping backups; `seen`: what the confirmed preview saw, a file changed since is refused). */
   write_files: { args: { root: string; edits: PlanEdits; force: boolean; seen: Array<Seen> | null }; returns: WriteReport };
+  /** Compose, a managed container service, or Kubernetes? With signals, evidence, sources and a readiness checklist. */
+  k8s_assess: { args: { root: string }; returns: Assessment };
+  /** The compose file as a Kustomize layout (in `<root>/k8s`), compared with what is there, with the per-field report. */
+  k8s_preview: { args: { root: string; namespace: string | null }; returns: K8sPreview };
+  /** Write the layout into `<root>/k8s` (`force`: replace differing files, keeping backups; `seen`: what the confirmed preview saw). */
+  k8s_write: { args: { root: string; namespace: string | null; force: boolean; seen: Array<Seen> | null }; returns: WriteReport };
   /** The engine a run would use: endpoint, why, versions. */
   engine_status: { args: {}; returns: EngineInfo };
   /** Is a host port free, and if not who holds it. */
@@ -50,6 +61,14 @@ export interface Commands {
   open_url: { args: { url: string }; returns: null };
   /** Write the chosen host port into the folder's compose file, with a backup. */
   write_port: { args: { root: string; port: number }; returns: PortWriteReport };
+  /** Check an opened folder's Dockerfile(s) and compose file (with their text). */
+  check_folder: { args: { root: string }; returns: FolderCheck };
+  /** Check the files a run of the opened folder is about to build, before building. */
+  preflight_check: { args: { root: string; source: Source; edits: PlanEdits | null }; returns: Report };
+  /** Check a local image (config and every layer) and analyse where its size goes. */
+  check_image: { args: { reference: string }; returns: ImageCheck };
+  /** Check a container's runtime settings as the engine applied them. */
+  check_container: { args: { name: string }; returns: Report };
   /** Every container with its latest stats and health. */
   list_containers: { args: {}; returns: Array<ContainerRow> };
   /** Stream stats batches on `on_batch` (about one a second); returns the subscription id. */
@@ -71,6 +90,9 @@ export const COMMANDS: readonly CommandName[] = [
   'open_project',
   'preview_files',
   'write_files',
+  'k8s_assess',
+  'k8s_preview',
+  'k8s_write',
   'engine_status',
   'check_port',
   'up_project',
@@ -81,6 +103,10 @@ export const COMMANDS: readonly CommandName[] = [
   'stop_stream',
   'open_url',
   'write_port',
+  'check_folder',
+  'preflight_check',
+  'check_image',
+  'check_container',
   'list_containers',
   'stats_subscribe',
   'stats_unsubscribe',
@@ -94,6 +120,9 @@ export const PERMISSION_SETS: Record<CommandName, string> = {
   open_project: 'project-commands',
   preview_files: 'project-commands',
   write_files: 'project-commands',
+  k8s_assess: 'k8s-commands',
+  k8s_preview: 'k8s-commands',
+  k8s_write: 'k8s-commands',
   engine_status: 'run-commands',
   check_port: 'run-commands',
   up_project: 'run-commands',
@@ -104,6 +133,10 @@ export const PERMISSION_SETS: Record<CommandName, string> = {
   stop_stream: 'run-commands',
   open_url: 'run-commands',
   write_port: 'run-commands',
+  check_folder: 'check-commands',
+  preflight_check: 'check-commands',
+  check_image: 'check-commands',
+  check_container: 'check-commands',
   list_containers: 'containers-commands',
   stats_subscribe: 'containers-commands',
   stats_unsubscribe: 'containers-commands',
