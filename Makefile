@@ -54,7 +54,7 @@ test-ui:
 	cd ui && npm test
 	cd ui && npm run e2e-ui
 
-e2e: app
+e2e: app standins
 	bash scripts/e2e.sh
 
 test: setup lint bindings-check test-rust test-ui e2e
