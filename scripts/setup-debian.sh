@@ -16,6 +16,9 @@ APT_PACKAGES=(
   docker.io busybox-static
   # the stand-in base images of the real-build suite (scripts/standins/)
   debootstrap
+  # QEMU user emulators registered through binfmt_misc: `berth build --platform linux/arm64`
+  # and its test (crates/cli/tests/arm64_build.rs) build and run arm64 images on amd64
+  qemu-user-static binfmt-support
   # port owners and benchmarks
   lsof iproute2 hyperfine procps util-linux docker-compose time
   # Node for the UI (Debian's, only if the machine has none)
@@ -78,6 +81,24 @@ fi
 if ! command -v kubectl >/dev/null 2>&1; then
   echo "setup: kubectl not found: the Kubernetes judge test needs it (kubectl kustomize)" >&2
 fi
+
+# Other architectures: binfmt_misc mounted (a container or a minimal host may not mount it) and
+# the QEMU arm64 emulator registered (binfmt-support registers what qemu-user-static ships, with
+# the F flag that containers need), then the static arm64 busybox of the arm64 build test
+# (Debian's busybox-static:arm64 through apt, cached; see scripts/arm64-busybox.sh).
+BINFMT=/proc/sys/fs/binfmt_misc
+if [ ! -e "$BINFMT/status" ]; then
+  echo "setup: mounting binfmt_misc on $BINFMT"
+  mount -t binfmt_misc binfmt_misc "$BINFMT" ||
+    echo "setup: cannot mount binfmt_misc (needs root): the arm64 build test will fail" >&2
+fi
+if [ -e "$BINFMT/status" ] && [ ! -e "$BINFMT/qemu-aarch64" ]; then
+  echo "setup: registering the QEMU emulators (update-binfmts)"
+  update-binfmts --enable ||
+    echo "setup: update-binfmts failed: the arm64 build test will fail" >&2
+fi
+bash scripts/arm64-busybox.sh >/dev/null ||
+  echo "setup: could not prepare the arm64 busybox: the arm64 build test will fail" >&2
 
 # WebDriver bridge for the end-to-end test of the real window.
 if ! command -v tauri-driver >/dev/null 2>&1; then

@@ -93,6 +93,7 @@ function report(scenario: Scenario, hostPort: number | null): RunReport {
       cached_steps: 2,
       builder: 'buildkit',
       builder_note: null,
+      platform: null,
       targets: [
         { name: 'image size', target: '< 100 MB', actual: '1.2 MB', met: true, hint: null },
         { name: 'build time', target: '< 5 min', actual: '3.4 s', met: true, hint: null },
@@ -176,6 +177,7 @@ export async function runCommand(cmd: string, a: Record<string, unknown>): Promi
         buildkit_available: true,
         builder: 'buildkit',
         builder_note: null,
+        platform: null,
       };
     case 'check_port': {
       const port = a.port as number;

@@ -49,6 +49,7 @@ function report(over: Partial<RunReport> = {}): RunReport {
       cached_steps: 1,
       builder: 'buildkit',
       builder_note: null,
+      platform: null,
       targets: [],
     },
     health: { healthy: true, via: 'healthcheck', message: 'healthy', waited_ms: 900, last_logs: [] },

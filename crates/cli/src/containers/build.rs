@@ -1,10 +1,12 @@
-//! `berth build PATH [plan flags] [--from auto|plan|files] [--tag T] [--no-cache] [--json]`:
+//! `berth build PATH [plan flags] [--plan-only] [--tag T] [--no-cache] [--platform OS/ARCH]
+//! [--json]`:
 //! a thin adapter over `berth_core::app::build`.
 
 use crate::output;
 use crate::plan_args::PlanArgs;
 use berth_core::app::{self, BuildJob, Source};
 use berth_core::docker::build::BuildReport;
+use berth_core::docker::buildkit::BuilderChoice;
 use berth_core::render::Templates;
 use berth_core::Result;
 use std::path::PathBuf;
@@ -23,6 +25,11 @@ pub struct BuildArgs {
     tag: Option<String>,
     #[arg(long)]
     no_cache: bool,
+    /// Build for this platform (`linux/arm64`, `linux/amd64`, `linux/arm/v7`) instead of the
+    /// engine's own; Berth first checks that the engine can run it (QEMU through binfmt_misc
+    /// on Linux) and says how to enable it when not. The image is single-platform.
+    #[arg(long, value_name = "OS/ARCH")]
+    platform: Option<String>,
     #[arg(long)]
     json: bool,
 }
@@ -38,7 +45,9 @@ pub async fn run(a: BuildArgs) -> Result<()> {
         edits: app::edits_with(&a.path, &a.plan.overrides()?)?,
         tag: a.tag.clone(),
         no_cache: a.no_cache,
-        ..Default::default()
+        platform: a.platform.clone(),
+        // BERTH_BUILDER (buildkit, classic, auto), as `berth up` honours it.
+        builder: BuilderChoice::from_env(),
     };
     let templates = Templates::load_user()?;
     let e = super::connect().await?;
@@ -59,6 +68,9 @@ pub fn summary(r: &BuildReport) -> String {
         "image {} ({}), {} steps, {} cached, {} builder",
         r.tag, r.image_id, r.steps, r.cached_steps, r.builder
     );
+    if let Some(p) = &r.platform {
+        s.push_str(&format!("\n  platform: {p}"));
+    }
     if let Some(n) = &r.builder_note {
         s.push_str(&format!("\n  note: {n}"));
     }

@@ -54,6 +54,9 @@ pub struct BuildJob {
     pub tag: Option<String>,
     pub no_cache: bool,
     pub builder: BuilderChoice,
+    /// Build for this platform (`linux/arm64`, see [`crate::docker::platform::parse_platform`])
+    /// instead of the engine's own; the default tag then ends with `-<arch>`.
+    pub platform: Option<String>,
 }
 
 /// What a run is made of, once the folder, the source and the edits are resolved.
@@ -243,6 +246,11 @@ pub async fn build<E: ContainerEngine>(
     mut on_event: impl FnMut(BuildEvent) + Send,
     cancel: CancellationToken,
 ) -> Result<BuildReport> {
+    let platform = job
+        .platform
+        .as_deref()
+        .map(crate::docker::platform::parse_platform)
+        .transpose()?;
     let r = resolve(&job.folder, job.source, job.edits.as_ref(), templates)?;
     if r.recipe.plan.is_none() && !r.root.join("Dockerfile").is_file() {
         return Err(Error::InvalidInput(format!(
@@ -250,14 +258,18 @@ pub async fn build<E: ContainerEngine>(
             r.root.display()
         )));
     }
-    let tag = job
-        .tag
-        .clone()
-        .unwrap_or_else(|| ProjectNames::of(&r.root).image());
+    let tag = job.tag.clone().unwrap_or_else(|| {
+        let image = ProjectNames::of(&r.root).image();
+        match &platform {
+            Some(p) => format!("{image}-{}", p.arch),
+            None => image,
+        }
+    });
     let mut breq = BuildRequest::new(&r.root, &tag);
     r.recipe.apply(&mut breq);
     breq.no_cache = job.no_cache;
     breq.builder = job.builder;
+    breq.platform = platform;
     on_event(BuildEvent::Output {
         line: r.recipe.describe().into(),
     });

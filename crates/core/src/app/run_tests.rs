@@ -188,3 +188,56 @@ fn a_compose_tool_is_chosen_when_compose_v2_is_here() {
     let c = choose(RunnerChoice::Auto, r.offers, &v2).unwrap();
     assert!(matches!(c.runner, Runner::ComposeTool(_)));
 }
+
+#[tokio::test]
+async fn a_platform_reaches_the_build_and_names_the_default_tag() {
+    let dir = copy_fixture("node-plain");
+    let e = FakeEngine::default();
+    let job = BuildJob {
+        folder: dir.path().to_path_buf(),
+        platform: Some("linux/aarch64".into()),
+        ..Default::default()
+    };
+    let r = build(
+        &e,
+        &job,
+        &Templates::embedded(),
+        |_| {},
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.platform.as_deref(), Some("linux/arm64"));
+    assert!(r.tag.ends_with(":dev-arm64"), "{}", r.tag);
+    let native = build(
+        &e,
+        &BuildJob {
+            folder: dir.path().to_path_buf(),
+            ..Default::default()
+        },
+        &Templates::embedded(),
+        |_| {},
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(native.platform, None);
+    assert!(native.tag.ends_with(":dev"), "{}", native.tag);
+    // A platform Berth cannot parse is refused before anything is built.
+    let calls = e.calls().len();
+    let bad = build(
+        &e,
+        &BuildJob {
+            folder: dir.path().to_path_buf(),
+            platform: Some("linux/sparc9".into()),
+            ..Default::default()
+        },
+        &Templates::embedded(),
+        |_| {},
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(bad.kind(), crate::ErrorKind::InvalidInput);
+    assert_eq!(e.calls().len(), calls, "nothing reached the engine");
+}

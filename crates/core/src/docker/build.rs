@@ -12,6 +12,7 @@ use super::build_cleanup::{CleanupOnDrop, Created};
 use super::buildkit::{means_no_buildkit, pick_builder, BuildKitProgress, Builder, BuilderChoice};
 pub use super::classic::{parse_output, Parsed};
 use super::context::{plan_context_with, Secrets};
+use super::platform::{Platform, Support};
 use super::{engine_err, Engine};
 use crate::names::labels as berth_labels;
 use crate::{Error, Result};
@@ -86,6 +87,9 @@ pub struct BuildRequest {
     /// The in-memory Dockerfile to use instead of `dockerfile_contents` when the build
     /// runs on the classic builder (rendered without BuildKit cache mounts).
     pub classic_dockerfile_contents: Option<String>,
+    /// Build for this platform (`linux/arm64`) instead of the engine's own; checked first
+    /// (see [`super::platform`]). The image is single-platform.
+    pub platform: Option<Platform>,
 }
 
 impl BuildRequest {
@@ -100,6 +104,7 @@ impl BuildRequest {
             no_cache: false,
             builder: BuilderChoice::from_env(),
             classic_dockerfile_contents: None,
+            platform: None,
         }
     }
 }
@@ -131,6 +136,8 @@ pub struct BuildReport {
     pub builder: String,
     /// Why the classic builder was used, when it was.
     pub builder_note: Option<String>,
+    /// The platform built for, when one was asked (`linux/arm64`); else the engine's own.
+    pub platform: Option<String>,
     pub targets: Vec<TargetCheck>,
 }
 
@@ -237,6 +244,9 @@ impl Engine {
                 reason: format!("no {} in the folder", req.dockerfile),
             });
         }
+        if let Some(p) = &req.platform {
+            self.check_platform(p, &mut on_event).await?;
+        }
         let (builder, note) = self.pick_builder(req.builder).await?;
         if let Some(n) = &note {
             on_event(BuildEvent::Output {
@@ -278,6 +288,28 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Refuse a platform the engine cannot run (with how to enable it); say how it is run.
+    async fn check_platform<F: FnMut(BuildEvent) + Send>(
+        &self,
+        p: &Platform,
+        on_event: &mut F,
+    ) -> Result<()> {
+        let line = match self.platform_support(p).await? {
+            Support::Native => return Ok(()),
+            Support::Emulated { how } => {
+                format!("note: building for {p}: RUN steps run under emulation ({how})")
+            }
+            Support::Unknown { note } => format!("note: building for {p}: {note}"),
+            Support::Unsupported { message } => {
+                return Err(Error::InvalidInput(format!(
+                    "cannot build for {p}: {message}"
+                )))
+            }
+        };
+        on_event(BuildEvent::Output { line });
+        Ok(())
     }
 
     /// One build attempt on one builder.
@@ -350,6 +382,11 @@ impl Engine {
             forcerm: true,
             nocache: req.no_cache,
             labels: Some(berth_labels(&label_root)),
+            platform: req
+                .platform
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             ..Default::default()
         };
         let mut guard = CleanupOnDrop {
@@ -519,6 +556,7 @@ impl Engine {
             cached_steps,
             builder: builder.name().into(),
             builder_note: None,
+            platform: req.platform.as_ref().map(ToString::to_string),
             targets: check_targets(size_bytes, duration),
         })
     }

@@ -11,6 +11,7 @@
 //!   containers, labelled with [`crate::names`]' labels; [`inspect`]: a container's runtime
 //!   settings for the checks; [`export`]: an image's layers streamed to the checks.
 //! - [`stats`]: live stats streams and the stats hub.
+//! - [`platform`]: `--platform` builds: the platform string and whether the engine can run it.
 
 pub mod api;
 pub mod build;
@@ -27,6 +28,7 @@ pub mod images;
 pub mod inspect;
 pub mod lifecycle;
 pub mod logs;
+pub mod platform;
 pub mod spec;
 pub mod stats;
 

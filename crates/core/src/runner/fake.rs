@@ -172,6 +172,7 @@ impl ContainerEngine for FakeEngine {
             cached_steps: 0,
             builder: "buildkit".into(),
             builder_note: None,
+            platform: req.platform.as_ref().map(ToString::to_string),
             targets: Vec::new(),
         })
     }

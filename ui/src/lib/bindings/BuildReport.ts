@@ -12,4 +12,8 @@ builder: string,
 /**
  * Why the classic builder was used, when it was.
  */
-builder_note: string | null, targets: Array<TargetCheck>, };
+builder_note: string | null, 
+/**
+ * The platform built for, when one was asked (`linux/arm64`); else the engine's own.
+ */
+platform: string | null, targets: Array<TargetCheck>, };

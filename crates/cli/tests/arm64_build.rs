@@ -1,0 +1,169 @@
+//! `berth build --platform linux/arm64` end to end on this amd64 machine: the real binary,
+//! the real engine, QEMU registered through binfmt_misc (scripts/setup-debian.sh installs
+//! qemu-user-static and binfmt-support). The image is FROM scratch with Debian's static arm64
+//! busybox (scripts/arm64-busybox.sh downloads it with apt once and caches it), and has RUN
+//! steps, so the build itself runs arm64 code. Fails, not skips, without an engine or QEMU.
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const DOCKER: &str = "/usr/bin/docker";
+
+fn berth(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", "/nonexistent-berth-config")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn docker(args: &[&str]) -> String {
+    let o = Command::new(DOCKER).args(args).output().unwrap();
+    assert!(o.status.success(), "docker {args:?}: {}", text(&o));
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// The static arm64 busybox, prepared (and cached) by scripts/arm64-busybox.sh.
+fn arm64_busybox() -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/arm64-busybox.sh");
+    let o = Command::new("bash").arg(&script).output().unwrap();
+    assert!(
+        o.status.success(),
+        "{} could not prepare the arm64 busybox (it needs apt and root the first time): {}",
+        script.display(),
+        text(&o)
+    );
+    PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())
+}
+
+/// A folder with the arm64 busybox and a Dockerfile whose RUN steps run arm64 binaries;
+/// removes what was built from it (by the project label) on drop.
+struct Project {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Project {
+    fn new() -> Project {
+        let dir = tempfile::Builder::new()
+            .prefix("berth-arm64-")
+            .tempdir()
+            .unwrap();
+        let path = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::copy(arm64_busybox(), path.join("busybox")).unwrap();
+        std::fs::write(
+            path.join("Dockerfile"),
+            "FROM scratch\n\
+             COPY busybox /bin/busybox\n\
+             RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+             RUN uname -m > /built-on\n\
+             USER 65534\n\
+             CMD [\"/bin/uname\", \"-m\"]\n",
+        )
+        .unwrap();
+        Project { _dir: dir, path }
+    }
+    fn p(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let filter = format!("label=dev.berth.project={}", self.path.display());
+        for (list, rm) in [
+            (&["ps", "-aq"][..], &["rm", "-f"][..]),
+            (&["images", "-q"][..], &["rmi", "-f"][..]),
+        ] {
+            let o = Command::new(DOCKER)
+                .args(list)
+                .args(["--filter", &filter])
+                .output()
+                .unwrap();
+            let ids: Vec<String> = String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            if !ids.is_empty() {
+                let _ = Command::new(DOCKER).args(rm).args(&ids).output();
+            }
+        }
+    }
+}
+
+/// Build for linux/arm64 with `builder` and check the image is arm64 and runs as aarch64.
+fn builds_and_runs_arm64(builder: &str) {
+    let p = Project::new();
+    let tag = format!(
+        "{}:{builder}",
+        p.path.file_name().unwrap().to_string_lossy().to_lowercase()
+    );
+    let o = berth(
+        &[
+            "build",
+            p.p(),
+            "--platform",
+            "linux/arm64",
+            "--tag",
+            &tag,
+            "--json",
+        ],
+        &[("BERTH_BUILDER", builder)],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["platform"], "linux/arm64", "{report}");
+    assert_eq!(report["builder"], builder, "{report}");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("under emulation") && stderr.contains("qemu-aarch64"),
+        "the build says how arm64 runs here: {stderr}"
+    );
+    assert_eq!(
+        docker(&["image", "inspect", "-f", "{{.Os}}/{{.Architecture}}", &tag]),
+        "linux/arm64"
+    );
+    // What the RUN step saw during the build, and what the container sees when it runs.
+    assert_eq!(
+        docker(&["run", "--rm", "--network", "none", &tag, "cat", "/built-on"]),
+        "aarch64"
+    );
+    assert_eq!(
+        docker(&["run", "--rm", "--network", "none", &tag]),
+        "aarch64"
+    );
+}
+
+#[test]
+fn an_arm64_image_builds_with_buildkit_and_runs_on_this_machine() {
+    builds_and_runs_arm64("buildkit");
+}
+
+#[test]
+fn an_arm64_image_builds_with_the_classic_builder_too() {
+    builds_and_runs_arm64("classic");
+}
+
+#[test]
+fn a_platform_berth_does_not_know_is_refused_with_the_expected_form() {
+    let p = Project::new();
+    let o = berth(&["build", p.p(), "--platform", "linux/sparc9"], &[]);
+    assert!(!o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("unknown architecture") && err.contains("linux/arm64"),
+        "{err}"
+    );
+}
