@@ -57,14 +57,7 @@ struct Project {
 
 impl Project {
     fn new() -> Project {
-        let dir = tempfile::Builder::new()
-            .prefix("berth-arm64-")
-            .tempdir()
-            .unwrap();
-        let path = std::fs::canonicalize(dir.path()).unwrap();
-        std::fs::copy(arm64_busybox(), path.join("busybox")).unwrap();
-        std::fs::write(
-            path.join("Dockerfile"),
+        Project::with(
             "FROM scratch\n\
              COPY busybox /bin/busybox\n\
              RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
@@ -72,7 +65,19 @@ impl Project {
              USER 65534\n\
              CMD [\"/bin/uname\", \"-m\"]\n",
         )
-        .unwrap();
+    }
+
+    /// The arm64 busybox as `busybox`, this machine's as `busybox-native`, and `dockerfile`.
+    fn with(dockerfile: &str) -> Project {
+        let dir = tempfile::Builder::new()
+            .prefix("berth-arm64-")
+            .tempdir()
+            .unwrap();
+        let path = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::copy(arm64_busybox(), path.join("busybox")).unwrap();
+        std::fs::copy("/bin/busybox", path.join("busybox-native"))
+            .expect("busybox-static at /bin/busybox");
+        std::fs::write(path.join("Dockerfile"), dockerfile).unwrap();
         Project { _dir: dir, path }
     }
     fn p(&self) -> &str {
@@ -165,5 +170,51 @@ fn a_platform_berth_does_not_know_is_refused_with_the_expected_form() {
     assert!(
         err.contains("unknown architecture") && err.contains("linux/arm64"),
         "{err}"
+    );
+}
+
+/// What Berth's generated Dockerfiles rely on to cross-compile (templates/partials/macros.j2):
+/// a `FROM --platform=$BUILDPLATFORM` stage runs natively (x86_64 here) and sees the target in
+/// TARGETOS/TARGETARCH, and only the final stage is of the target platform.
+#[test]
+fn a_buildplatform_stage_runs_natively_and_sees_the_target_architecture() {
+    let p = Project::with(
+        "FROM --platform=$BUILDPLATFORM scratch AS build\n\
+         ARG TARGETOS\n\
+         ARG TARGETARCH\n\
+         COPY busybox-native /bin/busybox\n\
+         RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+         RUN echo \"$(uname -m) $TARGETOS/$TARGETARCH\" > /out\n\
+         FROM scratch\n\
+         COPY busybox /bin/busybox\n\
+         COPY --from=build /out /build-stage\n\
+         USER 65534\n\
+         CMD [\"/bin/busybox\", \"cat\", \"/build-stage\"]\n",
+    );
+    let tag = format!(
+        "{}:cross",
+        p.path.file_name().unwrap().to_string_lossy().to_lowercase()
+    );
+    let o = berth(
+        &[
+            "build",
+            p.p(),
+            "--platform",
+            "linux/arm64",
+            "--tag",
+            &tag,
+            "--json",
+        ],
+        &[("BERTH_BUILDER", "buildkit")],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        docker(&["image", "inspect", "-f", "{{.Os}}/{{.Architecture}}", &tag]),
+        "linux/arm64"
+    );
+    assert_eq!(
+        docker(&["run", "--rm", "--network", "none", &tag]),
+        format!("{} linux/arm64", std::env::consts::ARCH),
+        "the build stage ran natively and was told the target"
     );
 }

@@ -48,8 +48,10 @@ pub struct Plan {
     pub install_steps: Vec<BuildStep>,
     /// Build steps, run after the source is copied (compile, bundle, prune).
     pub build_steps: Vec<BuildStep>,
-    /// Render `RUN --mount=type=cache` for the steps' caches. Needs BuildKit; turn it off
-    /// for an engine that only has the classic builder (the steps still work, uncached).
+    /// Render `RUN --mount=type=cache` for the steps' caches, and the compiled stacks' build
+    /// stage `FROM --platform=$BUILDPLATFORM` (cross-compiling for another platform). Needs
+    /// BuildKit; turn it off for an engine that only has the classic builder (the steps still
+    /// work, uncached, and another platform's build stage runs under emulation).
     pub cache_mounts: bool,
     /// The app serves the build output as static files (nginx) instead of running a process.
     pub serve_static: bool,

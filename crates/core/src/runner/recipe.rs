@@ -123,6 +123,15 @@ mod tests {
         let classic = r.classic_dockerfile.clone().unwrap();
         assert!(bk.contains("--mount=type=cache"), "{bk}");
         assert!(!classic.contains("--mount=type=cache"), "{classic}");
+        // BuildKit cross-compiles from the build machine's platform; the classic builder has
+        // no BUILDPLATFORM (an empty --platform fails there) and builds natively.
+        assert!(
+            bk.contains("FROM --platform=$BUILDPLATFORM golang:"),
+            "{bk}"
+        );
+        assert!(bk.contains("ENV GOOS=$TARGETOS GOARCH=$TARGETARCH"), "{bk}");
+        assert!(!classic.contains("PLATFORM"), "{classic}");
+        assert!(!classic.contains("TARGETARCH"), "{classic}");
         assert!(r.compose.as_deref().unwrap().contains("services:"));
         let mut req = BuildRequest::new(&root, "t:1");
         r.apply(&mut req);

@@ -42,8 +42,10 @@ install_steps: Array<BuildStep>,
  */
 build_steps: Array<BuildStep>, 
 /**
- * Render `RUN --mount=type=cache` for the steps' caches. Needs BuildKit; turn it off
- * for an engine that only has the classic builder (the steps still work, uncached).
+ * Render `RUN --mount=type=cache` for the steps' caches, and the compiled stacks' build
+ * stage `FROM --platform=$BUILDPLATFORM` (cross-compiling for another platform). Needs
+ * BuildKit; turn it off for an engine that only has the classic builder (the steps still
+ * work, uncached, and another platform's build stage runs under emulation).
  */
 cache_mounts: boolean, 
 /**
