@@ -6,6 +6,7 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -217,4 +218,53 @@ fn a_buildplatform_stage_runs_natively_and_sees_the_target_architecture() {
         format!("{} linux/arm64", std::env::consts::ARCH),
         "the build stage ran natively and was told the target"
     );
+}
+
+/// `berth up --platform linux/arm64`: the arm64 image is built, started and healthy (its
+/// HEALTHCHECK and its httpd are arm64 busybox under QEMU), and answers on the host port.
+#[test]
+fn up_runs_an_arm64_app_until_healthy() {
+    let p = Project::with(
+        "FROM scratch\n\
+         COPY busybox /bin/busybox\n\
+         RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+         RUN mkdir -p /www && uname -m > /www/index.html && echo ok > /www/health\n\
+         USER 65534\n\
+         EXPOSE 8080\n\
+         HEALTHCHECK --interval=1s --timeout=5s --retries=20 CMD [\"/bin/busybox\", \"wget\", \"-q\", \"-O\", \"-\", \"http://127.0.0.1:8080/health\"]\n\
+         CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n",
+    );
+    let o = berth(
+        &[
+            "up",
+            p.p(),
+            "--platform",
+            "linux/arm64",
+            "--runner",
+            "single",
+            "--timeout",
+            "120",
+            "--json",
+        ],
+        &[],
+    );
+    // Whatever happens, the project's Drop removes its containers and images (by label).
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["healthy"], true, "{v}");
+    let name = v["container"].as_str().unwrap().to_string();
+    let image = docker(&["inspect", "-f", "{{.Image}}", &name]);
+    assert_eq!(
+        docker(&["image", "inspect", "-f", "{{.Architecture}}", &image]),
+        "arm64"
+    );
+    let port = u16::try_from(v["host_port"].as_u64().unwrap()).unwrap();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).unwrap();
+    assert!(body.ends_with("aarch64\n"), "{body}");
+    let down = berth(&["down", p.p()], &[]);
+    assert!(down.status.success(), "{}", text(&down));
 }

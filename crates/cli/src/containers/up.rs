@@ -41,6 +41,10 @@ pub struct UpArgs {
     timeout: u64,
     #[arg(long)]
     no_cache: bool,
+    /// Build (and so run) for this platform (`linux/arm64`), under emulation when it is not
+    /// the engine's; checked first, as `berth build --platform` does
+    #[arg(long, value_name = "OS/ARCH")]
+    platform: Option<String>,
     /// Open the app in the browser once it is healthy
     #[arg(long)]
     open: bool,
@@ -86,6 +90,11 @@ pub async fn run(a: UpArgs) -> Result<()> {
         options: RunOptions {
             health_timeout: Duration::from_secs(a.timeout),
             no_cache: a.no_cache,
+            platform: a
+                .platform
+                .as_deref()
+                .map(berth_core::docker::platform::parse_platform)
+                .transpose()?,
             ..Default::default()
         },
     };

@@ -166,6 +166,9 @@ pub struct RunOptions {
     pub health_timeout: Duration,
     pub no_cache: bool,
     pub builder: BuilderChoice,
+    /// Build the app's (and the compose services') images for this platform; see
+    /// [`crate::docker::platform`]. The images run under emulation when it is not the engine's.
+    pub platform: Option<crate::docker::platform::Platform>,
 }
 
 impl Default for RunOptions {
@@ -175,6 +178,7 @@ impl Default for RunOptions {
             health_timeout: DEFAULT_HEALTH_TIMEOUT,
             no_cache: false,
             builder: BuilderChoice::from_env(),
+            platform: None,
         }
     }
 }

@@ -80,6 +80,7 @@ impl ComposeProject {
         req.dockerfile = b.dockerfile.clone();
         req.no_cache = options.no_cache;
         req.builder = options.builder;
+        req.platform = options.platform.clone();
         if let Some(recipe) = self.recipes.get(&s.name) {
             recipe.apply(&mut req);
         }

@@ -139,6 +139,7 @@ async fn steps<E: ContainerEngine>(
     req.recipe.apply(&mut breq);
     breq.no_cache = req.options.no_cache;
     breq.builder = req.options.builder;
+    breq.platform = req.options.platform.clone();
     // The image this folder's last run used: the build moves the tag off it.
     let previous = engine.image(&image).await?.map(|i| i.id);
     let build = engine.build(&breq, &mut on_event, cancel.clone()).await?;
