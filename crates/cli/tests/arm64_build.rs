@@ -268,3 +268,39 @@ fn up_runs_an_arm64_app_until_healthy() {
     let down = berth(&["down", p.p()], &[]);
     assert!(down.status.success(), "{}", text(&down));
 }
+
+/// Without a usable QEMU entry the build is refused before anything is built, with the fix.
+/// BERTH_BINFMT_DIR points Berth at a stand-in binfmt_misc folder (this machine has QEMU).
+#[test]
+fn without_qemu_the_build_is_refused_with_how_to_enable_it() {
+    let p = Project::new();
+    let binfmt = tempfile::tempdir().unwrap();
+    let dir = binfmt.path().to_str().unwrap();
+    let refused = |why: &str| {
+        let o = berth(
+            &["build", p.p(), "--platform", "linux/arm64"],
+            &[("BERTH_BINFMT_DIR", dir)],
+        );
+        assert!(!o.status.success(), "{}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("cannot build for linux/arm64"), "{err}");
+        assert!(err.contains(why), "{err}");
+        assert!(
+            err.contains("apt-get install qemu-user-static binfmt-support")
+                && err.contains("tonistiigi/binfmt --install arm64"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("context:"),
+            "nothing was sent to the engine: {err}"
+        );
+    };
+    refused("binfmt_misc is not mounted");
+    std::fs::write(binfmt.path().join("status"), "enabled\n").unwrap();
+    refused("qemu-aarch64 is missing");
+    std::fs::write(binfmt.path().join("qemu-aarch64"), "disabled\nflags: PF\n").unwrap();
+    refused("is disabled");
+    // Nothing was built for the folder.
+    let filter = format!("label=dev.berth.project={}", p.path.display());
+    assert_eq!(docker(&["images", "-q", "--filter", &filter]), "");
+}

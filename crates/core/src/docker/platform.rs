@@ -15,6 +15,17 @@ use std::path::Path;
 
 /// Where the kernel lists binfmt_misc entries.
 pub const BINFMT_DIR: &str = "/proc/sys/fs/binfmt_misc";
+/// Environment variable naming another folder to read as binfmt_misc (the CLI tests use it to
+/// show the refusal on a machine where QEMU is registered).
+pub const BINFMT_DIR_ENV: &str = "BERTH_BINFMT_DIR";
+
+/// The folder read as binfmt_misc: [`BINFMT_DIR_ENV`] when set, else [`BINFMT_DIR`].
+pub fn binfmt_dir() -> std::path::PathBuf {
+    std::env::var_os(BINFMT_DIR_ENV)
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(BINFMT_DIR))
+}
 
 /// `os/arch[/variant]`, as the Engine API's `platform` parameter takes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -317,7 +328,7 @@ impl Engine {
         let facts = self.platform_facts().await?;
         let binfmt = facts
             .local_kernel
-            .then(|| read_binfmt(Path::new(BINFMT_DIR), &p.arch));
+            .then(|| read_binfmt(&binfmt_dir(), &p.arch));
         Ok(decide(p, &facts, binfmt.as_ref()))
     }
 }
