@@ -177,7 +177,6 @@ export async function runCommand(cmd: string, a: Record<string, unknown>): Promi
         buildkit_available: true,
         builder: 'buildkit',
         builder_note: null,
-        platform: null,
       };
     case 'check_port': {
       const port = a.port as number;
