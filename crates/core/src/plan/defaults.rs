@@ -91,7 +91,7 @@ pub(super) fn plan_for(d: &Detection) -> Plan {
     plan.healthcheck = health_path.map(|path| Healthcheck {
         path: Some(path),
         command: None,
-        interval_seconds: 30,
+        interval_seconds: 10,
         timeout_seconds: 5,
         start_period_seconds: stack.health_start_period_seconds(),
         retries: 3,

@@ -131,7 +131,7 @@ impl PlanEdits {
                 *h = Some(Healthcheck {
                     path: Some(path.clone()),
                     command: None,
-                    interval_seconds: 30,
+                    interval_seconds: 10,
                     timeout_seconds: 5,
                     start_period_seconds: 20,
                     retries: 3,
