@@ -86,6 +86,9 @@ pub struct BuildRequest {
     /// The in-memory Dockerfile to use instead of `dockerfile_contents` when the build
     /// runs on the classic builder (rendered without BuildKit cache mounts).
     pub classic_dockerfile_contents: Option<String>,
+    /// Files added to the streamed context of a BuildKit build (name, contents), never
+    /// written to the folder: the host's CA bundle (see [`crate::hostca`]).
+    pub context_files: Vec<(String, Vec<u8>)>,
 }
 
 impl BuildRequest {
@@ -100,6 +103,7 @@ impl BuildRequest {
             no_cache: false,
             builder: BuilderChoice::from_env(),
             classic_dockerfile_contents: None,
+            context_files: Vec::new(),
         }
     }
 }
@@ -294,13 +298,16 @@ impl Engine {
             (Builder::Classic, Some(c)) => Some(c.clone()),
             _ => req.dockerfile_contents.clone(),
         };
-        let (dockerfile, extra) = match contents {
+        let (dockerfile, mut extra) = match contents {
             Some(text) => (
                 IN_MEMORY_DOCKERFILE.to_string(),
                 vec![(IN_MEMORY_DOCKERFILE.to_string(), text.into_bytes())],
             ),
             None => (req.dockerfile.clone(), Vec::new()),
         };
+        if builder != Builder::Classic {
+            extra.extend(req.context_files.iter().cloned());
+        }
         let ctx_root = root.to_path_buf();
         let label_root = req
             .project

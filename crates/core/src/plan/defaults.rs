@@ -55,6 +55,7 @@ pub(super) fn plan_for(d: &Detection) -> Plan {
         install_steps: Vec::new(),
         build_steps: Vec::new(),
         cache_mounts: true,
+        host_ca: false,
         serve_static,
         services: Vec::new(),
         healthcheck: None,
