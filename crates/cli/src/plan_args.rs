@@ -29,6 +29,10 @@ pub struct PlanArgs {
     /// Leave a detected backing service out; repeatable
     #[arg(long = "no-service", value_name = "NAME", value_parser = parse_service)]
     no_services: Vec<Service>,
+    /// Trust this machine's CA certificates (a corporate proxy's) in the install and build
+    /// steps: mounted per step as a BuildKit secret, never copied into the image
+    #[arg(long)]
+    host_ca: bool,
 }
 
 fn parse_service(s: &str) -> std::result::Result<Service, String> {
@@ -56,6 +60,7 @@ impl PlanArgs {
             health_path: self.health_path.clone(),
             add_services: self.services.clone(),
             remove_services: self.no_services.clone(),
+            host_ca: self.host_ca.then_some(true),
         })
     }
 }

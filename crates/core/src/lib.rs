@@ -14,6 +14,7 @@ pub mod docker;
 pub mod dockerignore;
 pub mod error;
 pub mod fsread;
+pub mod hostca;
 pub mod k8s;
 pub mod names;
 pub mod plan;

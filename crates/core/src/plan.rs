@@ -55,6 +55,12 @@ pub struct Plan {
     pub cache_mounts: bool,
     /// The app serves the build output as static files (nginx) instead of running a process.
     pub serve_static: bool,
+    /// Trust the host's CA certificates (a corporate proxy's) in the dependency install and
+    /// build steps: mounted for the step only (a BuildKit secret, or a file in Berth's own
+    /// build context), never copied into a layer. Opt-in; needs BuildKit. See [`crate::hostca`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub host_ca: bool,
     pub services: Vec<ServicePlan>,
     pub healthcheck: Option<Healthcheck>,
     /// Dependency manifests copied before the source (relative paths).

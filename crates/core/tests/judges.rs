@@ -45,7 +45,21 @@ fn all_cases() -> Vec<Case> {
             }
         })
         .collect();
+    // The host's CA certificates trusted in the steps (BuildKit secret mounts, the compose
+    // file's build secret).
+    let host_ca: Vec<Case> = cases
+        .iter()
+        .map(|c| {
+            let mut plan = c.plan.clone();
+            plan.host_ca = true;
+            Case {
+                name: format!("{} (host CA)", c.name),
+                plan,
+            }
+        })
+        .collect();
     cases.extend(variants);
+    cases.extend(host_ca);
     cases
 }
 

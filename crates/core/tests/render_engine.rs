@@ -194,7 +194,7 @@ fn go_template_builds_on_the_engine_with_and_without_buildkit() {
         let mut test = vec!["CMD".to_string()];
         test.extend(plan.health_argv().unwrap());
         assert_eq!(strings(&config["Healthcheck"]["Test"]), test);
-        assert_eq!(config["Healthcheck"]["Interval"], 30_000_000_000u64);
+        assert_eq!(config["Healthcheck"]["Interval"], 10_000_000_000u64);
         let env = strings(&config["Env"]);
         assert!(env.contains(&"PORT=8080".to_string()), "{env:?}");
         assert!(

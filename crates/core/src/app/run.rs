@@ -273,6 +273,11 @@ pub async fn build<E: ContainerEngine>(
     on_event(BuildEvent::Output {
         line: r.recipe.describe().into(),
     });
+    for note in &r.recipe.notes {
+        on_event(BuildEvent::Output {
+            line: format!("note: {note}"),
+        });
+    }
     engine.build(&breq, on_event, cancel).await
 }
 

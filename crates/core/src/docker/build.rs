@@ -90,6 +90,9 @@ pub struct BuildRequest {
     /// Build for this platform (`linux/arm64`) instead of the engine's own; checked first
     /// (see [`super::platform`]). The image is single-platform.
     pub platform: Option<Platform>,
+    /// Files added to the streamed context of a BuildKit build (name, contents), never
+    /// written to the folder: the host's CA bundle (see [`crate::hostca`]).
+    pub context_files: Vec<(String, Vec<u8>)>,
 }
 
 impl BuildRequest {
@@ -105,6 +108,7 @@ impl BuildRequest {
             builder: BuilderChoice::from_env(),
             classic_dockerfile_contents: None,
             platform: None,
+            context_files: Vec::new(),
         }
     }
 }
@@ -326,13 +330,16 @@ impl Engine {
             (Builder::Classic, Some(c)) => Some(c.clone()),
             _ => req.dockerfile_contents.clone(),
         };
-        let (dockerfile, extra) = match contents {
+        let (dockerfile, mut extra) = match contents {
             Some(text) => (
                 IN_MEMORY_DOCKERFILE.to_string(),
                 vec![(IN_MEMORY_DOCKERFILE.to_string(), text.into_bytes())],
             ),
             None => (req.dockerfile.clone(), Vec::new()),
         };
+        if builder != Builder::Classic {
+            extra.extend(req.context_files.iter().cloned());
+        }
         let ctx_root = root.to_path_buf();
         let label_root = req
             .project

@@ -55,6 +55,7 @@ pub(super) fn plan_for(d: &Detection) -> Plan {
         install_steps: Vec::new(),
         build_steps: Vec::new(),
         cache_mounts: true,
+        host_ca: false,
         serve_static,
         services: Vec::new(),
         healthcheck: None,
@@ -91,7 +92,7 @@ pub(super) fn plan_for(d: &Detection) -> Plan {
     plan.healthcheck = health_path.map(|path| Healthcheck {
         path: Some(path),
         command: None,
-        interval_seconds: 30,
+        interval_seconds: 10,
         timeout_seconds: 5,
         start_period_seconds: stack.health_start_period_seconds(),
         retries: 3,

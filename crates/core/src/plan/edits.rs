@@ -23,6 +23,11 @@ pub struct PlanEdits {
     /// The HTTP path the healthcheck probes; null: no HTTP healthcheck.
     pub health_path: Option<String>,
     pub services: Vec<Service>,
+    /// Trust this machine's CA certificates in the install and build steps (opt-in; see
+    /// [`crate::hostca`]).
+    #[serde(default)]
+    #[ts(as = "Option<bool>", optional)]
+    pub host_ca: bool,
 }
 
 /// Changes to the default plan given one at a time (the CLI's `--app-port`, `--service`, ...).
@@ -35,6 +40,7 @@ pub struct PlanOverrides {
     pub health_path: Option<String>,
     pub add_services: Vec<Service>,
     pub remove_services: Vec<Service>,
+    pub host_ca: Option<bool>,
 }
 
 impl PlanOverrides {
@@ -54,6 +60,7 @@ impl PlanEdits {
             start_command: plan.start_command.clone(),
             health_path: plan.healthcheck.as_ref().and_then(|h| h.path.clone()),
             services: plan.services.iter().map(|s| s.kind).collect(),
+            host_ca: plan.host_ca,
         }
     }
 
@@ -73,6 +80,9 @@ impl PlanEdits {
         }
         if let Some(h) = &o.health_path {
             self.health_path = Some(h.clone());
+        }
+        if let Some(on) = o.host_ca {
+            self.host_ca = on;
         }
         for s in &o.add_services {
             if !self.services.contains(s) {
@@ -113,6 +123,7 @@ impl PlanEdits {
             plan.start_command = self.start_command.clone();
         }
         plan.runtime_image = self.runtime_image.trim().to_string();
+        plan.host_ca = self.host_ca;
         match (&plan.builder_image, &self.builder_image) {
             (Some(_), b) => plan.builder_image = b.as_ref().map(|s| s.trim().to_string()),
             (None, Some(b)) => {
@@ -131,7 +142,7 @@ impl PlanEdits {
                 *h = Some(Healthcheck {
                     path: Some(path.clone()),
                     command: None,
-                    interval_seconds: 30,
+                    interval_seconds: 10,
                     timeout_seconds: 5,
                     start_period_seconds: 20,
                     retries: 3,

@@ -82,6 +82,8 @@ struct Context<'a> {
     images: Images,
     health: Option<Health>,
     needs_busybox: bool,
+    /// The steps mount the host's CA bundle (`plan.host_ca`, BuildKit only).
+    host_ca: bool,
     services: Vec<ServiceCtx>,
     /// The stack's template names (its provider's `templates()`).
     templates: StackTemplates,
@@ -135,6 +137,15 @@ fn environment(templates: &Templates) -> Environment<'static> {
 
 fn effective_steps(plan: &Plan, steps: &[BuildStep]) -> Vec<BuildStep> {
     if plan.cache_mounts {
+        if plan.host_ca {
+            return steps
+                .iter()
+                .map(|s| BuildStep {
+                    argv: crate::hostca::step_argv(&s.argv),
+                    cache: s.cache.clone(),
+                })
+                .collect();
+        }
         return steps.to_vec();
     }
     steps
@@ -232,6 +243,7 @@ fn context(plan: &Plan) -> Result<Context<'_>> {
         images,
         health,
         needs_busybox: plan.needs_busybox(),
+        host_ca: plan.host_ca && plan.cache_mounts,
         services,
         templates: provider(plan.stack).templates(),
     })

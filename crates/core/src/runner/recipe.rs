@@ -3,6 +3,7 @@
 //! edits included — is the plan that runs.
 
 use crate::docker::build::BuildRequest;
+use crate::hostca;
 use crate::plan::Plan;
 use crate::render::{render, Templates};
 use crate::stacks::hint_keys;
@@ -31,6 +32,9 @@ pub struct Recipe {
     pub classic_dockerfile: Option<String>,
     /// The in-memory .dockerignore (used when the folder has none).
     pub dockerignore: Option<String>,
+    /// Files added to the streamed build context (BuildKit builds only): the host's CA
+    /// bundle when the plan trusts it.
+    pub context_files: Vec<(String, Vec<u8>)>,
     /// The in-memory compose.yaml rendered from the plan.
     pub compose: Option<String>,
     /// The plan it was rendered from (port, limits, environment, health path).
@@ -47,6 +51,7 @@ impl Recipe {
             dockerfile: None,
             classic_dockerfile: None,
             dockerignore: None,
+            context_files: Vec::new(),
             compose: None,
             plan: None,
             notes: Vec::new(),
@@ -76,9 +81,26 @@ impl Recipe {
         without.cache_mounts = false;
         let files = render(&with, templates)?;
         let classic = render(&without, templates)?;
+        let mut dockerfile = files.dockerfile;
+        let mut context_files = Vec::new();
+        if plan.host_ca {
+            // The Engine API cannot hand BuildKit a secret: the bundle travels in the streamed
+            // context instead (never in the folder) and is bind-mounted per step.
+            let ca = hostca::collect()?;
+            dockerfile = hostca::for_context(&dockerfile)?;
+            notes.push(format!(
+                "the install and build steps trust {} CA certificate(s) of this machine ({}), \
+                 mounted per step, never copied into the image; the classic builder cannot \
+                 mount them",
+                ca.certificates,
+                ca.sources.join(", ")
+            ));
+            context_files.push((hostca::CONTEXT_FILE.to_string(), ca.pem));
+        }
         Ok(Recipe {
             source: DockerfileSource::Generated,
-            dockerfile: Some(files.dockerfile),
+            context_files,
+            dockerfile: Some(dockerfile),
             classic_dockerfile: Some(classic.dockerfile),
             dockerignore: Some(files.dockerignore),
             compose: Some(render(plan, templates)?.compose),
@@ -92,6 +114,7 @@ impl Recipe {
         req.dockerfile_contents = self.dockerfile.clone();
         req.classic_dockerfile_contents = self.classic_dockerfile.clone();
         req.dockerignore_contents = self.dockerignore.clone();
+        req.context_files = self.context_files.clone();
     }
 
     /// The line the progress view shows before the build.

@@ -51,7 +51,13 @@ cache_mounts: boolean,
 /**
  * The app serves the build output as static files (nginx) instead of running a process.
  */
-serve_static: boolean, services: Array<ServicePlan>, healthcheck: Healthcheck | null, 
+serve_static: boolean, 
+/**
+ * Trust the host's CA certificates (a corporate proxy's) in the dependency install and
+ * build steps: mounted for the step only (a BuildKit secret, or a file in Berth's own
+ * build context), never copied into a layer. Opt-in; needs BuildKit. See [`crate::hostca`].
+ */
+host_ca?: boolean, services: Array<ServicePlan>, healthcheck: Healthcheck | null, 
 /**
  * Dependency manifests copied before the source (relative paths).
  */

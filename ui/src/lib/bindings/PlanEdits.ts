@@ -21,4 +21,9 @@ start_command: Array<string>,
 /**
  * The HTTP path the healthcheck probes; null: no HTTP healthcheck.
  */
-health_path: string | null, services: Array<Service>, };
+health_path: string | null, services: Array<Service>, 
+/**
+ * Trust this machine's CA certificates in the install and build steps (opt-in; see
+ * [`crate::hostca`]).
+ */
+host_ca?: boolean, };
