@@ -531,6 +531,62 @@ await test("/ focuses the filter; it narrows the list by name or image, Only Ber
   assert.ok(await filter.evaluate((el) => el === document.activeElement), 'focus back in the filter');
 });
 
+await test('a compose project is grouped under its header: fold, Stop all, Remove all (asks first)', async (page) => {
+  await openContainers(page);
+  const group = page.locator('[data-testid=group-row][data-project=shop]');
+  assert.equal(await page.getByTestId('group-row').count(), 1);
+  assert.equal(await group.getByTestId('group-count').textContent(), '4 of 5 running');
+  // Its five containers follow the header row, indented.
+  const order = await page.locator('tbody tr').evaluateAll((trs) => trs.slice(-6).map((tr) => tr.dataset.name ?? `group ${tr.dataset.project}`));
+  assert.deepEqual(order, ['group shop', 'svc-45', 'svc-46', 'svc-47', 'svc-48', 'svc-49']);
+  await group.getByRole('button', { name: 'shop', exact: true }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=container-row][data-project=shop]').length === 0);
+  assert.equal(await group.getByRole('button', { name: 'shop', exact: true }).getAttribute('aria-expanded'), 'false');
+  await group.getByRole('button', { name: 'shop', exact: true }).click();
+  await rowOf(page, 'svc-45').waitFor();
+  await group.getByRole('button', { name: 'Stop all of shop' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-project=shop] [data-testid=group-count]')?.textContent === '0 of 5 running');
+  assert.deepEqual(
+    (await calls(page, 'container_lifecycle')).map((c) => `${c.name}:${c.action}`).sort(),
+    ['svc-45:stop', 'svc-46:stop', 'svc-47:stop', 'svc-48:stop'],
+  );
+  await group.getByRole('button', { name: 'Remove all of shop' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /Remove all 5 containers of shop\?/);
+  assert.equal((await calls(page, 'container_lifecycle')).length, 4);
+  await dialog.getByRole('button', { name: 'Remove' }).click();
+  await group.waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('container-row').count(), 45);
+  assert.deepEqual(
+    (await calls(page, 'container_lifecycle')).slice(4).map((c) => `${c.name}:${c.action}`).sort(),
+    ['svc-45:remove', 'svc-46:remove', 'svc-47:remove', 'svc-48:remove', 'svc-49:remove'],
+  );
+});
+
+await test('a hidden window applies and draws nothing; shown again, it catches up from the history', async (page) => {
+  await openContainers(page);
+  await page.evaluate(() => window.__berth.tick(3));
+  await page.waitForFunction(() => document.querySelector('[data-name=web] canvas')?.getAttribute('data-points') === '3');
+  const setHidden = (hidden) =>
+    page.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+  await setHidden(true);
+  const cpu = await rowOf(page, 'web').getByTestId('cpu').textContent();
+  await page.evaluate(() => window.__berth.tick(4));
+  // Two animation frames later (a queued batch is applied on the next one): nothing changed.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.equal(await page.locator('[data-name=web] canvas').first().getAttribute('data-points'), '3');
+  assert.equal(await rowOf(page, 'web').getByTestId('cpu').textContent(), cpu);
+  assert.equal((await calls(page, 'container_history')).length, 0);
+  await setHidden(false);
+  // The running rows refill from the hub's history (the mock keeps 120 points: the last 60 are drawn).
+  await page.waitForFunction(() => document.querySelector('[data-name=web] canvas')?.getAttribute('data-points') === '60');
+  assert.ok((await calls(page, 'container_history')).some((c) => c.id === 'id-web'));
+});
+
 await test("a row's Logs opens the container's live log in a dialog; Escape closes it and stops following", async (page) => {
   await openContainers(page);
   await rowOf(page, 'web').getByRole('button', { name: 'Logs of web' }).click();
