@@ -102,6 +102,25 @@ await test('typing a path shows the detection, its evidence and the generated Do
   const evidence = await page.getByRole('list', { name: 'Evidence' }).textContent();
   assert.match(evidence, /requirements\.txt:1/);
   assert.match(evidence, /app\.py:7/);
+  // A long path wraps inside its column (at most half the list): every description keeps room.
+  const widths = await page.getByRole('list', { name: 'Evidence' }).evaluate((ul) => {
+    const list = ul.getBoundingClientRect();
+    return [...ul.querySelectorAll('li')].map((li) => {
+      const loc = li.querySelector('.loc');
+      const detail = li.querySelector('.detail');
+      return {
+        text: loc.textContent,
+        overflows: loc.getBoundingClientRect().right > list.right + 0.5 || loc.scrollWidth > loc.clientWidth,
+        detail: detail.getBoundingClientRect().width / list.width,
+      };
+    });
+  });
+  const long = widths.find((w) => w.text === 'src/flask_redis_demo/settings/production.py:12');
+  assert.ok(long, JSON.stringify(widths));
+  for (const w of widths) {
+    assert.ok(w.detail > 0.4, `description squeezed: ${JSON.stringify(w)}`);
+    assert.ok(!w.overflows, `path clipped: ${JSON.stringify(w)}`);
+  }
   // The Dockerfile exists and differs: diff view first, generated view on request.
   await page.getByRole('table', { name: /side by side/ }).waitFor();
   await page.getByRole('button', { name: 'Generated' }).click();
