@@ -1,8 +1,8 @@
 //! How the webview renders on Linux. WebKitGTK composites the page with OpenGL; without a GPU
 //! (Xvfb, most virtual machines and remote desktops) that GL is Mesa's software rasterizer
 //! (llvmpipe), and compositing there cost Berth's Containers view most of its CPU and memory
-//! (docs/app.md, "What it costs": 20 containers, 2.7 s of CPU per 30 s and 357 MiB PSS with
-//! compositing; 0.8 s and 255 MiB without). So when the machine shows no GPU and the user set
+//! (docs/app.md, "What it costs": 20 containers, 1.73 s of CPU per 30 s and 351 MiB PSS with
+//! compositing; 0.87 s and 255 MiB without). So when the machine shows no GPU and the user set
 //! nothing, Berth turns WebKit's compositing mode off (`WEBKIT_DISABLE_COMPOSITING_MODE=1`)
 //! before GTK starts; WebKit then paints on the CPU into one backing store, which is what
 //! software GL ends up doing anyway, minus the GL emulation. With a GPU nothing changes.
