@@ -7,6 +7,7 @@ mod host;
 mod ipc;
 mod k8s_commands;
 pub mod notify;
+mod rendering;
 mod run;
 mod stats;
 mod stats_commands;
@@ -14,6 +15,10 @@ mod tray;
 mod tray_model;
 
 fn main() {
+    // Before any thread or GTK starts: no GPU, no GL compositing (rendering.rs).
+    if let Some(var) = rendering::prefer_cpu_painting_without_gpu() {
+        eprintln!("berth: no GPU found, WebKit paints without compositing ({var}=1)");
+    }
     // One stats hub for the whole app; it keeps looking for an engine in the background.
     let stats = stats::StatsState::start();
     let app = tauri::Builder::default()

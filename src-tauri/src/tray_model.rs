@@ -133,6 +133,8 @@ mod tests {
                 status: String::new(),
                 project: None,
                 managed: true,
+                compose_project: None,
+                compose_service: None,
                 ports: port
                     .map(|p| PublishedPort {
                         host_ip: None,

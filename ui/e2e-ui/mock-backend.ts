@@ -104,6 +104,8 @@ function opened(): OpenedProject {
         { field: 'framework', file: 'requirements.txt', line: 1, detail: 'flask==3.0.3' },
         { field: 'services', file: 'requirements.txt', line: 2, detail: 'redis client → redis' },
         { field: 'health_path', file: 'app.py', line: 7, detail: "@app.get('/health')" },
+        // A long path: it wraps instead of squeezing the description (DetectionCard).
+        { field: 'port', file: 'src/flask_redis_demo/settings/production.py', line: 12, detail: 'PORT = 5000 (settings module)' },
       ],
     },
     plan: { serve_static: false } as OpenedProject['plan'],

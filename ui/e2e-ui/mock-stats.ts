@@ -1,5 +1,5 @@
 // The containers view's side of the mock backend: 50 containers (one unhealthy, some
-// stopped), a live stats channel the test drives with window.__berth.tick(), history
+// stopped, the last five a compose project `shop`), a live stats channel the test drives with window.__berth.tick(), history
 // backlogs and lifecycle calls that change the containers' state.
 import type { ContainerRow } from '../src/lib/bindings/ContainerRow';
 import type { StatsBatch } from '../src/lib/bindings/StatsBatch';
@@ -13,6 +13,7 @@ let now = START_MS;
 const rows: ContainerRow[] = Array.from({ length: COUNT }, (_, i) => {
   const name = i === 0 ? 'web' : `svc-${String(i).padStart(2, '0')}`;
   const running = i % 10 !== 9;
+  const shop = i >= 45;
   return {
     container: {
       id: `id-${name}`,
@@ -22,6 +23,8 @@ const rows: ContainerRow[] = Array.from({ length: COUNT }, (_, i) => {
       status: running ? 'Up 5 minutes' : 'Exited (0) 1 minute ago',
       project: null,
       managed: i < 5,
+      compose_project: shop ? 'shop' : null,
+      compose_service: shop ? name : null,
       ports: i === 0 ? [{ host_ip: '0.0.0.0', host_port: 18080, container_port: 8080 }] : [],
       created: 0,
     },

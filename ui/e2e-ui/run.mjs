@@ -104,6 +104,25 @@ await test('typing a path shows the detection, its evidence and the generated Do
   const evidence = await page.getByRole('list', { name: 'Evidence' }).textContent();
   assert.match(evidence, /requirements\.txt:1/);
   assert.match(evidence, /app\.py:7/);
+  // A long path wraps inside its column (at most half the list): every description keeps room.
+  const widths = await page.getByRole('list', { name: 'Evidence' }).evaluate((ul) => {
+    const list = ul.getBoundingClientRect();
+    return [...ul.querySelectorAll('li')].map((li) => {
+      const loc = li.querySelector('.loc');
+      const detail = li.querySelector('.detail');
+      return {
+        text: loc.textContent,
+        overflows: loc.getBoundingClientRect().right > list.right + 0.5 || loc.scrollWidth > loc.clientWidth,
+        detail: detail.getBoundingClientRect().width / list.width,
+      };
+    });
+  });
+  const long = widths.find((w) => w.text === 'src/flask_redis_demo/settings/production.py:12');
+  assert.ok(long, JSON.stringify(widths));
+  for (const w of widths) {
+    assert.ok(w.detail > 0.4, `description squeezed: ${JSON.stringify(w)}`);
+    assert.ok(!w.overflows, `path clipped: ${JSON.stringify(w)}`);
+  }
   // The Dockerfile exists and differs: diff view first, generated view on request.
   await page.getByRole('table', { name: /side by side/ }).waitFor();
   await page.getByRole('button', { name: 'Generated' }).click();
@@ -531,6 +550,62 @@ await test("/ focuses the filter; it narrows the list by name or image, Only Ber
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=container-row]').length === 50);
   assert.equal(await page.getByLabel("Only Berth's").isChecked(), false);
   assert.ok(await filter.evaluate((el) => el === document.activeElement), 'focus back in the filter');
+});
+
+await test('a compose project is grouped under its header: fold, Stop all, Remove all (asks first)', async (page) => {
+  await openContainers(page);
+  const group = page.locator('[data-testid=group-row][data-project=shop]');
+  assert.equal(await page.getByTestId('group-row').count(), 1);
+  assert.equal(await group.getByTestId('group-count').textContent(), '4 of 5 running');
+  // Its five containers follow the header row, indented.
+  const order = await page.locator('tbody tr').evaluateAll((trs) => trs.slice(-6).map((tr) => tr.dataset.name ?? `group ${tr.dataset.project}`));
+  assert.deepEqual(order, ['group shop', 'svc-45', 'svc-46', 'svc-47', 'svc-48', 'svc-49']);
+  await group.getByRole('button', { name: 'shop', exact: true }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=container-row][data-project=shop]').length === 0);
+  assert.equal(await group.getByRole('button', { name: 'shop', exact: true }).getAttribute('aria-expanded'), 'false');
+  await group.getByRole('button', { name: 'shop', exact: true }).click();
+  await rowOf(page, 'svc-45').waitFor();
+  await group.getByRole('button', { name: 'Stop all of shop' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-project=shop] [data-testid=group-count]')?.textContent === '0 of 5 running');
+  assert.deepEqual(
+    (await calls(page, 'container_lifecycle')).map((c) => `${c.name}:${c.action}`).sort(),
+    ['svc-45:stop', 'svc-46:stop', 'svc-47:stop', 'svc-48:stop'],
+  );
+  await group.getByRole('button', { name: 'Remove all of shop' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /Remove all 5 containers of shop\?/);
+  assert.equal((await calls(page, 'container_lifecycle')).length, 4);
+  await dialog.getByRole('button', { name: 'Remove' }).click();
+  await group.waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('container-row').count(), 45);
+  assert.deepEqual(
+    (await calls(page, 'container_lifecycle')).slice(4).map((c) => `${c.name}:${c.action}`).sort(),
+    ['svc-45:remove', 'svc-46:remove', 'svc-47:remove', 'svc-48:remove', 'svc-49:remove'],
+  );
+});
+
+await test('a hidden window applies and draws nothing; shown again, it catches up from the history', async (page) => {
+  await openContainers(page);
+  await page.evaluate(() => window.__berth.tick(3));
+  await page.waitForFunction(() => document.querySelector('[data-name=web] canvas')?.getAttribute('data-points') === '3');
+  const setHidden = (hidden) =>
+    page.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+  await setHidden(true);
+  const cpu = await rowOf(page, 'web').getByTestId('cpu').textContent();
+  await page.evaluate(() => window.__berth.tick(4));
+  // Two animation frames later (a queued batch is applied on the next one): nothing changed.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.equal(await page.locator('[data-name=web] canvas').first().getAttribute('data-points'), '3');
+  assert.equal(await rowOf(page, 'web').getByTestId('cpu').textContent(), cpu);
+  assert.equal((await calls(page, 'container_history')).length, 0);
+  await setHidden(false);
+  // The running rows refill from the hub's history (the mock keeps 120 points: the last 60 are drawn).
+  await page.waitForFunction(() => document.querySelector('[data-name=web] canvas')?.getAttribute('data-points') === '60');
+  assert.ok((await calls(page, 'container_history')).some((c) => c.id === 'id-web'));
 });
 
 await test("a row's Logs opens the container's live log in a dialog; Escape closes it and stops following", async (page) => {

@@ -15,6 +15,10 @@ pub const LABEL_PROJECT: &str = "dev.berth.project";
 pub const LABEL_MANAGED: &str = "dev.berth.managed";
 /// Label naming the compose service of a container Berth ran through the Engine API.
 pub const LABEL_SERVICE: &str = "dev.berth.compose.service";
+/// The compose tool's label naming a container's compose project.
+pub const LABEL_COMPOSE_PROJECT: &str = "com.docker.compose.project";
+/// The compose tool's label naming a container's compose service.
+pub const LABEL_COMPOSE_SERVICE: &str = "com.docker.compose.service";
 
 /// The names of one project folder's engine objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +98,26 @@ pub fn labels(project: &Path) -> HashMap<String, String> {
     ])
 }
 
+/// The compose project and service of a container with these labels: the compose tool's
+/// labels, or, for a service Berth ran through the Engine API (`dev.berth.compose.service`),
+/// the project name the compose tool would give its folder, so both runs of one folder group
+/// together. `(None, None)` for a container outside any compose project (pure).
+pub fn compose_membership(labels: &HashMap<String, String>) -> (Option<String>, Option<String>) {
+    if let Some(project) = labels.get(LABEL_COMPOSE_PROJECT) {
+        return (
+            Some(project.clone()),
+            labels.get(LABEL_COMPOSE_SERVICE).cloned(),
+        );
+    }
+    match (labels.get(LABEL_SERVICE), labels.get(LABEL_PROJECT)) {
+        (Some(service), Some(folder)) => (
+            Some(ProjectNames::of(Path::new(folder)).compose_project()),
+            Some(service.clone()),
+        ),
+        _ => (None, None),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -128,5 +152,33 @@ mod tests {
         let l = labels(Path::new("/p"));
         assert_eq!(l[LABEL_PROJECT], "/p");
         assert_eq!(l[LABEL_MANAGED], "true");
+    }
+
+    #[test]
+    fn compose_membership_reads_the_tools_labels_or_berths() {
+        let of = |pairs: &[(&str, &str)]| {
+            compose_membership(
+                &pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
+        assert_eq!(
+            of(&[
+                (LABEL_COMPOSE_PROJECT, "shop"),
+                (LABEL_COMPOSE_SERVICE, "db")
+            ]),
+            (Some("shop".into()), Some("db".into()))
+        );
+        // Berth's Engine-API run of /a/My App: the name `docker compose -p` would get.
+        let folder = ProjectNames::of(Path::new("/a/My App")).compose_project();
+        assert_eq!(
+            of(&[(LABEL_PROJECT, "/a/My App"), (LABEL_SERVICE, "web")]),
+            (Some(folder), Some("web".into()))
+        );
+        // Berth's single container of a folder is not a compose project's.
+        assert_eq!(of(&[(LABEL_PROJECT, "/a/My App")]), (None, None));
+        assert_eq!(of(&[]), (None, None));
     }
 }

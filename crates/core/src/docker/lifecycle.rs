@@ -39,6 +39,12 @@ pub struct ContainerInfo {
     /// The project folder (label `dev.berth.project`), when Berth made it.
     pub project: Option<String>,
     pub managed: bool,
+    /// The compose project it belongs to (`com.docker.compose.project`, or the folder's
+    /// compose project name for a service Berth ran through the Engine API); the containers
+    /// view groups by it. See [`crate::names::compose_membership`].
+    pub compose_project: Option<String>,
+    /// Its compose service, when it belongs to a compose project.
+    pub compose_service: Option<String>,
     pub ports: Vec<PublishedPort>,
     /// Unix seconds.
     #[ts(type = "number")]
@@ -62,6 +68,7 @@ pub fn container_from_summary(s: &ContainerSummary) -> ContainerInfo {
         .collect();
     ports.sort_by_key(|p| (p.host_port, p.host_ip.clone()));
     ports.dedup_by_key(|p| (p.host_port, p.container_port));
+    let (compose_project, compose_service) = crate::names::compose_membership(&labels);
     ContainerInfo {
         id: s.id.clone().unwrap_or_default(),
         name: s
@@ -76,6 +83,8 @@ pub fn container_from_summary(s: &ContainerSummary) -> ContainerInfo {
         status: s.status.clone().unwrap_or_default(),
         project: labels.get(LABEL_PROJECT).cloned(),
         managed: labels.get(LABEL_MANAGED).map(String::as_str) == Some("true"),
+        compose_project,
+        compose_service,
         ports,
         created: s.created.unwrap_or_default(),
     }
@@ -210,7 +219,8 @@ impl Engine {
         let compose = HashMap::from([(
             "label".to_string(),
             vec![format!(
-                "com.docker.compose.project={}",
+                "{}={}",
+                crate::names::LABEL_COMPOSE_PROJECT,
                 crate::names::ProjectNames::of(project).compose_project()
             )],
         )]);
@@ -307,5 +317,21 @@ mod tests {
         assert!(c.managed);
         assert_eq!(c.ports.len(), 1);
         assert_eq!(c.ports[0].host_port, 18080);
+        assert_eq!((c.compose_project, c.compose_service), (None, None));
+    }
+
+    #[test]
+    fn summary_names_its_compose_project() {
+        let s = ContainerSummary {
+            labels: Some(HashMap::from([
+                ("com.docker.compose.project".to_string(), "shop".to_string()),
+                ("com.docker.compose.service".to_string(), "db".to_string()),
+            ])),
+            ..Default::default()
+        };
+        let c = container_from_summary(&s);
+        assert_eq!(c.compose_project.as_deref(), Some("shop"));
+        assert_eq!(c.compose_service.as_deref(), Some("db"));
+        assert!(!c.managed);
     }
 }

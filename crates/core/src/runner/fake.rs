@@ -82,6 +82,8 @@ impl FakeEngine {
     }
 
     fn info(name: &str, spec: &ContainerSpec) -> ContainerInfo {
+        let labels: HashMap<String, String> = spec.labels.clone().into_iter().collect();
+        let (compose_project, compose_service) = crate::names::compose_membership(&labels);
         ContainerInfo {
             id: name.to_string(),
             name: name.to_string(),
@@ -90,6 +92,8 @@ impl FakeEngine {
             status: "Up".into(),
             project: spec.labels.get(LABEL_PROJECT).cloned(),
             managed: spec.labels.get(LABEL_MANAGED).map(String::as_str) == Some("true"),
+            compose_project,
+            compose_service,
             ports: spec
                 .publish
                 .iter()

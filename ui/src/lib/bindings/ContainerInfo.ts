@@ -16,7 +16,17 @@ status: string,
 /**
  * The project folder (label `dev.berth.project`), when Berth made it.
  */
-project: string | null, managed: boolean, ports: Array<PublishedPort>, 
+project: string | null, managed: boolean, 
+/**
+ * The compose project it belongs to (`com.docker.compose.project`, or the folder's
+ * compose project name for a service Berth ran through the Engine API); the containers
+ * view groups by it. See [`crate::names::compose_membership`].
+ */
+compose_project: string | null, 
+/**
+ * Its compose service, when it belongs to a compose project.
+ */
+compose_service: string | null, ports: Array<PublishedPort>, 
 /**
  * Unix seconds.
  */

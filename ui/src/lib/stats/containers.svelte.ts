@@ -1,7 +1,9 @@
 // State of the containers view: one row object per container whose few reactive fields
 // change in place, so a sample re-renders that row's numbers and sparklines only. Batches
 // from the live channel are queued and applied once per animation frame (coalesced), and
-// container events trigger one debounced re-list. Tested in containers.test.ts.
+// container events trigger one debounced re-list. While the window is hidden nothing is
+// applied or painted (pause/resume). Compose projects are grouped (groups.ts), with group
+// actions. Tested in containers.test.ts.
 import type { StatsApi } from '../ipc';
 import { toErrorPayload } from '../ipc';
 import type { ContainerInfo } from '../bindings/ContainerInfo';
@@ -11,8 +13,10 @@ import type { Health } from '../bindings/Health';
 import type { HostCapacity } from '../bindings/HostCapacity';
 import type { LifecycleAction } from '../bindings/LifecycleAction';
 import type { StatsBatch } from '../bindings/StatsBatch';
+import type { StatsPoint } from '../bindings/StatsPoint';
 import type { StatsSample } from '../bindings/StatsSample';
 import { NumberRing } from './format';
+import { sections, type Section } from './groups';
 
 /** Points per sparkline: the last minute at one sample a second. */
 export const SPARK_POINTS = 60;
@@ -58,6 +62,23 @@ export class ContainerRowState {
     }
   }
 
+  /** Rebuild the sparklines from the hub's history (oldest first; the last minute is kept). */
+  refill(points: readonly StatsPoint[]): void {
+    this.cpuRing.clear();
+    this.memRing.clear();
+    for (const p of points.slice(-SPARK_POINTS)) {
+      this.cpuRing.push(p.cpu_percent);
+      this.memRing.push(p.mem_bytes);
+    }
+    const last = points[points.length - 1];
+    if (last && this.running) {
+      this.cpu = last.cpu_percent;
+      this.mem = last.mem_bytes;
+      this.memLimit = last.mem_limit_bytes;
+    }
+    this.version++;
+  }
+
   push(s: StatsSample): void {
     this.cpuRing.push(s.cpu_percent);
     this.memRing.push(s.mem_bytes);
@@ -72,14 +93,15 @@ export type SampleListener = (s: StatsSample) => void;
 
 /**
  * The rows a filter keeps: `query` (case-insensitive, any of its words) matched against the
- * name, image and project folder; `onlyBerth` keeps the containers Berth created.
+ * name, image, project folder and compose project; `onlyBerth` keeps the containers Berth
+ * created.
  */
 export function filterRows<R extends { info: ContainerInfo }>(rows: R[], query: string, onlyBerth: boolean): R[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0 && !onlyBerth) return rows;
   return rows.filter((r) => {
     if (onlyBerth && !r.info.managed) return false;
-    const hay = `${r.info.name} ${r.info.image} ${r.info.project ?? ''}`.toLowerCase();
+    const hay = `${r.info.name} ${r.info.image} ${r.info.project ?? ''} ${r.info.compose_project ?? ''}`.toLowerCase();
     return words.every((w) => hay.includes(w));
   });
 }
@@ -93,6 +115,12 @@ export class ContainersState {
   /** The container whose detail is shown. */
   selected = $state<string | null>(null);
   confirmingRemove = $state.raw<ContainerRowState | null>(null);
+  /** The compose project whose containers are about to be removed (the dialog asks first). */
+  confirmingGroupRemove = $state.raw<Section<ContainerRowState> | null>(null);
+  /** Compose projects shown folded (their rows are not rendered). */
+  collapsed = $state.raw<ReadonlySet<string>>(new Set());
+  /** The window is hidden or minimised: batches are not applied, nothing repaints. */
+  paused = $state(false);
   /** Bumped once per applied frame (the overview strip redraws on it). */
   frame = $state(0);
   /** The list's filter (see filterRows); kept while the app runs. */
@@ -106,6 +134,8 @@ export class ContainersState {
   private unsubscribe: (() => void) | null = null;
   private listeners = new Set<SampleListener>();
   private stopped = false;
+  /** Something changed while paused that a re-list should show. */
+  private staleWhilePaused = false;
 
   constructor(
     private api: StatsApi,
@@ -165,6 +195,12 @@ export class ContainersState {
   /** A batch from the channel: queued and applied on the next animation frame. */
   onBatch(batch: StatsBatch): void {
     if (this.stopped) return;
+    if (this.paused) {
+      // Nothing is drawn while hidden (and a hidden page runs no animation frames, so a
+      // queue would only grow): the rows catch up from the hub's history on resume.
+      this.staleWhilePaused = true;
+      return;
+    }
     this.pending.push(batch);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -204,6 +240,38 @@ export class ContainersState {
     }, RELIST_DEBOUNCE_MS);
   }
 
+  /**
+   * The window was hidden or minimised: apply nothing, paint nothing. The backend may keep
+   * sending (or stop: the hub keeps its history either way).
+   */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.pending = [];
+  }
+
+  /**
+   * The window shows again: each running row's sparklines are refilled from the hub's
+   * history (the minute they missed) and the list is re-read.
+   */
+  async resume(): Promise<void> {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.stopped || !this.staleWhilePaused) return;
+    this.staleWhilePaused = false;
+    const running = this.rows.filter((r) => r.running);
+    await Promise.all(
+      running.map(async (r) => {
+        try {
+          r.refill(await this.api.containerHistory(r.id));
+        } catch {
+          // Gone meanwhile: the re-list below drops it.
+        }
+      }),
+    );
+    await this.refresh();
+  }
+
   /** Every sample as it is applied (the detail charts). Returns the remover. */
   onSample(l: SampleListener): () => void {
     this.listeners.add(l);
@@ -213,6 +281,18 @@ export class ContainersState {
   /** The rows the list shows: every row, or those the filter keeps. */
   get visible(): ContainerRowState[] {
     return filterRows(this.rows, this.query, this.onlyBerth);
+  }
+
+  /** The shown rows in sections: compose projects grouped, lone containers between. */
+  get sections(): Section<ContainerRowState>[] {
+    return sections(this.visible);
+  }
+
+  /** Fold or unfold a compose project's rows. */
+  toggleGroup(project: string): void {
+    const next = new Set(this.collapsed);
+    if (!next.delete(project)) next.add(project);
+    this.collapsed = next;
   }
 
   row(id: string): ContainerRowState | undefined {
@@ -262,16 +342,58 @@ export class ContainersState {
     this.confirmingRemove = null;
   }
 
+  /**
+   * A compose project's group action: start the stopped containers, stop the running ones,
+   * or remove them all (asks first: see confirmGroupRemove).
+   */
+  async actGroup(group: Section<ContainerRowState>, action: 'start' | 'stop' | 'remove'): Promise<void> {
+    if (action === 'remove') {
+      this.confirmingGroupRemove = group;
+      return;
+    }
+    const rows = group.rows.filter((r) => (action === 'stop' ? r.running : !r.running));
+    await this.runAll(rows.map((r) => [r, action]));
+  }
+
+  /** Remove every container of the group being confirmed, as confirmRemove does each one:
+   * Berth's with their anonymous volumes, another tool's keeping them unless `withVolumes`. */
+  async confirmGroupRemove(withVolumes = false): Promise<void> {
+    const group = this.confirmingGroupRemove;
+    this.confirmingGroupRemove = null;
+    if (!group) return;
+    await this.runAll(group.rows.map((r) => [r, r.info.managed || withVolumes ? 'remove_with_volumes' : 'remove']));
+  }
+
+  cancelGroupRemove(): void {
+    this.confirmingGroupRemove = null;
+  }
+
   private async run(row: ContainerRowState, action: LifecycleAction): Promise<void> {
+    await this.runAll([[row, action]]);
+  }
+
+  /** Run the actions side by side, then re-list once; the first failure stays shown. */
+  private async runAll(todo: Array<[ContainerRowState, LifecycleAction]>): Promise<void> {
+    if (todo.length === 0) return;
+    const failures = await Promise.all(todo.map(([row, action]) => this.exec(row, action)));
+    const failed = failures.filter((f): f is ErrorPayload => f !== null);
+    // Re-list first: a successful re-list clears the error, the action's must stay shown.
+    await this.refresh();
+    if (failed[0]) {
+      this.error =
+        failed.length > 1 ? { ...failed[0], message: `${failed[0].message} (and ${failed.length - 1} more failed)` } : failed[0];
+    }
+  }
+
+  private async exec(row: ContainerRowState, action: LifecycleAction): Promise<ErrorPayload | null> {
     row.busy = action === 'remove_with_volumes' ? 'remove' : action;
     try {
       await this.api.containerLifecycle(row.info.name, action);
-      this.error = null;
+      return null;
     } catch (e) {
-      this.error = toErrorPayload(e);
+      return toErrorPayload(e);
     } finally {
       row.busy = null;
     }
-    await this.refresh();
   }
 }

@@ -7,7 +7,7 @@ import type { StatsBatch } from '../bindings/StatsBatch';
 import type { StatsSample } from '../bindings/StatsSample';
 import type { StatsPoint } from '../bindings/StatsPoint';
 
-function row(name: string, state = 'running', sample: StatsSample | null = null): ContainerRow {
+function row(name: string, state = 'running', sample: StatsSample | null = null, compose: string | null = null): ContainerRow {
   return {
     container: {
       id: `id-${name}`,
@@ -17,6 +17,8 @@ function row(name: string, state = 'running', sample: StatsSample | null = null)
       status: 'Up 1 second',
       project: null,
       managed: false,
+      compose_project: compose,
+      compose_service: compose ? name : null,
       ports: [{ host_ip: '0.0.0.0', host_port: 18080, container_port: 80 }],
       created: 0,
     },
@@ -52,7 +54,7 @@ function fakeApi(rows: () => ContainerRow[]) {
     }),
     containerHistory: vi.fn(async (): Promise<StatsPoint[]> => []),
     hostCapacity: vi.fn(async () => ({ cores: 2, mem_total_bytes: 8 << 30, mem_used_bytes: 2 << 30 })),
-    containerLifecycle: vi.fn(async () => {}),
+    containerLifecycle: vi.fn(async (_name: string, _action: string) => {}),
     openUrl: vi.fn(async (url: string) => {
       if (!url.startsWith('http://localhost:')) throw { kind: 'invalid_input', message: `${url}: refused` };
     }),
@@ -160,6 +162,107 @@ describe('ContainersState', () => {
     expect(api.containerLifecycle).toHaveBeenLastCalledWith('web', 'stop');
     s.stop();
     expect(unsubscribe).toHaveBeenCalledOnce();
+  });
+});
+
+describe('ContainersState groups and pausing', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('sections a compose project under one header; the filter matches the project', async () => {
+    const { api } = fakeApi(() => [row('shop-web-1', 'running', null, 'shop'), row('redis'), row('shop-db-1', 'exited', null, 'shop')]);
+    const s = new ContainersState(api, (cb) => cb());
+    await s.start();
+    expect(s.sections.map((x) => [x.project, x.rows.map((r) => r.info.name)])).toEqual([
+      ['shop', ['shop-web-1', 'shop-db-1']],
+      [null, ['redis']],
+    ]);
+    s.query = 'SHOP';
+    expect(s.visible.map((r) => r.info.name)).toEqual(['shop-web-1', 'shop-db-1']);
+    s.toggleGroup('shop');
+    expect(s.collapsed.has('shop')).toBe(true);
+    s.toggleGroup('shop');
+    expect(s.collapsed.has('shop')).toBe(false);
+  });
+
+  it('group actions: stop stops the running ones, start the stopped, remove asks first', async () => {
+    const { api } = fakeApi(() => [row('shop-web-1', 'running', null, 'shop'), row('shop-db-1', 'exited', null, 'shop')]);
+    const s = new ContainersState(api, (cb) => cb());
+    await s.start();
+    const shop = s.sections[0]!;
+    await s.actGroup(shop, 'stop');
+    expect(api.containerLifecycle.mock.calls).toEqual([['shop-web-1', 'stop']]);
+    await s.actGroup(shop, 'start');
+    expect(api.containerLifecycle.mock.calls.at(-1)).toEqual(['shop-db-1', 'start']);
+    api.containerLifecycle.mockClear();
+    await s.actGroup(shop, 'remove');
+    expect(api.containerLifecycle).not.toHaveBeenCalled();
+    expect(s.confirmingGroupRemove).toBe(shop);
+    s.cancelGroupRemove();
+    expect(s.confirmingGroupRemove).toBeNull();
+    await s.actGroup(shop, 'remove');
+    await s.confirmGroupRemove();
+    expect(api.containerLifecycle.mock.calls).toEqual([
+      ['shop-web-1', 'remove'],
+      ['shop-db-1', 'remove'],
+    ]);
+    api.containerLifecycle.mockClear();
+    await s.actGroup(shop, 'remove');
+    await s.confirmGroupRemove(true);
+    expect(api.containerLifecycle.mock.calls.map((c) => c[1])).toEqual(['remove_with_volumes', 'remove_with_volumes']);
+  });
+
+  it('a failing group action shows the first failure and how many more failed', async () => {
+    const { api } = fakeApi(() => [row('a', 'running', null, 'p'), row('b', 'running', null, 'p'), row('c', 'running', null, 'p')]);
+    api.containerLifecycle.mockImplementation(async (name: string) => {
+      if (name !== 'a') throw { kind: 'engine', message: `${name}: refused` };
+    });
+    const s = new ContainersState(api, (cb) => cb());
+    await s.start();
+    await s.actGroup(s.sections[0]!, 'stop');
+    expect(s.error).toEqual({ kind: 'engine', message: 'b: refused (and 1 more failed)' });
+    expect(s.rows.every((r) => r.busy === null)).toBe(true);
+  });
+
+  it('while paused, batches are dropped (no frame asked); resume refills from the history', async () => {
+    const { api, send } = fakeApi(() => [row('web'), row('db', 'exited')]);
+    const frames: Array<() => void> = [];
+    const s = new ContainersState(api, (cb) => frames.push(cb));
+    await s.start();
+    send(batch([sample('web', 10)]));
+    frames.shift()!();
+    s.pause();
+    send(batch([sample('web', 20)]));
+    send(batch([sample('web', 30)]));
+    expect(frames).toHaveLength(0);
+    const web = s.row('id-web')!;
+    expect(web.cpu).toBe(10);
+    const point = (cpu: number): StatsPoint => {
+      const { id: _i, name: _n, ...p } = sample('web', cpu);
+      return p;
+    };
+    api.containerHistory.mockResolvedValue([point(10), point(20), point(30)]);
+    const lists = api.listContainers.mock.calls.length;
+    await s.resume();
+    expect(s.paused).toBe(false);
+    // Only the running row asks for its history; the list is re-read once.
+    expect(api.containerHistory.mock.calls).toEqual([['id-web']]);
+    expect(api.listContainers.mock.calls.length).toBe(lists + 1);
+    expect(Array.from(web.cpuRing.values())).toEqual([10, 20, 30]);
+    expect(web.cpu).toBe(30);
+    // Live again.
+    send(batch([sample('web', 40)]));
+    frames.shift()!();
+    expect(web.cpu).toBe(40);
+  });
+
+  it('resume after a quiet pause asks nothing', async () => {
+    const { api } = fakeApi(() => [row('web')]);
+    const s = new ContainersState(api, (cb) => cb());
+    await s.start();
+    s.pause();
+    await s.resume();
+    expect(api.containerHistory).not.toHaveBeenCalled();
   });
 });
 

@@ -88,6 +88,11 @@ export class NumberRing {
     }
   }
 
+  clear(): void {
+    this.start = 0;
+    this.length = 0;
+  }
+
   values(): Float64Array {
     const out = new Float64Array(this.length);
     for (let i = 0; i < this.length; i++) out[i] = this.buf[(this.start + i) % this.buf.length] as number;
