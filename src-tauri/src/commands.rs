@@ -191,6 +191,7 @@ mod tests {
             start_command: vec!["python".into()],
             health_path: None,
             services: Vec::new(),
+            environments: false,
         };
         let refused = state.plan(&opened.root, &any_edits).unwrap_err();
         assert_eq!(refused.kind, berth_core::ErrorKind::NotAProject);

@@ -29,6 +29,13 @@ pub struct PlanArgs {
     /// Leave a detected backing service out; repeatable
     #[arg(long = "no-service", value_name = "NAME", value_parser = parse_service)]
     no_services: Vec<Service>,
+    /// Also write compose.dev.yaml and compose.prod.yaml (the default for a folder that has no
+    /// Dockerfile or compose file yet)
+    #[arg(long, conflicts_with = "no_environments")]
+    environments: bool,
+    /// Write no compose.dev.yaml / compose.prod.yaml
+    #[arg(long)]
+    no_environments: bool,
 }
 
 fn parse_service(s: &str) -> std::result::Result<Service, String> {
@@ -56,6 +63,11 @@ impl PlanArgs {
             health_path: self.health_path.clone(),
             add_services: self.services.clone(),
             remove_services: self.no_services.clone(),
+            environments: match (self.environments, self.no_environments) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
         })
     }
 }

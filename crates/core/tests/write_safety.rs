@@ -15,6 +15,7 @@ fn files(tag: &str) -> RenderedFiles {
         dockerfile: format!("FROM scratch\n# {tag}\n"),
         compose: format!("services: {{}}\n# {tag}\n"),
         dockerignore: format!(".git\n# {tag}\n"),
+        ..Default::default()
     }
 }
 

@@ -86,6 +86,10 @@ pub struct BuildRequest {
     /// The in-memory Dockerfile to use instead of `dockerfile_contents` when the build
     /// runs on the classic builder (rendered without BuildKit cache mounts).
     pub classic_dockerfile_contents: Option<String>,
+    /// The stage to build (`--target`); None: the last one.
+    pub target: Option<String>,
+    /// Labels added to Berth's own (a deployment's version and environment).
+    pub labels: std::collections::HashMap<String, String>,
 }
 
 impl BuildRequest {
@@ -100,6 +104,8 @@ impl BuildRequest {
             no_cache: false,
             builder: BuilderChoice::from_env(),
             classic_dockerfile_contents: None,
+            target: None,
+            labels: std::collections::HashMap::new(),
         }
     }
 }
@@ -349,7 +355,12 @@ impl Engine {
             rm: true,
             forcerm: true,
             nocache: req.no_cache,
-            labels: Some(berth_labels(&label_root)),
+            labels: Some({
+                let mut l = berth_labels(&label_root);
+                l.extend(req.labels.clone());
+                l
+            }),
+            target: req.target.clone().unwrap_or_default(),
             ..Default::default()
         };
         let mut guard = CleanupOnDrop {

@@ -23,6 +23,9 @@ pub struct PlanEdits {
     /// The HTTP path the healthcheck probes; null: no HTTP healthcheck.
     pub health_path: Option<String>,
     pub services: Vec<Service>,
+    /// Also write `compose.dev.yaml` and `compose.prod.yaml`.
+    #[serde(default)]
+    pub environments: bool,
 }
 
 /// Changes to the default plan given one at a time (the CLI's `--app-port`, `--service`, ...).
@@ -35,6 +38,8 @@ pub struct PlanOverrides {
     pub health_path: Option<String>,
     pub add_services: Vec<Service>,
     pub remove_services: Vec<Service>,
+    /// Write (or not) the per-environment overrides.
+    pub environments: Option<bool>,
 }
 
 impl PlanOverrides {
@@ -54,6 +59,7 @@ impl PlanEdits {
             start_command: plan.start_command.clone(),
             health_path: plan.healthcheck.as_ref().and_then(|h| h.path.clone()),
             services: plan.services.iter().map(|s| s.kind).collect(),
+            environments: plan.environments,
         }
     }
 
@@ -80,6 +86,9 @@ impl PlanEdits {
             }
         }
         self.services.retain(|s| !o.remove_services.contains(s));
+        if let Some(e) = o.environments {
+            self.environments = e;
+        }
         self
     }
 
@@ -100,6 +109,7 @@ impl PlanEdits {
         d.services = self.services.clone();
         d.start_command = self.start_command.clone();
         let mut plan = Plan::from_detection(&d).named(folder_name);
+        plan.environments = self.environments;
         if plan.serve_static {
             // nginx serves the build output on its own port with its own command.
             if self.port != plan.port && self.port != detection.port.unwrap_or(plan.port) {
