@@ -5,7 +5,7 @@ CARGO ?= cargo
 APP_TARGET := $(CURDIR)/target/app
 APP_BIN := $(APP_TARGET)/release/berth-app
 
-.PHONY: setup run app ui cli test lint test-rust test-ui e2e bindings-check bench engine fmt
+.PHONY: setup run app ui cli test lint test-rust test-ui e2e bindings-check bench engine fmt standins
 
 setup:
 	bash scripts/setup-debian.sh
@@ -31,6 +31,11 @@ run: app
 engine:
 	bash scripts/start-dockerd.sh
 
+# Stand-ins for the official base images (built from Debian packages, cached by tag) that the
+# real-build suite (crates/cli/tests/real_builds.rs) builds real projects on.
+standins: engine
+	bash scripts/standins/standins.sh build
+
 fmt:
 	$(CARGO) fmt --all
 
@@ -42,14 +47,14 @@ lint:
 bindings-check:
 	bash scripts/check-bindings.sh
 
-test-rust: engine
+test-rust: engine standins
 	$(CARGO) test --workspace --no-fail-fast
 
 test-ui:
 	cd ui && npm test
 	cd ui && npm run e2e-ui
 
-e2e: app
+e2e: app standins
 	bash scripts/e2e.sh
 
 test: setup lint bindings-check test-rust test-ui e2e

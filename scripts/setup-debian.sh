@@ -14,6 +14,8 @@ APT_PACKAGES=(
   chromium
   # the Docker engine for integration tests, and the busybox used to build local test images
   docker.io busybox-static
+  # the stand-in base images of the real-build suite (scripts/standins/)
+  debootstrap
   # port owners and benchmarks
   lsof iproute2 hyperfine procps util-linux docker-compose time
   # Node for the UI (Debian's, only if the machine has none)

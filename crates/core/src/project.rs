@@ -79,6 +79,10 @@ pub const NON_APP_DIRS: &[&str] = &[
     "docs",
 ];
 
+/// The most entries (files, folders, links outside [`SKIP_DIRS`]) a project walk visits: a
+/// larger tree (a home folder, a disk) is refused within seconds and bounded memory.
+pub const MAX_ENTRIES: usize = 200_000;
+
 /// Largest number of bytes [`Project::read`] returns from one file.
 pub const READ_CAP: u64 = crate::fsread::READ_CAP;
 
@@ -130,11 +134,13 @@ impl Project {
             files: Vec::new(),
             skipped: Vec::new(),
         };
-        project.walk();
+        project.walk(MAX_ENTRIES)?;
         Ok(project)
     }
 
-    fn walk(&mut self) {
+    /// Walk at most `limit` entries (files, folders, links); a larger tree is refused.
+    fn walk(&mut self, limit: usize) -> Result<()> {
+        let mut seen = 0usize;
         let ignores = Arc::new(ignores::Ignores::new(&self.root));
         let mut builder = WalkBuilder::new(&self.root);
         // The ignore files are read by `ignores` (safely), not by the walker.
@@ -160,6 +166,15 @@ impl Project {
             !ig.is_ignored(e.path(), &rel.replace('\\', "/"), is_dir)
         });
         for entry in builder.build() {
+            seen += 1;
+            if seen > limit {
+                return Err(Error::InvalidInput(format!(
+                    "{} holds more than {limit} files and folders outside dependency and build \
+                     folders: that is not one project (is it your home folder?); open the \
+                     project's own folder",
+                    self.root.display()
+                )));
+            }
             let entry = match entry {
                 Ok(e) => e,
                 Err(err) => {
@@ -218,6 +233,7 @@ impl Project {
         self.skipped.extend(ignores.take_notes());
         self.files.sort();
         self.files.dedup();
+        Ok(())
     }
 
     pub fn root(&self) -> &Path {
@@ -348,6 +364,29 @@ mod tests {
         let p = root.join(rel);
         fs::create_dir_all(p.parent().unwrap()).unwrap();
         fs::write(p, body).unwrap();
+    }
+
+    #[test]
+    fn a_tree_larger_than_the_limit_is_refused_not_walked_to_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        touch(r, "package.json", "{}");
+        for i in 0..50 {
+            touch(r, &format!("data/f{i}.txt"), "x");
+        }
+        // Dependency folders do not count.
+        for i in 0..100 {
+            touch(r, &format!("node_modules/dep{i}/index.js"), "x");
+        }
+        let mut p = Project {
+            root: r.to_path_buf(),
+            files: Vec::new(),
+            skipped: Vec::new(),
+        };
+        assert!(p.walk(60).is_ok());
+        let e = p.walk(40).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("more than 40 files and folders"), "{e}");
     }
 
     #[test]

@@ -350,6 +350,60 @@ fn included_requirements_are_read_and_kept_as_manifests() {
     assert_eq!(d.start_command[0], "gunicorn");
 }
 
+/// A src layout (`poetry new`, `uv init --package`): the package imports itself by its own
+/// name, so the app module drops `src.` and the image puts /app/src on PYTHONPATH (the
+/// real-build suite runs such a project: tests/real/python-poetry2-fastapi-postgres).
+#[test]
+fn src_layout_app_module_is_importable() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    std::fs::create_dir_all(r.join("src/shop")).unwrap();
+    std::fs::write(
+        r.join("pyproject.toml"),
+        "[project]\nname = \"shop\"\nversion = \"0.1.0\"\ndependencies = [\"fastapi\", \"uvicorn\"]\n",
+    )
+    .unwrap();
+    std::fs::write(r.join("src/shop/__init__.py"), "").unwrap();
+    std::fs::write(
+        r.join("src/shop/main.py"),
+        "from fastapi import FastAPI\n\nfrom shop.db import rows\n\napp = FastAPI()\n",
+    )
+    .unwrap();
+    let d = detect(r).unwrap();
+    assert_eq!(
+        d.start_command,
+        [
+            "uvicorn",
+            "shop.main:app",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8000"
+        ]
+    );
+    assert_eq!(d.hints["runtime_env"], "PYTHONPATH=/app/src");
+    let plan = berth_core::plan::Plan::from_detection(&d);
+    assert_eq!(plan.image_env["PYTHONPATH"], "/app/src");
+
+    // A flat layout keeps its module path and gets no PYTHONPATH.
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    std::fs::create_dir_all(r.join("shop")).unwrap();
+    std::fs::write(
+        r.join("pyproject.toml"),
+        "[project]\nname = \"shop\"\nversion = \"0.1.0\"\ndependencies = [\"fastapi\", \"uvicorn\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        r.join("shop/main.py"),
+        "from fastapi import FastAPI\napp = FastAPI()\n",
+    )
+    .unwrap();
+    let d = detect(r).unwrap();
+    assert_eq!(d.hints["app_module"], "shop.main:app");
+    assert!(!d.hints.contains_key("runtime_env"), "{:?}", d.hints);
+}
+
 /// A pom.xml / .csproj nested 10,000 deep (about 150 KB) is refused with a clear
 /// invalid_manifest error naming the file and line, through detection as a user meets it.
 #[test]

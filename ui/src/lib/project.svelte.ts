@@ -117,6 +117,18 @@ export class ProjectState {
     }
   }
 
+  /**
+   * Stop waiting for the folder being opened (a huge tree, a slow network share): its answer
+   * is ignored when it comes and the previous project, if any, stays open.
+   */
+  cancelOpen(): void {
+    if (this.phase !== 'opening') return;
+    this.#openSeq++;
+    this.phase = this.opened ? 'ready' : 'empty';
+    if (this.opened) this.pathInput = this.opened.root;
+    this.notice = 'Opening cancelled.';
+  }
+
   /** Change some plan fields; the preview follows after a short pause. */
   edit(patch: Partial<PlanEdits>): void {
     if (!this.edits) return;

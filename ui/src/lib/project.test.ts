@@ -324,3 +324,36 @@ describe('ProjectState re-opening', () => {
     expect(s.generation).toBe(2);
   });
 });
+
+describe('ProjectState cancelling an open', () => {
+  it('keeps the previous project and ignores the late answer', async () => {
+    let release!: () => void;
+    const { api } = fakeApi();
+    const s = new ProjectState(api, 0);
+    await s.open('/work/app');
+    const slowOpen = api.openProject;
+    api.openProject = (p) =>
+      new Promise((resolve, reject) => {
+        release = () => void slowOpen(p).then(resolve, reject);
+      });
+    const pending = s.open('/huge/home');
+    expect(s.phase).toBe('opening');
+    s.cancelOpen();
+    expect(s.phase).toBe('ready');
+    expect(s.pathInput).toBe('/work/app');
+    expect(s.notice).toMatch(/cancelled/);
+    release();
+    await pending;
+    expect(s.opened?.root).toBe('/work/app');
+    expect(s.generation).toBe(1);
+  });
+
+  it('goes back to the empty state when nothing was open', async () => {
+    const { api } = fakeApi({ openProject: () => new Promise(() => {}) });
+    const s = new ProjectState(api, 0);
+    void s.open('/huge/home');
+    s.cancelOpen();
+    expect(s.phase).toBe('empty');
+    expect(s.opened).toBeNull();
+  });
+});

@@ -356,3 +356,55 @@ pub fn compose_schema_many(cases: &[(String, String)]) -> Result<(), String> {
     }
     Err(report)
 }
+
+/// Compose v2 itself (`docker compose config -q`, the plugin `make setup` installs) over
+/// many compose files: `Err(report)` naming each case it refuses. Compose v2 checks more
+/// than the schema (it refused a `pids_limit` beside a `deploy.resources.limits` without
+/// `pids`, which the schema allows). Panics with an install hint when it is missing.
+pub fn compose_v2_many(cases: &[(String, String)]) -> Result<(), String> {
+    let docker = if Path::new("/usr/bin/docker").exists() {
+        "/usr/bin/docker"
+    } else {
+        "docker"
+    };
+    let version = Command::new(docker)
+        .args(["compose", "version", "--short"])
+        .output();
+    let v2 = version.as_ref().is_ok_and(|o| {
+        o.status.success()
+            && !String::from_utf8_lossy(&o.stdout)
+                .trim_start()
+                .starts_with('1')
+    });
+    assert!(
+        v2,
+        "Compose v2 is not runnable as `docker compose` ({version:?}): `make setup` installs it"
+    );
+    let mut report = String::new();
+    for (name, text) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("compose.yaml");
+        std::fs::write(&file, text).unwrap();
+        let out = Command::new(docker)
+            .arg("compose")
+            .arg("--project-directory")
+            .arg(dir.path())
+            .arg("-f")
+            .arg(&file)
+            .args(["config", "-q"])
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            report.push_str(&format!(
+                "--- {name} ---\n{}{}\n{text}\n",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    if report.is_empty() {
+        Ok(())
+    } else {
+        Err(report)
+    }
+}

@@ -396,12 +396,18 @@ fn language_version(
     Ok(())
 }
 
-/// `src/app/main.py` -> `app.main` when `src` is a source root; `pkg/__init__.py` -> `pkg`.
+/// `src/app/main.py` -> `app.main` (`src` is the source root of a src layout, put on the
+/// image's PYTHONPATH: see [`SRC_LAYOUT_ENV`]); `pkg/__init__.py` -> `pkg`.
 pub(super) fn module_of(file: &str) -> String {
     let f = file.strip_suffix(".py").unwrap_or(file);
     let f = f.strip_suffix("/__init__").unwrap_or(f);
+    let f = f.strip_prefix("src/").unwrap_or(f);
     f.replace('/', ".")
 }
+
+/// A src layout's package imports itself by its own name (`from app.db import ...`), so
+/// `src` must be on the path: the image's `ENV` (the app lives in /app).
+const SRC_LAYOUT_ENV: &str = "PYTHONPATH=/app/src";
 
 fn asgi_or_wsgi(
     out: &mut Out,
@@ -440,6 +446,15 @@ fn asgi_or_wsgi(
             Some(line),
             format!("application object {app}"),
         );
+        if file.starts_with("src/") {
+            out.hint(hint_keys::RUNTIME_ENV, SRC_LAYOUT_ENV);
+            out.ev(
+                "start_command",
+                &file,
+                None,
+                format!("src layout: {SRC_LAYOUT_ENV} in the image"),
+            );
+        }
     }
     let has = |n: &str| find_dep(deps, n);
     let bind = format!("0.0.0.0:{port}");

@@ -119,9 +119,11 @@ fn python_defaults(plan: &mut Plan, v: &str) {
             ),
         ],
         // Poetry and PDM export the locked dependencies to a requirements file, then
-        // pip installs it: the runtime image needs neither tool.
+        // pip installs it: the runtime image needs neither tool. Poetry 2 reads both
+        // project formats (`[tool.poetry]` with lock-version 2.0, and PEP 621 `[project]`
+        // with lock-version 2.1); Poetry 1.8 rejects the second.
         "poetry" => export_then_pip(
-            &["poetry==1.8.5", "poetry-plugin-export==1.8.0"],
+            &["poetry==2.1.4", "poetry-plugin-export==1.9.0"],
             &["poetry", "export", "--without-hashes"],
             pip_cache,
         ),

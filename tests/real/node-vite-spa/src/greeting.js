@@ -1,0 +1,3 @@
+export function greeting(bundler) {
+  return `vite-spa says hello, bundled by ${bundler}`;
+}
