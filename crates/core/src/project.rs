@@ -386,7 +386,10 @@ mod tests {
         assert!(p.walk(60).is_ok());
         let e = p.walk(40).unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
-        assert!(e.to_string().contains("more than 40 files and folders"), "{e}");
+        assert!(
+            e.to_string().contains("more than 40 files and folders"),
+            "{e}"
+        );
     }
 
     #[test]

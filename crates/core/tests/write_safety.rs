@@ -150,6 +150,8 @@ fn partial_files() -> RenderedFiles {
         dockerfile: "FROM scratch\n".into(),
         compose: format!("services: {{}}\n#{}\n", "x".repeat(64 * 1024)),
         dockerignore: ".git\n".into(),
+        compose_dev: None,
+        compose_prod: None,
     }
 }
 

@@ -34,7 +34,8 @@ pub use files::{
     OpenedProject, ProjectPreview,
 };
 pub use run::{
-    build, down, resolve, up, BuildJob, DownReport, Resolved, RunRequest, Source, UpEvent, UpStage,
+    build, down, in_environment, resolve, up, BuildJob, DownReport, Resolved, RunRequest, Source,
+    UpEvent, UpStage,
 };
 pub use streams::{
     check_port, engine_status, follow_logs, remove_container, watch_changes, watch_sources,

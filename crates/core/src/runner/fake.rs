@@ -156,6 +156,7 @@ impl ContainerEngine for FakeEngine {
                     id: id.clone(),
                     user: "10001".into(),
                     exposed_ports: Vec::new(),
+                    ..Default::default()
                 },
             );
             id

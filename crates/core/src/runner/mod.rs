@@ -166,6 +166,10 @@ pub struct RunOptions {
     pub health_timeout: Duration,
     pub no_cache: bool,
     pub builder: BuilderChoice,
+    /// The environment (`--env dev|prod`); None: the plain run. Compose projects get it
+    /// through their override file ([`ComposeProject::with_environment`]); the single
+    /// runner applies Berth's built-in settings ([`crate::environment::apply_single`]).
+    pub env: Option<crate::environment::Environment>,
 }
 
 impl Default for RunOptions {
@@ -175,6 +179,7 @@ impl Default for RunOptions {
             health_timeout: DEFAULT_HEALTH_TIMEOUT,
             no_cache: false,
             builder: BuilderChoice::from_env(),
+            env: None,
         }
     }
 }

@@ -21,4 +21,8 @@ start_command: Array<string>,
 /**
  * The HTTP path the healthcheck probes; null: no HTTP healthcheck.
  */
-health_path: string | null, services: Array<Service>, };
+health_path: string | null, services: Array<Service>, 
+/**
+ * Also write `compose.dev.yaml` and `compose.prod.yaml`.
+ */
+environments: boolean, };
