@@ -16,9 +16,12 @@
 //! | write the chosen host port into compose.yaml | [`write_port`] |
 //! | check a folder, the files a run will build, an image, a container | [`check_folder`], [`preflight`], [`check_image`], [`check_container`] |
 //! | where an image's size goes | [`analyze_image`] |
+//! | deploy health-gated per environment, roll back, list deployments | [`deploy::deploy`], [`deploy::rollback`], [`deploy::history`] |
 //! | Compose or Kubernetes? assess; generate, preview and write the Kustomize layout | [`k8s`] |
 
 mod check;
+pub mod deploy;
+pub mod deploy_history;
 mod files;
 pub mod k8s;
 mod run;

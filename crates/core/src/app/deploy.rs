@@ -1,0 +1,705 @@
+//! `deploy`, `rollback`, `history`: a health-gated rollout of the folder's app as one
+//! container, per environment, on any engine Berth can connect to.
+//!
+//! 1. **Validate**: the files the deploy builds have no finding at or above high, the
+//!    engine answers, the host port is free or held by the version being replaced, the
+//!    environment applies (prod needs a healthcheck). A failure is `refused`: nothing built.
+//! 2. **Build** the image, tagged `<project>:<version>` (the git short sha, `-dirty` when the
+//!    tree has changes, else a UTC timestamp; `-2`, `-3` … when that tag exists).
+//! 3. **Candidate**: the new version starts beside the old one on a free loopback port and
+//!    must become healthy. If it does not, it is removed and the old one never stopped
+//!    serving: `rolled_back`, with the candidate's last log lines.
+//! 4. **Switch**: the engine cannot move a published port between running containers, so
+//!    the old container is removed and the new version starts on the public port (a gap of
+//!    about a second: a proxy in front is what removes it). If that start is not healthy, the
+//!    old version is started again on the port: `rolled_back`.
+//! 5. Images of versions beyond the newest `keep` are removed; the record goes to the
+//!    history ([`super::deploy_history`]).
+
+use super::deploy_history::{
+    self as history, append_history, current, images_beyond, previous_versions, read_history,
+    Action, DeployRecord, Outcome,
+};
+use super::run::{resolve, Resolved, Source};
+use crate::check::Severity;
+use crate::docker::build::{BuildEvent, BuildRequest};
+use crate::docker::spec::{ContainerSpec, Publish};
+use crate::docker::{ContainerEngine, Engine};
+use crate::environment::{apply_single, Environment, SingleContext};
+use crate::names::ProjectNames;
+use crate::plan::PlanEdits;
+use crate::ports::PortPolicy;
+use crate::render::Templates;
+use crate::runner::publish::start_on_free_port;
+use crate::runner::{local_url, single, Publishing};
+use crate::{Error, Result};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
+
+/// Label: `<compose project>.<env>` on every container a deploy starts.
+pub const LABEL_DEPLOY: &str = "dev.berth.deploy";
+/// Label: the version a deploy container runs.
+pub const LABEL_VERSION: &str = "dev.berth.deploy.version";
+/// How many deployed versions' images are kept by default (rollback targets).
+pub const DEFAULT_KEEP: usize = 3;
+
+/// `deploy`: what to deploy where.
+#[derive(Debug, Clone)]
+pub struct DeployRequest {
+    pub folder: PathBuf,
+    pub env: Environment,
+    pub source: Source,
+    pub edits: Option<PlanEdits>,
+    /// The public host port (default: the current deployment's, else the app's port).
+    pub host_port: Option<u16>,
+    /// Publish on every interface instead of loopback.
+    pub expose: bool,
+    pub health_timeout: Duration,
+    /// Deployed versions whose images are kept.
+    pub keep: usize,
+    /// Berth's state directory (the history).
+    pub state_dir: PathBuf,
+    /// The version (default: git short sha or timestamp).
+    pub version: Option<String>,
+}
+
+impl DeployRequest {
+    pub fn new(folder: &Path, env: Environment) -> DeployRequest {
+        DeployRequest {
+            folder: folder.to_path_buf(),
+            env,
+            source: Source::Auto,
+            edits: None,
+            host_port: None,
+            expose: false,
+            health_timeout: crate::docker::health::DEFAULT_HEALTH_TIMEOUT,
+            keep: DEFAULT_KEEP,
+            state_dir: history::default_state_dir(),
+            version: None,
+        }
+    }
+}
+
+/// One validation step.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Validation {
+    /// `check`, `engine`, `port`, `environment`.
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// What `deploy` and `rollback` report (`--json`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DeployReport {
+    pub version: String,
+    pub engine: String,
+    pub env: Environment,
+    pub validated: Vec<Validation>,
+    pub outcome: Outcome,
+    pub url: Option<String>,
+    /// The version serving before (and still serving after a rollback).
+    pub previous: Option<String>,
+    /// Why it was refused or rolled back.
+    pub reason: Option<String>,
+    pub image: String,
+    pub container: Option<String>,
+    pub host_port: Option<u16>,
+    /// The new version's last log lines when it was not healthy.
+    pub last_logs: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// Progress of a deploy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum DeployEvent {
+    Step { message: String },
+    Build { event: BuildEvent },
+}
+
+/// The version of the folder's source: git short sha (`-dirty` with changes), else a UTC
+/// timestamp.
+pub fn source_version(root: &Path) -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match git(&["rev-parse", "--short", "HEAD"]).filter(|s| !s.is_empty()) {
+        Some(sha) => match git(&["status", "--porcelain"]) {
+            Some(s) if s.is_empty() => sha,
+            _ => format!("{sha}-dirty"),
+        },
+        None => history::timestamp_version(),
+    }
+}
+
+/// The image repository of the folder's deployments: `berth-<folder>-<hash>`.
+pub fn repository(root: &Path) -> String {
+    ProjectNames::of(root).container()
+}
+
+/// What the rollout needs besides the engine.
+struct Target<'a> {
+    root: &'a Path,
+    env: Environment,
+    resolved: &'a Resolved,
+    container_port: u16,
+    host_port: u16,
+    host_ip: &'static str,
+    health_timeout: Duration,
+    /// HTTP probes reach the engine's ports only when it runs on this machine.
+    local: bool,
+}
+
+impl Target<'_> {
+    fn key(&self) -> String {
+        format!(
+            "{}.{}",
+            ProjectNames::of(self.root).compose_project(),
+            self.env
+        )
+    }
+
+    /// The container of `version` (pure apart from the environment's refusal).
+    fn spec(
+        &self,
+        image: &str,
+        version: &str,
+        candidate: bool,
+        host_port: u16,
+        info: &crate::docker::api::ImageInfo,
+    ) -> Result<ContainerSpec> {
+        let plan = self.resolved.recipe.plan.as_ref();
+        let publish = vec![Publish::new(
+            self.container_port,
+            Some(host_port),
+            self.host_ip,
+        )];
+        let mut s = single::app_spec(self.root, image, plan, publish);
+        let safe: String = version
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        s.name = format!(
+            "{}-{}-{safe}{}",
+            ProjectNames::of(self.root).container(),
+            self.env,
+            if candidate { "-candidate" } else { "" }
+        );
+        s.labels.insert(LABEL_DEPLOY.into(), self.key());
+        s.labels.insert(LABEL_VERSION.into(), version.into());
+        let dev = dev_settings(self.env, plan);
+        let ctx = SingleContext {
+            root: self.root.to_path_buf(),
+            workdir: info.workdir.clone(),
+            dev: dev.as_ref(),
+            has_healthcheck: info.healthcheck,
+        };
+        apply_single(self.env, &mut s, &ctx)?;
+        Ok(s)
+    }
+
+    fn probe(&self, port: u16) -> Option<crate::docker::health::HttpProbe> {
+        self.local
+            .then(|| single::probe(self.resolved.recipe.plan.as_ref(), port))
+    }
+}
+
+fn dev_settings(
+    env: Environment,
+    plan: Option<&crate::plan::Plan>,
+) -> Option<crate::stacks::DevSettings> {
+    match (env, plan) {
+        (Environment::Dev, Some(p)) => Some(crate::stacks::provider(p.stack).dev(p)),
+        _ => None,
+    }
+}
+
+fn is_local(engine: &Engine) -> bool {
+    let h = &engine.endpoint().host;
+    h.starts_with("unix://") || h.contains("://127.0.0.1") || h.contains("://localhost")
+}
+
+/// Deploy the folder (see the module docs). Every outcome is recorded in the history and
+/// returned; `Err` only for what stops Berth itself (an unreadable folder, the engine
+/// failing mid-way).
+pub async fn deploy(
+    engine: &Engine,
+    req: &DeployRequest,
+    templates: &Templates,
+    mut on_event: impl FnMut(DeployEvent) + Send,
+    cancel: CancellationToken,
+) -> Result<DeployReport> {
+    let resolved = resolve(&req.folder, req.source, req.edits.as_ref(), templates)?;
+    let root = resolved.root.clone();
+    let engine_host = engine.endpoint().host.clone();
+    let hist = read_history(&req.state_dir, &root)?;
+    let live = current(&hist, &engine_host, req.env).cloned();
+    let names = ProjectNames::of(&root);
+    let mut version = req.version.clone().unwrap_or_else(|| source_version(&root));
+    let base = version.clone();
+    let repo = repository(&root);
+    for n in 2.. {
+        if engine.image(&format!("{repo}:{version}")).await?.is_none() {
+            break;
+        }
+        version = format!("{base}-{n}");
+    }
+    let image = format!("{repo}:{version}");
+    let mut report = DeployReport {
+        version: version.clone(),
+        engine: engine_host.clone(),
+        env: req.env,
+        validated: Vec::new(),
+        outcome: Outcome::Refused,
+        url: None,
+        previous: live.as_ref().map(|r| r.version.clone()),
+        reason: None,
+        image: image.clone(),
+        container: None,
+        host_port: None,
+        last_logs: Vec::new(),
+        notes: Vec::new(),
+    };
+    let step = |m: String, on: &mut dyn FnMut(DeployEvent)| on(DeployEvent::Step { message: m });
+
+    // 1. Validate.
+    let mut validated = Vec::new();
+    let multi = resolved
+        .recipe
+        .plan
+        .as_ref()
+        .is_some_and(|p| !p.services.is_empty());
+    let buildable = resolved.recipe.plan.is_some() || root.join("Dockerfile").is_file();
+    validated.push(Validation {
+        name: "app".into(),
+        ok: buildable && !multi,
+        detail: if multi {
+            "the plan has services besides the app: deploy runs the app as one container; \
+             compose projects are not deployed yet (berth up --env runs them)"
+                .into()
+        } else if buildable {
+            resolved.recipe.describe().into()
+        } else {
+            "no Dockerfile and no plan: nothing to build".into()
+        },
+    });
+    let checked = super::check::preflight(&req.folder, req.source, req.edits.as_ref(), templates)?;
+    let blocking: Vec<String> = checked
+        .findings
+        .iter()
+        .filter(|f| matches!(f.severity, Severity::Critical | Severity::High))
+        .map(|f| format!("{} {}: {}", f.id, f.title, f.detail))
+        .collect();
+    validated.push(Validation {
+        name: "check".into(),
+        ok: blocking.is_empty(),
+        detail: if blocking.is_empty() {
+            format!(
+                "no finding at or above high ({} below)",
+                checked.findings.len()
+            )
+        } else {
+            blocking.join("; ")
+        },
+    });
+    validated.push(Validation {
+        name: "engine".into(),
+        ok: true,
+        detail: format!("{engine_host} answers"),
+    });
+    let plan = resolved.recipe.plan.as_ref();
+    step(
+        format!("validated the files and {engine_host}"),
+        &mut on_event,
+    );
+    if let Some(v) = validated.iter().find(|v| !v.ok) {
+        report.reason = Some(format!("{}: {}", v.name, v.detail));
+        report.validated = validated;
+        return refuse(req, &root, report);
+    }
+
+    // 2. Build.
+    let mut breq = BuildRequest::new(&root, &image);
+    resolved.recipe.apply(&mut breq);
+    breq.target = dev_settings(req.env, plan)
+        .and_then(|d| d.target)
+        .map(str::to_string);
+    breq.labels.insert(
+        LABEL_DEPLOY.into(),
+        format!("{}.{}", names.compose_project(), req.env),
+    );
+    breq.labels.insert(LABEL_VERSION.into(), version.clone());
+    step(format!("building {image}"), &mut on_event);
+    engine
+        .build(
+            &breq,
+            |event| on_event(DeployEvent::Build { event }),
+            cancel.clone(),
+        )
+        .await?;
+    let info = engine
+        .image(&image)
+        .await?
+        .ok_or_else(|| Error::Engine(format!("the build reported {image}, but it is missing")))?;
+    let Some(container_port) = plan.map(|p| p.port).or(info.exposed_ports.first().copied()) else {
+        validated.push(Validation {
+            name: "port".into(),
+            ok: false,
+            detail: "the image exposes no port and the plan names none".into(),
+        });
+        report.reason = Some("no port to publish".into());
+        report.validated = validated;
+        ContainerEngine::remove_unused_image(engine, &image).await?;
+        return refuse(req, &root, report);
+    };
+    let host_port = req
+        .host_port
+        .or(live.as_ref().and_then(|r| r.host_port))
+        .unwrap_or(container_port);
+    let target = Target {
+        root: &root,
+        env: req.env,
+        resolved: &resolved,
+        container_port,
+        host_port,
+        host_ip: Publishing {
+            expose: req.expose,
+            ..Default::default()
+        }
+        .host_ip(),
+        health_timeout: req.health_timeout,
+        local: is_local(engine),
+    };
+    // The port: free, or held by the version this deploy replaces.
+    let running = engine
+        .containers_labelled(&format!("{LABEL_DEPLOY}={}", target.key()))
+        .await?;
+    let ours = running
+        .iter()
+        .any(|c| c.ports.iter().any(|p| p.host_port == host_port));
+    let port_ok = if ours {
+        Validation {
+            name: "port".into(),
+            ok: true,
+            detail: format!("{host_port} is served by the live version; it moves to the new one"),
+        }
+    } else if target.local {
+        let check = crate::ports::check(host_port, Some(engine)).await;
+        Validation {
+            name: "port".into(),
+            ok: check.free,
+            detail: if check.free {
+                format!("{host_port} is free")
+            } else {
+                check
+                    .explanation
+                    .unwrap_or_else(|| format!("{host_port} is in use"))
+            },
+        }
+    } else {
+        Validation {
+            name: "port".into(),
+            ok: true,
+            detail: format!("{host_port}: not checked (the engine is not on this machine)"),
+        }
+    };
+    validated.push(port_ok);
+    let env_ok = target.spec(&image, &version, false, host_port, &info);
+    validated.push(Validation {
+        name: "environment".into(),
+        ok: env_ok.is_ok(),
+        detail: match &env_ok {
+            Ok(_) => format!("{} settings apply", req.env),
+            Err(e) => e.to_string(),
+        },
+    });
+    if let Some(v) = validated.iter().find(|v| !v.ok) {
+        report.reason = Some(format!("{}: {}", v.name, v.detail));
+        report.validated = validated;
+        ContainerEngine::remove_unused_image(engine, &image).await?;
+        return refuse(req, &root, report);
+    }
+    report.validated = validated;
+    rollout(
+        engine,
+        &target,
+        req,
+        &image,
+        &version,
+        &info,
+        live.as_ref(),
+        Action::Deploy,
+        report,
+        &mut on_event,
+    )
+    .await
+}
+
+fn refuse(req: &DeployRequest, root: &Path, report: DeployReport) -> Result<DeployReport> {
+    append_history(&req.state_dir, root, &record(&report, Action::Deploy))?;
+    Ok(report)
+}
+
+fn record(r: &DeployReport, action: Action) -> DeployRecord {
+    DeployRecord {
+        version: r.version.clone(),
+        image: r.image.clone(),
+        env: r.env,
+        engine: r.engine.clone(),
+        at: history::now_rfc3339(),
+        action,
+        outcome: r.outcome,
+        host_port: r.host_port,
+        reason: r.reason.clone(),
+    }
+}
+
+/// Steps 3-5 of the module docs, for a built image (a deploy) or a kept one (a rollback).
+#[allow(clippy::too_many_arguments)]
+async fn rollout(
+    engine: &Engine,
+    t: &Target<'_>,
+    req: &DeployRequest,
+    image: &str,
+    version: &str,
+    info: &crate::docker::api::ImageInfo,
+    live: Option<&DeployRecord>,
+    action: Action,
+    mut report: DeployReport,
+    on_event: &mut (dyn FnMut(DeployEvent) + Send),
+) -> Result<DeployReport> {
+    let mut step = |m: String| on_event(DeployEvent::Step { message: m });
+    // 3. The candidate, beside the live version, on a free loopback port.
+    let public = t.host_port;
+    let publishing = Publishing {
+        host_port: None,
+        policy: PortPolicy::default(),
+        expose: false,
+        is_free: Arc::new(move |p| p != public && crate::ports::is_free(p)),
+    };
+    let cand_spec = |hp: u16| {
+        let mut s = t.spec(image, version, true, hp, info)?;
+        s.publish = vec![Publish::new(
+            t.container_port,
+            Some(hp),
+            crate::docker::spec::LOOPBACK,
+        )];
+        // A candidate is never restarted by the engine.
+        s.restart = crate::docker::spec::Restart::No;
+        Ok::<_, Error>(s)
+    };
+    cand_spec(0)?;
+    engine.remove_container(&cand_spec(0)?.name).await?;
+    let cand = start_on_free_port(engine, None, &publishing, |hp, _| {
+        cand_spec(hp).unwrap_or_default()
+    })
+    .await?;
+    step(format!(
+        "{version} started beside the live version on 127.0.0.1:{}; waiting for healthy",
+        cand.host_port
+    ));
+    let health = engine
+        .wait_healthy(&cand.spec.name, t.probe(cand.host_port), t.health_timeout)
+        .await?;
+    engine.remove_container(&cand.spec.name).await?;
+    if !health.healthy {
+        report.outcome = Outcome::RolledBack;
+        report.reason = Some(format!(
+            "{version} did not become healthy: {}",
+            health.message
+        ));
+        report.last_logs = health.last_logs;
+        report.host_port = live.and_then(|l| l.host_port);
+        report.url = report.host_port.map(local_url);
+        report.notes.push(match live {
+            Some(l) => format!("{} keeps serving, untouched", l.version),
+            None => "nothing was serving before; nothing serves now".into(),
+        });
+        if action == Action::Deploy {
+            if let Some(why) = ContainerEngine::remove_unused_image(engine, image).await? {
+                report.notes.push(format!("{image} was not removed: {why}"));
+            }
+        }
+        append_history(&req.state_dir, t.root, &record(&report, action))?;
+        return Ok(report);
+    }
+
+    // 4. The switch: the old container goes, the new version takes the public port.
+    step(format!(
+        "{version} is healthy; switching port {public} to it"
+    ));
+    let old = engine
+        .containers_labelled(&format!("{LABEL_DEPLOY}={}", t.key()))
+        .await?;
+    for c in &old {
+        engine.remove_container(&c.name).await?;
+    }
+    let spec = t.spec(image, version, false, public, info)?;
+    let started = engine.start_container(&spec).await;
+    let health = match started {
+        Ok(_) => {
+            engine
+                .wait_healthy(&spec.name, t.probe(public), t.health_timeout)
+                .await?
+        }
+        Err(e) => crate::docker::health::HealthReport {
+            healthy: false,
+            via: crate::docker::health::HealthVia::Running,
+            message: format!("it could not start on port {public}: {e}"),
+            waited_ms: 0,
+            last_logs: Vec::new(),
+        },
+    };
+    if !health.healthy {
+        engine.remove_container(&spec.name).await?;
+        report.outcome = Outcome::RolledBack;
+        report.reason = Some(format!(
+            "{version} was healthy beside the live version but not on port {public}: {}",
+            health.message
+        ));
+        report.last_logs = health.last_logs;
+        if let Some(l) = live {
+            let old_info = engine.image(&l.image).await?.unwrap_or_default();
+            let back = t.spec(&l.image, &l.version, false, public, &old_info)?;
+            engine.start_container(&back).await?;
+            let h = engine
+                .wait_healthy(&back.name, t.probe(public), t.health_timeout)
+                .await?;
+            report.notes.push(format!(
+                "{} started again on port {public} ({})",
+                l.version,
+                if h.healthy { "healthy" } else { "NOT healthy" }
+            ));
+            report.host_port = Some(public);
+            report.url = Some(local_url(public));
+        }
+        append_history(&req.state_dir, t.root, &record(&report, action))?;
+        return Ok(report);
+    }
+    report.outcome = Outcome::Deployed;
+    report.container = Some(spec.name.clone());
+    report.host_port = Some(public);
+    report.url = Some(local_url(public));
+    step(format!("{version} serves {}", local_url(public)));
+
+    // 5. History, then the images beyond the newest `keep`.
+    append_history(&req.state_dir, t.root, &record(&report, action))?;
+    let all = read_history(&req.state_dir, t.root)?;
+    for old_image in images_beyond(&all, &report.engine, t.env, req.keep) {
+        if old_image == image {
+            continue;
+        }
+        if let Some(why) = ContainerEngine::remove_unused_image(engine, &old_image).await? {
+            report
+                .notes
+                .push(format!("{old_image} was not removed: {why}"));
+        }
+    }
+    Ok(report)
+}
+
+/// Return to the previous healthy version still kept (no build): the same health-gated
+/// rollout as a deploy.
+pub async fn rollback(
+    engine: &Engine,
+    req: &DeployRequest,
+    templates: &Templates,
+    mut on_event: impl FnMut(DeployEvent) + Send,
+) -> Result<DeployReport> {
+    let resolved = resolve(&req.folder, req.source, req.edits.as_ref(), templates)?;
+    let root = resolved.root.clone();
+    let engine_host = engine.endpoint().host.clone();
+    let hist = read_history(&req.state_dir, &root)?;
+    let live = current(&hist, &engine_host, req.env).cloned();
+    let mut target_rec = None;
+    for r in previous_versions(&hist, &engine_host, req.env) {
+        if let Some(info) = engine.image(&r.image).await? {
+            target_rec = Some((r.clone(), info));
+            break;
+        }
+    }
+    let Some((to, info)) = target_rec else {
+        return Err(Error::InvalidInput(format!(
+            "no earlier healthy {} deployment of {} on {engine_host} with its image still kept",
+            req.env,
+            root.display()
+        )));
+    };
+    let plan = resolved.recipe.plan.as_ref();
+    let container_port = plan
+        .map(|p| p.port)
+        .or(info.exposed_ports.first().copied())
+        .ok_or_else(|| Error::InvalidInput("the image exposes no port".into()))?;
+    let host_port = req
+        .host_port
+        .or(live.as_ref().and_then(|r| r.host_port))
+        .or(to.host_port)
+        .unwrap_or(container_port);
+    let target = Target {
+        root: &root,
+        env: req.env,
+        resolved: &resolved,
+        container_port,
+        host_port,
+        host_ip: Publishing {
+            expose: req.expose,
+            ..Default::default()
+        }
+        .host_ip(),
+        health_timeout: req.health_timeout,
+        local: is_local(engine),
+    };
+    let report = DeployReport {
+        version: to.version.clone(),
+        engine: engine_host,
+        env: req.env,
+        validated: vec![Validation {
+            name: "image".into(),
+            ok: true,
+            detail: format!("{} is kept", to.image),
+        }],
+        outcome: Outcome::Refused,
+        url: None,
+        previous: live.as_ref().map(|r| r.version.clone()),
+        reason: None,
+        image: to.image.clone(),
+        container: None,
+        host_port: None,
+        last_logs: Vec::new(),
+        notes: Vec::new(),
+    };
+    rollout(
+        engine,
+        &target,
+        req,
+        &to.image,
+        &to.version,
+        &info,
+        live.as_ref(),
+        Action::Rollback,
+        report,
+        &mut on_event,
+    )
+    .await
+}
+
+/// The folder's deployments, oldest first.
+pub fn history(folder: &Path, state_dir: &Path) -> Result<Vec<DeployRecord>> {
+    let root = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
+    read_history(state_dir, &root)
+}
