@@ -28,7 +28,7 @@ fn json(o: &Output) -> serde_json::Value {
     })
 }
 
-struct Folder(tempfile::TempDir, std::path::PathBuf);
+struct Folder(#[allow(dead_code)] tempfile::TempDir, std::path::PathBuf);
 
 impl Drop for Folder {
     fn drop(&mut self) {

@@ -22,6 +22,7 @@
 mod check;
 pub mod deploy;
 pub mod deploy_history;
+mod deploy_rollout;
 mod files;
 pub mod k8s;
 mod run;
