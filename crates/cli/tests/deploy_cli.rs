@@ -154,3 +154,92 @@ fn deploy_reports_the_issue_json_shape_and_history_lists_it() {
     );
     assert!(Path::new(&p).exists());
 }
+
+/// Removes what was made for a folder on the second engine.
+struct SecondEngineGuard(String);
+
+impl Drop for SecondEngineGuard {
+    fn drop(&mut self) {
+        let filter = format!("label=dev.berth.project={}", self.0);
+        for (list, rm) in [
+            (vec!["ps", "-aq"], vec!["rm", "-f"]),
+            (vec!["images", "-q"], vec!["rmi", "-f"]),
+        ] {
+            let o = Command::new(DOCKER)
+                .args(["-H", SECOND])
+                .args(&list)
+                .args(["--filter", &filter])
+                .output()
+                .unwrap();
+            for id in String::from_utf8_lossy(&o.stdout).split_whitespace() {
+                let _ = Command::new(DOCKER)
+                    .args(["-H", SECOND])
+                    .args(&rm)
+                    .arg(id)
+                    .output();
+            }
+        }
+    }
+}
+
+const SECOND: &str = "unix:///run/berth-dockerd2/docker.sock";
+
+/// A second dockerd on its own socket and data root (scripts/second-dockerd.sh, started here
+/// when it does not answer) stands in for a remote host: the deploy builds and runs there,
+/// and nothing of it lands on the first engine.
+#[test]
+fn a_deploy_to_a_second_engine_runs_there_and_not_on_the_first() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/second-dockerd.sh");
+    let st = Command::new("bash")
+        .arg(&script)
+        .arg("start")
+        .status()
+        .unwrap();
+    assert!(st.success(), "scripts/second-dockerd.sh start failed");
+    let f = folder();
+    let p = f.1.display().to_string();
+    let _guard = SecondEngineGuard(p.clone());
+    let state = tempfile::tempdir().unwrap();
+    let s = state.path().display().to_string();
+    let o = berth(&[
+        "deploy",
+        &p,
+        "--env",
+        "prod",
+        "--engine",
+        SECOND,
+        "--port",
+        "18782",
+        "--state-dir",
+        &s,
+        "--version",
+        "remote1",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    assert_eq!(v["outcome"], "deployed", "{v}");
+    assert_eq!(v["engine"], SECOND);
+    let body = Command::new("/bin/busybox")
+        .args(["wget", "-q", "-O", "-", "http://127.0.0.1:18782/"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&body.stdout).trim(),
+        format!("cli-{}", std::process::id())
+    );
+    let filter = format!("label=dev.berth.project={p}");
+    let on = |host: &str| {
+        let o = Command::new(DOCKER)
+            .args(["-H", host, "ps", "-q", "--filter", &filter])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .count()
+    };
+    assert_eq!(on(SECOND), 1);
+    assert_eq!(on("unix:///var/run/docker.sock"), 0);
+    let h = json(&berth(&["history", &p, "--state-dir", &s, "--json"]));
+    assert_eq!(h[0]["engine"], SECOND);
+}
