@@ -156,10 +156,14 @@ pub fn apply_single(
                         spec.healthcheck = None;
                         notes.push(format!("dev: runs the Dockerfile's `{stage}` stage"));
                     }
-                    let source = if dev.source == "." {
-                        root
-                    } else {
-                        format!("{root}/{}", dev.source.trim_start_matches("./"))
+                    let source = match dev.source.trim_start_matches("./") {
+                        "" | "." => root,
+                        s if crate::plan::is_safe_relative_path(s) => format!("{root}/{s}"),
+                        s => {
+                            return Err(Error::InvalidPlan(format!(
+                                "the dev source folder {s:?} is not a safe relative path"
+                            )))
+                        }
                     };
                     let ro = if dev.read_only_source { ":ro" } else { "" };
                     spec.binds.push(format!("{source}:{}{ro}", dev.mount));
@@ -284,6 +288,14 @@ mod tests {
         let notes = apply_single(Environment::Dev, &mut s, &ctx).unwrap();
         assert!(s.healthcheck.is_none());
         assert!(notes[0].contains("`build` stage"), "{notes:?}");
+        // A source folder outside the project is refused.
+        let mut escaping = DevSettings::mounted("/app");
+        escaping.source = "../etc".into();
+        let ctx = SingleContext {
+            dev: Some(&escaping),
+            ..Default::default()
+        };
+        assert!(apply_single(Environment::Dev, &mut spec(), &ctx).is_err());
         // The folder's own image: mounted at its WORKDIR.
         let ctx = SingleContext {
             root: "/p".into(),

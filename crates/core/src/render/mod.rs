@@ -127,7 +127,7 @@ pub fn render_environment(plan: &Plan, templates: &Templates, env: Env) -> Resul
 }
 
 fn render_one(plan: &Plan, templates: &Templates, name: &str) -> Result<String> {
-    let ctx = context(plan)?;
+    let ctx = context(plan, true)?;
     let env = environment(templates);
     let tmpl = env
         .get_template(name)
@@ -140,7 +140,7 @@ fn render_one(plan: &Plan, templates: &Templates, name: &str) -> Result<String> 
 }
 
 fn render_base(plan: &Plan, templates: &Templates) -> Result<RenderedFiles> {
-    let ctx = context(plan)?;
+    let ctx = context(plan, plan.environments)?;
     let env = environment(templates);
     let one = |name: &str| -> Result<String> {
         let tmpl = env
@@ -234,7 +234,9 @@ fn image(plan: &Plan, raw: &str) -> Result<String> {
     }
 }
 
-fn context(plan: &Plan) -> Result<Context<'_>> {
+/// The templates' context; `environments`: the override files are rendered too (their dev
+/// source folder must then be a safe relative path).
+fn context(plan: &Plan, environments: bool) -> Result<Context<'_>> {
     let images = Images {
         builder: plan
             .builder_image
@@ -262,6 +264,8 @@ fn context(plan: &Plan) -> Result<Context<'_>> {
     let dev_source = match dev.source.trim_start_matches("./") {
         "" | "." => ".".to_string(),
         s if crate::plan::is_safe_relative_path(s) => format!("./{s}"),
+        // Not rendered: the base files never use it.
+        _ if !environments => String::new(),
         s => {
             return Err(Error::InvalidPlan(format!(
                 "the dev source folder {s:?} is not a safe relative path"
