@@ -460,3 +460,38 @@ pub fn history(folder: &Path, state_dir: &Path) -> Result<Vec<DeployRecord>> {
     let root = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
     read_history(state_dir, &root)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    #[test]
+    fn versions_come_from_git_with_dirty_marked_else_from_the_clock() {
+        let d = tempfile::tempdir().unwrap();
+        // Not a repository: a UTC timestamp.
+        let v = source_version(d.path());
+        assert_eq!(v.len(), 15, "{v}");
+        assert_eq!(v.as_bytes()[8], b'-');
+        let git = |args: &[&str]| {
+            let o = Command::new("git")
+                .arg("-C")
+                .arg(d.path())
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            String::from_utf8_lossy(&o.stdout).trim().to_string()
+        };
+        git(&["init", "-q"]);
+        std::fs::write(d.path().join("a"), "1").unwrap();
+        git(&["add", "a"]);
+        git(&["commit", "-q", "-m", "one"]);
+        let sha = git(&["rev-parse", "--short", "HEAD"]);
+        assert_eq!(source_version(d.path()), sha);
+        std::fs::write(d.path().join("a"), "2").unwrap();
+        assert_eq!(source_version(d.path()), format!("{sha}-dirty"));
+    }
+}
