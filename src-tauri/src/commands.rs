@@ -192,6 +192,7 @@ mod tests {
             health_path: None,
             services: Vec::new(),
             host_ca: false,
+            environments: false,
         };
         let refused = state.plan(&opened.root, &any_edits).unwrap_err();
         assert_eq!(refused.kind, berth_core::ErrorKind::NotAProject);

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 mod check;
 mod containerize;
 mod containers;
+mod deploy;
 mod detect;
 mod k8s;
 mod output;
@@ -48,6 +49,13 @@ enum Command {
     /// compose file (generate)
     #[command(subcommand)]
     K8s(k8s::Command),
+    /// Validate, build a versioned image and roll it out health-gated: the live version keeps
+    /// serving unless the new one is healthy (exit 1 when refused or rolled back)
+    Deploy(deploy::DeployArgs),
+    /// Return to the previous healthy deployment still kept
+    Rollback(deploy::Target),
+    /// The folder's deployments: version, when, engine, environment, outcome
+    History(deploy::HistoryArgs),
     #[command(flatten)]
     Containers(containers::Command),
 }
@@ -65,6 +73,15 @@ fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::K8s(c) => k8s::run(c),
+        Command::Deploy(args) => match deploy::deploy(args) {
+            Ok(code) => return code,
+            Err(e) => Err(e),
+        },
+        Command::Rollback(args) => match deploy::rollback(args) {
+            Ok(code) => return code,
+            Err(e) => Err(e),
+        },
+        Command::History(args) => deploy::history(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -33,6 +33,13 @@ pub struct PlanArgs {
     /// steps: mounted per step as a BuildKit secret, never copied into the image
     #[arg(long)]
     host_ca: bool,
+    /// Also write compose.dev.yaml and compose.prod.yaml (the default for a folder that has no
+    /// Dockerfile or compose file yet)
+    #[arg(long, conflicts_with = "no_environments")]
+    environments: bool,
+    /// Write no compose.dev.yaml / compose.prod.yaml
+    #[arg(long)]
+    no_environments: bool,
 }
 
 fn parse_service(s: &str) -> std::result::Result<Service, String> {
@@ -61,6 +68,11 @@ impl PlanArgs {
             add_services: self.services.clone(),
             remove_services: self.no_services.clone(),
             host_ca: self.host_ca.then_some(true),
+            environments: match (self.environments, self.no_environments) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
         })
     }
 }

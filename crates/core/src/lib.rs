@@ -12,6 +12,7 @@ pub mod compose;
 pub mod diff;
 pub mod docker;
 pub mod dockerignore;
+pub mod environment;
 pub mod error;
 pub mod fsread;
 pub mod hostca;

@@ -79,6 +79,11 @@ pub struct Plan {
     /// [`PORT_KEYS`] are rendered as `port`, so editing the port keeps them in step.
     /// Values are restricted to `[A-Za-z0-9._:/@+,-]`.
     pub image_env: BTreeMap<String, String>,
+    /// Also write the per-environment overrides `compose.dev.yaml` and `compose.prod.yaml`
+    /// (see [`crate::environment`]). On for a folder new to containers, off for one that
+    /// already has its own Dockerfile or compose file (unless it has these overrides).
+    #[serde(default)]
+    pub environments: bool,
 }
 
 /// Environment keys whose value is the app's port (kept equal to [`Plan::port`] when

@@ -125,7 +125,7 @@ pub trait FileSet {
 
 impl FileSet for RenderedFiles {
     fn files(&self) -> Vec<(&str, &str)> {
-        RenderedFiles::files(self).to_vec()
+        RenderedFiles::files(self)
     }
 }
 

@@ -115,6 +115,37 @@ fn canon_service(svc: &Json) -> Canon {
         _ => BTreeMap::new(),
     };
     c.insert("depends_on".into(), json!(deps));
+    // The environments' settings: read-only root, restart policy, log driver and options,
+    // command working directory, build target.
+    c.insert(
+        "read_only".into(),
+        json!(svc
+            .get("read_only")
+            .and_then(Json::as_bool)
+            .unwrap_or(false)),
+    );
+    c.insert(
+        "restart".into(),
+        json!(svc.get("restart").map(str_of).unwrap_or_default()),
+    );
+    c.insert(
+        "logging".into(),
+        match svc.get("logging") {
+            Some(l) => json!({
+                "driver": l.get("driver").map(str_of).unwrap_or_default(),
+                "options": map_of(l.get("options").unwrap_or(&Json::Null)),
+            }),
+            None => Json::Null,
+        },
+    );
+    c.insert(
+        "build_target".into(),
+        json!(svc
+            .get("build")
+            .and_then(|b| b.get("target"))
+            .map(str_of)
+            .unwrap_or_default()),
+    );
     c.insert(
         "healthcheck_test".into(),
         svc.get("healthcheck")
@@ -209,4 +240,36 @@ fn dev_and_prod_style_overrides_with_reset_and_override() {
             "services:\n  app:\n    image: shop:3\n    entrypoint: [tini, --]\n",
         ),
     ]);
+}
+
+/// Berth's own override files (`compose.dev.yaml`, `compose.prod.yaml`, rendered for every
+/// fixture's plan with environments on) merge over its compose.yaml exactly as Compose v2
+/// merges them.
+#[test]
+fn berths_environment_overrides_merge_as_compose_merges_them() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("bad-") || !dir.is_dir() {
+            continue;
+        }
+        let Ok(d) = berth_core::stacks::detect(&dir) else {
+            continue;
+        };
+        let mut plan = berth_core::plan::Plan::from_detection(&d).named(&name);
+        plan.environments = true;
+        let files =
+            berth_core::render::render(&plan, &berth_core::render::Templates::embedded()).unwrap();
+        let dev = files.compose_dev.clone().unwrap();
+        let prod = files.compose_prod.clone().unwrap();
+        check(&[("compose.yaml", &files.compose), ("compose.dev.yaml", &dev)]);
+        check(&[
+            ("compose.yaml", &files.compose),
+            ("compose.prod.yaml", &prod),
+        ]);
+        compared += 1;
+    }
+    assert!(compared > 30, "fixtures missing? {compared}");
 }

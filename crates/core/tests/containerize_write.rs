@@ -12,6 +12,8 @@ fn files(tag: &str) -> RenderedFiles {
         dockerfile: format!("FROM scratch\n# {tag}\n"),
         compose: format!("services: {{}}\n# {tag}\n"),
         dockerignore: format!(".git\n# {tag}\n"),
+        compose_dev: None,
+        compose_prod: None,
     }
 }
 

@@ -23,6 +23,8 @@ fn files() -> RenderedFiles {
         dockerfile: "FROM scratch\n".into(),
         compose: "services: {}\n".into(),
         dockerignore: ".git\n".into(),
+        compose_dev: None,
+        compose_prod: None,
     }
 }
 

@@ -114,6 +114,40 @@ fn compose_v2_accepts_every_compose_file() {
     }
 }
 
+/// The environments' override files (`compose.dev.yaml`, `compose.prod.yaml`) validate
+/// against the Compose specification on their own, and Compose v2 accepts each merged over
+/// its compose.yaml.
+#[test]
+fn environment_overrides_validate_and_merge_in_compose_v2() {
+    let mut overrides = Vec::new();
+    let mut merged = Vec::new();
+    for c in all_cases() {
+        let mut plan = c.plan.clone();
+        plan.environments = true;
+        let files = render_plan(&plan);
+        for (env, text) in [("dev", files.compose_dev), ("prod", files.compose_prod)] {
+            let text = text.expect("environments on renders both overrides");
+            overrides.push((format!("{} compose.{env}.yaml", c.name), text.clone()));
+            merged.push((
+                format!("{} + compose.{env}.yaml", c.name),
+                files.compose.clone(),
+                text,
+            ));
+        }
+    }
+    assert!(
+        overrides.len() > 80,
+        "fixtures missing? {}",
+        overrides.len()
+    );
+    if let Err(report) = compose_schema_many(&overrides) {
+        panic!("override schema failures:\n{report}");
+    }
+    if let Err(report) = compose_v2_merged_many(&merged) {
+        panic!("Compose v2 refuses a merge:\n{report}");
+    }
+}
+
 /// The judges themselves can fail: known-bad inputs produce findings.
 #[test]
 fn judges_reject_known_bad_files() {

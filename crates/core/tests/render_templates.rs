@@ -117,6 +117,12 @@ fn override_cannot_bypass_the_filters_for_unsafe_paths() {
     let mut plan = Plan::from_detection(&detection(Stack::Static));
     plan.hints
         .insert("document_root".into(), "public\nUSER root".into());
+    // With the environments on, the dev settings refuse the path before any template runs.
+    plan.environments = true;
+    let err = render(&plan, &templates).unwrap_err();
+    assert_eq!(err.kind(), berth_core::ErrorKind::InvalidPlan, "{err}");
+    // Without them, the template's own `path` filter refuses it.
+    plan.environments = false;
     let err = render(&plan, &templates).unwrap_err();
     assert_eq!(err.kind(), berth_core::ErrorKind::Template, "{err}");
 }

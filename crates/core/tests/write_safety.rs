@@ -15,6 +15,7 @@ fn files(tag: &str) -> RenderedFiles {
         dockerfile: format!("FROM scratch\n# {tag}\n"),
         compose: format!("services: {{}}\n# {tag}\n"),
         dockerignore: format!(".git\n# {tag}\n"),
+        ..Default::default()
     }
 }
 
@@ -149,6 +150,8 @@ fn partial_files() -> RenderedFiles {
         dockerfile: "FROM scratch\n".into(),
         compose: format!("services: {{}}\n#{}\n", "x".repeat(64 * 1024)),
         dockerignore: ".git\n".into(),
+        compose_dev: None,
+        compose_prod: None,
     }
 }
 

@@ -87,6 +87,11 @@ pub fn run(cmd: Command) -> Result<()> {
 }
 
 fn block_on<F: Future<Output = Result<()>>>(f: F) -> Result<()> {
+    block_on_value(f)
+}
+
+/// Run `f` on a small multi-threaded runtime.
+pub fn block_on_value<T, F: Future<Output = Result<T>>>(f: F) -> Result<T> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -118,7 +123,7 @@ pub fn print_event(ev: &BuildEvent) {
 }
 
 /// A cancel token that fires on Ctrl-C.
-fn ctrl_c_token() -> berth_core::docker::CancellationToken {
+pub fn ctrl_c_token() -> berth_core::docker::CancellationToken {
     let t = berth_core::docker::CancellationToken::new();
     let t2 = t.clone();
     tokio::spawn(async move {

@@ -1,5 +1,5 @@
 //! `berth up PATH [plan flags] [--from auto|plan|files] [--runner auto|single|compose]
-//! [--port N] [--expose] [--open] [--watch] [--write-port] [--json]`: a thin adapter over
+//! [--port N] [--env dev|prod] [--expose] [--open] [--watch] [--write-port] [--json]`: a thin adapter over
 //! `berth_core::app::up`. Progress goes to stderr (stdout stays clean for --json); Ctrl-C
 //! cancels at any stage and leaves nothing half-started.
 
@@ -54,6 +54,11 @@ pub struct UpArgs {
     /// Write the chosen host port into the folder's compose.yaml (atomic, with a backup)
     #[arg(long)]
     write_port: bool,
+    /// The environment: dev (source mounted, reload command, debug port) or prod (read-only,
+    /// restarted, limited, rotated logs, healthcheck required). A compose folder merges its
+    /// compose.<env>.yaml; a Dockerfile-only folder gets Berth's built-in settings
+    #[arg(long)]
+    env: Option<String>,
     #[arg(long)]
     json: bool,
 }
@@ -94,6 +99,11 @@ pub async fn run(a: UpArgs) -> Result<()> {
                 .platform
                 .as_deref()
                 .map(berth_core::docker::platform::parse_platform)
+                .transpose()?,
+            env: a
+                .env
+                .as_deref()
+                .map(berth_core::environment::Environment::parse)
                 .transpose()?,
             ..Default::default()
         },

@@ -67,9 +67,11 @@ pub fn open(path: &Path) -> Result<OpenedProject> {
         Err(Error::NotAProject { .. }) if !own_files.is_empty() => None,
         Err(e) => return Err(e),
     };
-    let plan = detection
-        .as_ref()
-        .map(|d| Plan::from_detection(d).named(&folder_name(&root)));
+    let plan = detection.as_ref().map(|d| {
+        let mut p = Plan::from_detection(d).named(&folder_name(&root));
+        p.environments = default_environments(&root);
+        p
+    });
     Ok(OpenedProject {
         root: root.to_string_lossy().into_owned(),
         edits: plan.as_ref().map(PlanEdits::of),
@@ -89,10 +91,21 @@ pub fn own_build_files(root: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Whether the default plan writes the per-environment overrides: for a folder new to
+/// containers (no Dockerfile, no compose file), or one that already has them; off for an
+/// existing project (its own build files, no overrides).
+pub fn default_environments(root: &Path) -> bool {
+    let has_overrides = crate::environment::Environment::ALL
+        .iter()
+        .any(|e| e.find_override(root).is_some());
+    own_build_files(root).is_empty() || has_overrides
+}
+
 /// The plan for the folder `root` detected as `detection`, with the user's `edits` (none:
 /// the default plan), validated.
 pub fn plan_for(root: &Path, detection: &Detection, edits: Option<&PlanEdits>) -> Result<Plan> {
-    let default = Plan::from_detection(detection).named(&folder_name(root));
+    let mut default = Plan::from_detection(detection).named(&folder_name(root));
+    default.environments = default_environments(root);
     match edits {
         Some(e) => e.apply(detection, &folder_name(root)),
         None => {

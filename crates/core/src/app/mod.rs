@@ -16,9 +16,13 @@
 //! | write the chosen host port into compose.yaml | [`write_port`] |
 //! | check a folder, the files a run will build, an image, a container | [`check_folder`], [`preflight`], [`check_image`], [`check_container`] |
 //! | where an image's size goes | [`analyze_image`] |
+//! | deploy health-gated per environment, roll back, list deployments | [`deploy::deploy`], [`deploy::rollback`], [`deploy::history`] |
 //! | Compose or Kubernetes? assess; generate, preview and write the Kustomize layout | [`k8s`] |
 
 mod check;
+pub mod deploy;
+pub mod deploy_history;
+mod deploy_rollout;
 mod files;
 pub mod k8s;
 mod run;
@@ -34,7 +38,8 @@ pub use files::{
     OpenedProject, ProjectPreview,
 };
 pub use run::{
-    build, down, resolve, up, BuildJob, DownReport, Resolved, RunRequest, Source, UpEvent, UpStage,
+    build, down, in_environment, resolve, up, BuildJob, DownReport, Resolved, RunRequest, Source,
+    UpEvent, UpStage,
 };
 pub use streams::{
     check_port, engine_status, follow_logs, remove_container, watch_changes, watch_sources,

@@ -5,6 +5,7 @@ use crate::compose::ToolSearch;
 use crate::docker::build::{BuildEvent, BuildReport, BuildRequest};
 use crate::docker::buildkit::BuilderChoice;
 use crate::docker::{ContainerEngine, Engine};
+use crate::environment::Environment;
 use crate::names::ProjectNames;
 use crate::plan::PlanEdits;
 use crate::render::Templates;
@@ -126,6 +127,43 @@ pub fn resolve(
     })
 }
 
+/// `r` in `env`: its compose project with the environment's override merged (the folder's
+/// `compose.<env>.yaml`, or for the plan the one Berth renders in memory). A folder with
+/// only a Dockerfile keeps its single container, which the runner sets up for `env`
+/// ([`crate::environment::apply_single`]).
+pub fn in_environment(
+    mut r: Resolved,
+    env: Environment,
+    templates: &Templates,
+) -> Result<Resolved> {
+    let Some(compose) = r.compose.take() else {
+        return Ok(r);
+    };
+    let compose = match (&compose.file, &r.recipe.plan) {
+        (Some(file), _) => {
+            let dir = file.parent().unwrap_or(&r.root);
+            let over = env.find_override(dir).ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "{} has no {} next to {}: `berth containerize --environments` writes one                      (or run without --env)",
+                    dir.display(),
+                    env.override_file(),
+                    file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+                ))
+            })?;
+            let text =
+                crate::fsread::read_text(&over)?.ok_or_else(|| Error::NotFound(over.clone()))?;
+            compose.with_environment(env, Some(over), text)?
+        }
+        (None, Some(plan)) => {
+            let text = crate::render::render_environment(plan, templates, env)?;
+            compose.with_environment(env, None, text)?
+        }
+        (None, None) => compose,
+    };
+    r.compose = Some(compose);
+    Ok(r)
+}
+
 /// What a run is doing, between the build's own events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -183,7 +221,10 @@ pub(crate) async fn up_with<E: ContainerEngine>(
     mut on_event: impl FnMut(UpEvent) + Send,
     cancel: CancellationToken,
 ) -> Result<RunReport> {
-    let r = resolve(&req.folder, req.source, req.edits.as_ref(), templates)?;
+    let mut r = resolve(&req.folder, req.source, req.edits.as_ref(), templates)?;
+    if let Some(env) = req.options.env {
+        r = in_environment(r, env, templates)?;
+    }
     let search = match (req.runner, r.offers.prefers_compose, tools_here) {
         (RunnerChoice::Single, _, _) | (RunnerChoice::Auto, false, _) => ToolSearch::default(),
         (_, _, Some(t)) => t,

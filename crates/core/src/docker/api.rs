@@ -23,6 +23,10 @@ pub struct ImageInfo {
     pub user: String,
     /// TCP ports it EXPOSEs, ascending.
     pub exposed_ports: Vec<u16>,
+    /// The image's `WORKDIR` (empty: none).
+    pub workdir: String,
+    /// The image has a HEALTHCHECK (not `NONE`).
+    pub healthcheck: bool,
 }
 
 impl ImageInfo {

@@ -93,6 +93,10 @@ pub struct BuildRequest {
     /// Files added to the streamed context of a BuildKit build (name, contents), never
     /// written to the folder: the host's CA bundle (see [`crate::hostca`]).
     pub context_files: Vec<(String, Vec<u8>)>,
+    /// The stage to build (`--target`); None: the last one.
+    pub target: Option<String>,
+    /// Labels added to Berth's own (a deployment's version and environment).
+    pub labels: std::collections::HashMap<String, String>,
 }
 
 impl BuildRequest {
@@ -109,6 +113,8 @@ impl BuildRequest {
             classic_dockerfile_contents: None,
             platform: None,
             context_files: Vec::new(),
+            target: None,
+            labels: std::collections::HashMap::new(),
         }
     }
 }
@@ -388,7 +394,12 @@ impl Engine {
             rm: true,
             forcerm: true,
             nocache: req.no_cache,
-            labels: Some(berth_labels(&label_root)),
+            labels: Some({
+                let mut l = berth_labels(&label_root);
+                l.extend(req.labels.clone());
+                l
+            }),
+            target: req.target.clone().unwrap_or_default(),
             platform: req
                 .platform
                 .as_ref()

@@ -18,6 +18,8 @@ pub enum EndpointSource {
     Context { name: String, from_env: bool },
     /// A well-known socket of a product (Docker Desktop, Colima, OrbStack, ...).
     WellKnown { product: Product },
+    /// Named on the command line (`--engine URL`).
+    Flag,
 }
 
 /// Engine products Berth knows the sockets of.
@@ -76,6 +78,7 @@ impl std::fmt::Display for EndpointSource {
                 };
                 write!(f, "docker context {name} ({via})")
             }
+            EndpointSource::Flag => write!(f, "--engine"),
             EndpointSource::WellKnown { product } => {
                 write!(f, "well-known socket ({})", product.label())
             }
@@ -266,6 +269,34 @@ fn colima_profiles(home: &Path) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+/// The engine `target` names: an address (`unix:///…`, `tcp://…`, `npipe://…`), or a docker
+/// CLI context by name (resolved as `DOCKER_CONTEXT=<name>` would be).
+pub fn explicit_candidates(target: &str) -> Vec<Candidate> {
+    if target.contains("://") {
+        return vec![Candidate {
+            endpoint: Endpoint {
+                host: target.to_string(),
+                source: EndpointSource::Flag,
+            },
+            present: true,
+            problem: None,
+        }];
+    }
+    let read = |p: &Path| std::fs::read_to_string(p).ok();
+    let exists = |p: &Path| p.exists();
+    let env = DiscoveryEnv {
+        docker_host: None,
+        docker_context: Some(target.to_string()),
+        docker_config: std::env::var_os("DOCKER_CONFIG").map(PathBuf::from),
+        home: dirs::home_dir(),
+        xdg_runtime_dir: std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from),
+        windows: cfg!(windows),
+        read_file: &read,
+        exists: &exists,
+    };
+    candidates(&env)
 }
 
 /// Candidates for the real environment of this process.

@@ -29,6 +29,14 @@ pub fn image_info_from(i: &ImageInspect) -> ImageInfo {
         id: i.id.clone().unwrap_or_default(),
         user: config.and_then(|c| c.user.clone()).unwrap_or_default(),
         exposed_ports,
+        workdir: config
+            .and_then(|c| c.working_dir.clone())
+            .unwrap_or_default(),
+        healthcheck: config
+            .and_then(|c| c.healthcheck.as_ref())
+            .and_then(|h| h.test.as_ref())
+            .and_then(|t| t.first())
+            .is_some_and(|t| t != "NONE"),
     }
 }
 
@@ -163,6 +171,11 @@ mod tests {
                     "53/udp".to_string(),
                     "3000/tcp".to_string(),
                 ]),
+                working_dir: Some("/srv".into()),
+                healthcheck: Some(bollard::models::HealthConfig {
+                    test: Some(vec!["CMD".into(), "true".into()]),
+                    ..Default::default()
+                }),
                 ..Default::default()
             }),
             ..Default::default()
@@ -171,6 +184,9 @@ mod tests {
         assert_eq!(info.id, "sha256:abc");
         assert_eq!(info.user, "10001");
         assert_eq!(info.exposed_ports, vec![3000, 8080]);
+        assert_eq!(info.workdir, "/srv");
+        assert!(info.healthcheck);
+        assert!(!image_info_from(&ImageInspect::default()).healthcheck);
         assert_eq!(image_info_from(&ImageInspect::default()).user, "");
     }
 }

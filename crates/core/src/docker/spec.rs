@@ -4,8 +4,8 @@
 
 use crate::compose::HealthSpec;
 use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, NetworkingConfig, PortBinding,
-    RestartPolicy, RestartPolicyNameEnum,
+    ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, HostConfigLogConfig,
+    NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -58,6 +58,13 @@ impl Restart {
     }
 }
 
+/// A logging driver and its options (`json-file` with `max-size`, `max-file`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogConfig {
+    pub driver: String,
+    pub options: BTreeMap<String, String>,
+}
+
 /// A container to create and start.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContainerSpec {
@@ -85,6 +92,10 @@ pub struct ContainerSpec {
     /// The network to join, with the aliases other containers reach it by.
     pub network: Option<(String, Vec<String>)>,
     pub user: Option<String>,
+    /// Anonymous volumes at these paths (the image's content is copied in at creation).
+    pub anonymous_volumes: Vec<String>,
+    /// The logging driver; None: the engine's default.
+    pub log: Option<LogConfig>,
 }
 
 /// The exposed ports and host port bindings for `publish` (pure).
@@ -139,7 +150,12 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         labels: Some(spec.labels.clone().into_iter().collect()),
         exposed_ports: (!exposed.is_empty()).then_some(exposed),
         healthcheck: spec.healthcheck.as_ref().map(health_config),
+        volumes: (!spec.anonymous_volumes.is_empty()).then(|| spec.anonymous_volumes.clone()),
         host_config: Some(HostConfig {
+            log_config: spec.log.as_ref().map(|l| HostConfigLogConfig {
+                typ: Some(l.driver.clone()),
+                config: Some(l.options.clone().into_iter().collect()),
+            }),
             port_bindings: Some(bindings),
             cap_drop: some_vec(&spec.cap_drop),
             cap_add: some_vec(&spec.cap_add),
@@ -207,9 +223,15 @@ mod tests {
             pids_limit: Some(256),
             restart: Restart::UnlessStopped,
             network: Some(("net".into(), vec!["app".into()])),
+            anonymous_volumes: vec!["/app/node_modules".into()],
+            log: Some(LogConfig {
+                driver: "json-file".into(),
+                options: BTreeMap::from([("max-size".into(), "10m".into())]),
+            }),
             ..Default::default()
         };
         let b = create_body(&spec);
+        assert_eq!(b.volumes, Some(vec!["/app/node_modules".to_string()]));
         assert_eq!(b.image.as_deref(), Some("img:1"));
         assert_eq!(b.env, Some(vec!["PORT=8000".to_string()]));
         assert_eq!(b.healthcheck.unwrap().interval, Some(10_000_000_000));
@@ -225,6 +247,9 @@ mod tests {
         assert_eq!(h.cap_add, None);
         assert_eq!(h.readonly_rootfs, Some(true));
         assert_eq!(h.pids_limit, Some(256));
+        let log = h.log_config.clone().unwrap();
+        assert_eq!(log.typ.as_deref(), Some("json-file"));
+        assert_eq!(log.config.unwrap()["max-size"], "10m");
         assert_eq!(h.nano_cpus, None);
         assert_eq!(
             h.restart_policy.unwrap().name,

@@ -69,6 +69,7 @@ pub(super) fn plan_for(d: &Detection) -> Plan {
         },
         env: BTreeMap::new(),
         image_env: BTreeMap::new(),
+        environments: true,
     };
     stack.plan_defaults(&mut plan, &version);
     if plan.serve_static {

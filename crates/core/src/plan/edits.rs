@@ -28,6 +28,10 @@ pub struct PlanEdits {
     #[serde(default)]
     #[ts(as = "Option<bool>", optional)]
     pub host_ca: bool,
+    /// Also write `compose.dev.yaml` and `compose.prod.yaml`.
+    #[serde(default)]
+    #[ts(as = "Option<bool>", optional)]
+    pub environments: bool,
 }
 
 /// Changes to the default plan given one at a time (the CLI's `--app-port`, `--service`, ...).
@@ -41,6 +45,8 @@ pub struct PlanOverrides {
     pub add_services: Vec<Service>,
     pub remove_services: Vec<Service>,
     pub host_ca: Option<bool>,
+    /// Write (or not) the per-environment overrides.
+    pub environments: Option<bool>,
 }
 
 impl PlanOverrides {
@@ -61,6 +67,7 @@ impl PlanEdits {
             health_path: plan.healthcheck.as_ref().and_then(|h| h.path.clone()),
             services: plan.services.iter().map(|s| s.kind).collect(),
             host_ca: plan.host_ca,
+            environments: plan.environments,
         }
     }
 
@@ -90,6 +97,9 @@ impl PlanEdits {
             }
         }
         self.services.retain(|s| !o.remove_services.contains(s));
+        if let Some(e) = o.environments {
+            self.environments = e;
+        }
         self
     }
 
@@ -110,6 +120,7 @@ impl PlanEdits {
         d.services = self.services.clone();
         d.start_command = self.start_command.clone();
         let mut plan = Plan::from_detection(&d).named(folder_name);
+        plan.environments = self.environments;
         if plan.serve_static {
             // nginx serves the build output on its own port with its own command.
             if self.port != plan.port && self.port != detection.port.unwrap_or(plan.port) {

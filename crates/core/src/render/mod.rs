@@ -10,31 +10,43 @@ mod templates;
 
 pub use templates::{Templates, EMBEDDED};
 
+use crate::environment::Environment as Env;
 use crate::plan::{is_valid_image_ref, BuildStep, Plan, BUSYBOX_IMAGE};
-use crate::stacks::{hint_keys, provider, Service, StackTemplates};
+use crate::stacks::{hint_keys, provider, DevSettings, Service, StackTemplates};
 use crate::{Error, Result};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use ts_rs::TS;
 
-/// The three generated files.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+/// The generated files: three, and the two environment overrides when the plan asks.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, TS)]
 #[ts(export)]
 pub struct RenderedFiles {
     pub dockerfile: String,
     pub compose: String,
     pub dockerignore: String,
+    /// `compose.dev.yaml` (with [`Plan::environments`]).
+    pub compose_dev: Option<String>,
+    /// `compose.prod.yaml` (with [`Plan::environments`]).
+    pub compose_prod: Option<String>,
 }
 
 impl RenderedFiles {
     /// `(file name, content)` in the order they are shown and written.
-    pub fn files(&self) -> [(&'static str, &str); 3] {
-        [
-            ("Dockerfile", &self.dockerfile),
-            ("compose.yaml", &self.compose),
-            (".dockerignore", &self.dockerignore),
-        ]
+    pub fn files(&self) -> Vec<(&'static str, &str)> {
+        let mut v = vec![
+            ("Dockerfile", self.dockerfile.as_str()),
+            ("compose.yaml", self.compose.as_str()),
+        ];
+        if let Some(d) = &self.compose_dev {
+            v.push(("compose.dev.yaml", d.as_str()));
+        }
+        if let Some(p) = &self.compose_prod {
+            v.push(("compose.prod.yaml", p.as_str()));
+        }
+        v.push((".dockerignore", self.dockerignore.as_str()));
+        v
     }
 }
 
@@ -45,7 +57,7 @@ struct Images {
     busybox: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct Health {
     argv: Vec<String>,
     interval: u32,
@@ -87,11 +99,50 @@ struct Context<'a> {
     services: Vec<ServiceCtx>,
     /// The stack's template names (its provider's `templates()`).
     templates: StackTemplates,
+    /// How the app runs in the dev environment (its provider's `dev()`), and the mounted
+    /// source as compose writes it (`.`, `./public`).
+    dev: DevSettings,
+    dev_source: String,
+    /// The prod healthcheck: the plan's, else a probe of `/`.
+    prod_health: Option<Health>,
+    log_max_size: &'static str,
+    log_max_files: &'static str,
 }
 
-/// Render the three files for `plan` with `templates`.
+/// Render the files for `plan` with `templates`: three, plus the environment overrides when
+/// [`Plan::environments`] is on.
 pub fn render(plan: &Plan, templates: &Templates) -> Result<RenderedFiles> {
-    let ctx = context(plan)?;
+    let mut files = render_base(plan, templates)?;
+    if plan.environments {
+        files.compose_dev = Some(render_environment(plan, templates, Env::Dev)?);
+        files.compose_prod = Some(render_environment(plan, templates, Env::Prod)?);
+    }
+    Ok(files)
+}
+
+/// The override file of `env` for `plan` (`compose.dev.yaml` / `compose.prod.yaml`),
+/// whatever [`Plan::environments`] says (a run of the plan in that environment renders it
+/// in memory).
+pub fn render_environment(plan: &Plan, templates: &Templates, env: Env) -> Result<String> {
+    let name = format!("compose.{}.yaml.j2", env.name());
+    render_one(plan, templates, &name)
+}
+
+fn render_one(plan: &Plan, templates: &Templates, name: &str) -> Result<String> {
+    let ctx = context(plan, true)?;
+    let env = environment(templates);
+    let tmpl = env
+        .get_template(name)
+        .map_err(|e| template_error(name, &e))?;
+    let mut out = tmpl.render(&ctx).map_err(|e| template_error(name, &e))?;
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+fn render_base(plan: &Plan, templates: &Templates) -> Result<RenderedFiles> {
+    let ctx = context(plan, plan.environments)?;
     let env = environment(templates);
     let one = |name: &str| -> Result<String> {
         let tmpl = env
@@ -107,6 +158,8 @@ pub fn render(plan: &Plan, templates: &Templates) -> Result<RenderedFiles> {
         dockerfile: one(ctx.templates.dockerfile)?,
         compose: one("compose.yaml.j2")?,
         dockerignore: one("dockerignore.j2")?,
+        compose_dev: None,
+        compose_prod: None,
     })
 }
 
@@ -192,7 +245,9 @@ fn image(plan: &Plan, raw: &str) -> Result<String> {
     }
 }
 
-fn context(plan: &Plan) -> Result<Context<'_>> {
+/// The templates' context; `environments`: the override files are rendered too (their dev
+/// source folder must then be a safe relative path).
+fn context(plan: &Plan, environments: bool) -> Result<Context<'_>> {
     let images = Images {
         builder: plan
             .builder_image
@@ -202,15 +257,31 @@ fn context(plan: &Plan) -> Result<Context<'_>> {
         runtime: image(plan, &plan.runtime_image)?,
         busybox: image(plan, BUSYBOX_IMAGE)?,
     };
-    let health = match (plan.health_argv(), &plan.healthcheck) {
-        (Some(argv), Some(h)) if !argv.is_empty() => Some(Health {
-            argv,
-            interval: h.interval_seconds.max(1),
-            timeout: h.timeout_seconds.max(1),
-            start_period: h.start_period_seconds,
-            retries: h.retries.max(1),
-        }),
-        _ => None,
+    let health = health_of(plan);
+    let prod_health = health.clone().map(Some).unwrap_or_else(|| {
+        // prod needs a healthcheck: without a health path, a probe of `/`.
+        let mut p = plan.clone();
+        p.healthcheck = Some(crate::plan::Healthcheck {
+            path: Some("/".into()),
+            command: None,
+            interval_seconds: 30,
+            timeout_seconds: 5,
+            start_period_seconds: provider(plan.stack).health_start_period_seconds(),
+            retries: 3,
+        });
+        health_of(&p)
+    });
+    let dev = provider(plan.stack).dev(plan);
+    let dev_source = match dev.source.trim_start_matches("./") {
+        "" | "." => ".".to_string(),
+        s if crate::plan::is_safe_relative_path(s) => format!("./{s}"),
+        // Not rendered: the base files never use it.
+        _ if !environments => String::new(),
+        s => {
+            return Err(Error::InvalidPlan(format!(
+                "the dev source folder {s:?} is not a safe relative path"
+            )))
+        }
     };
     let services = plan
         .services
@@ -246,7 +317,25 @@ fn context(plan: &Plan) -> Result<Context<'_>> {
         host_ca: plan.host_ca && plan.cache_mounts,
         services,
         templates: provider(plan.stack).templates(),
+        dev,
+        dev_source,
+        prod_health,
+        log_max_size: crate::environment::LOG_MAX_SIZE,
+        log_max_files: crate::environment::LOG_MAX_FILES,
     })
+}
+
+fn health_of(plan: &Plan) -> Option<Health> {
+    match (plan.health_argv(), &plan.healthcheck) {
+        (Some(argv), Some(h)) if !argv.is_empty() => Some(Health {
+            argv,
+            interval: h.interval_seconds.max(1),
+            timeout: h.timeout_seconds.max(1),
+            start_period: h.start_period_seconds,
+            retries: h.retries.max(1),
+        }),
+        _ => None,
+    }
 }
 
 /// The compose service name (and host name) of a backing service.

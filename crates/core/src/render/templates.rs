@@ -16,6 +16,8 @@ macro_rules! embedded {
 
 embedded!(
     "compose.yaml.j2",
+    "compose.dev.yaml.j2",
+    "compose.prod.yaml.j2",
     "dockerignore.j2",
     "dockerignore/common.j2",
     "dockerignore/python.j2",

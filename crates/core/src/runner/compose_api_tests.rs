@@ -125,6 +125,7 @@ fn project(root: &Path, f: ComposeFile) -> ComposeProject {
         text: String::new(),
         model: f,
         recipes: BTreeMap::new(),
+        environment: None,
     }
 }
 

@@ -70,16 +70,26 @@ struct ToolFiles {
     compose: Option<crate::compose::overrides::OverrideFile>,
     overrides: crate::compose::overrides::OverrideFile,
     on_disk: Option<PathBuf>,
+    /// The environment's override (`berth up --env`): on disk, or written privately.
+    env_on_disk: Option<PathBuf>,
+    env_written: Option<crate::compose::overrides::OverrideFile>,
 }
 
 impl ToolFiles {
     fn paths(&self) -> Vec<&Path> {
-        let first = match (&self.on_disk, &self.compose) {
-            (Some(p), _) => p.as_path(),
-            (None, Some(f)) => f.path(),
-            (None, None) => return vec![self.overrides.path()],
-        };
-        vec![first, self.overrides.path()]
+        let mut paths = Vec::new();
+        match (&self.on_disk, &self.compose) {
+            (Some(p), _) => paths.push(p.as_path()),
+            (None, Some(f)) => paths.push(f.path()),
+            (None, None) => {}
+        }
+        match (&self.env_on_disk, &self.env_written) {
+            (Some(p), _) => paths.push(p.as_path()),
+            (None, Some(f)) => paths.push(f.path()),
+            (None, None) => {}
+        }
+        paths.push(self.overrides.path());
+        paths
     }
 }
 
@@ -130,6 +140,11 @@ pub async fn up<E: ContainerEngine>(
         },
         overrides: write_tool_override(root, &project.model, &images)?,
         on_disk: project.file.clone(),
+        env_on_disk: project.environment.as_ref().and_then(|e| e.file.clone()),
+        env_written: match &project.environment {
+            Some(e) if e.file.is_none() => Some(write_private(&e.text, ".yaml")?),
+            _ => None,
+        },
     };
     on_event(BuildEvent::Output {
         line: format!("running {} with {}", project.describe(), tool.label()),

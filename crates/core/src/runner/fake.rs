@@ -160,6 +160,7 @@ impl ContainerEngine for FakeEngine {
                     id: id.clone(),
                     user: "10001".into(),
                     exposed_ports: Vec::new(),
+                    ..Default::default()
                 },
             );
             id

@@ -169,6 +169,10 @@ pub struct RunOptions {
     /// Build the app's (and the compose services') images for this platform; see
     /// [`crate::docker::platform`]. The images run under emulation when it is not the engine's.
     pub platform: Option<crate::docker::platform::Platform>,
+    /// The environment (`--env dev|prod`); None: the plain run. Compose projects get it
+    /// through their override file ([`ComposeProject::with_environment`]); the single
+    /// runner applies Berth's built-in settings ([`crate::environment::apply_single`]).
+    pub env: Option<crate::environment::Environment>,
 }
 
 impl Default for RunOptions {
@@ -179,6 +183,7 @@ impl Default for RunOptions {
             no_cache: false,
             builder: BuilderChoice::from_env(),
             platform: None,
+            env: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use super::recipe::Recipe;
 use crate::compose::{self, ComposeFile};
+use crate::environment::Environment;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,18 @@ pub struct ComposeProject {
     pub model: ComposeFile,
     /// Service -> the in-memory recipe its `build:` uses instead of a Dockerfile on disk.
     pub recipes: BTreeMap<String, Recipe>,
+    /// The environment's override merged into [`Self::model`] (`berth up --env`).
+    pub environment: Option<EnvOverride>,
+}
+
+/// An environment's override file, merged over the compose file as `docker compose -f
+/// compose.yaml -f compose.<env>.yaml` merges it.
+#[derive(Debug, Clone)]
+pub struct EnvOverride {
+    pub env: Environment,
+    /// The file on disk; None for one rendered from the plan (not written).
+    pub file: Option<PathBuf>,
+    pub text: String,
 }
 
 impl ComposeProject {
@@ -38,6 +51,7 @@ impl ComposeProject {
             text,
             model,
             recipes: BTreeMap::new(),
+            environment: None,
         })
     }
 
@@ -54,14 +68,55 @@ impl ComposeProject {
             text,
             model,
             recipes: BTreeMap::from([(APP_SERVICE.to_string(), recipe.clone())]),
+            environment: None,
         })
+    }
+
+    /// This project in `env`: its override (`file` on disk, or rendered in memory) merged
+    /// over the compose file by [`compose::merge`], exactly as the compose tool merges a
+    /// second `-f`.
+    pub fn with_environment(
+        mut self,
+        env: Environment,
+        file: Option<PathBuf>,
+        text: String,
+    ) -> Result<ComposeProject> {
+        let name = file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("{} (from the plan)", env.override_file())));
+        let yaml = |f: &Path, t: &str| -> Result<serde_yaml_ng::Value> {
+            serde_yaml_ng::from_str(t).map_err(|e| Error::InvalidManifest {
+                file: f.to_path_buf(),
+                line: e.location().and_then(|l| u32::try_from(l.line()).ok()),
+                message: e.to_string(),
+            })
+        };
+        let base_name = self
+            .file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("compose.yaml (from the plan)"));
+        let base = yaml(&base_name, &self.text)?;
+        let over = yaml(&name, &text)?;
+        self.model = compose::from_value(&base_name, compose::merge::merge_all(base, [over]))?;
+        self.environment = Some(EnvOverride { env, file, text });
+        Ok(self)
     }
 
     /// How the report and notes name the compose file.
     pub fn describe(&self) -> String {
-        match &self.file {
+        let base = match &self.file {
             Some(f) => f.display().to_string(),
             None => "the compose.yaml rendered from the plan (in memory)".into(),
+        };
+        match &self.environment {
+            None => base,
+            Some(EnvOverride { file: Some(f), .. }) => format!("{base} + {}", f.display()),
+            Some(EnvOverride { env, .. }) => {
+                format!(
+                    "{base} + the {} rendered from the plan",
+                    env.override_file()
+                )
+            }
         }
     }
 

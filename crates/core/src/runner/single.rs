@@ -11,6 +11,7 @@ use crate::docker::build::{BuildEvent, BuildRequest};
 use crate::docker::health::HttpProbe;
 use crate::docker::spec::{ContainerSpec, Publish, Restart};
 use crate::docker::ContainerEngine;
+use crate::environment::{apply_single, Environment, SingleContext};
 use crate::names::ProjectNames;
 use crate::plan::Plan;
 use crate::{Error, Result};
@@ -135,11 +136,18 @@ async fn steps<E: ContainerEngine>(
     on_event(BuildEvent::Output {
         line: req.recipe.describe().into(),
     });
+    let env = req.options.env;
+    // The plan's dev settings (its stack provider's), when it runs in dev.
+    let dev = match (env, plan) {
+        (Some(Environment::Dev), Some(p)) => Some(crate::stacks::provider(p.stack).dev(p)),
+        _ => None,
+    };
     let mut breq = BuildRequest::new(root, &image);
     req.recipe.apply(&mut breq);
     breq.no_cache = req.options.no_cache;
     breq.builder = req.options.builder;
     breq.platform = req.options.platform.clone();
+    breq.target = dev.as_ref().and_then(|d| d.target).map(str::to_string);
     // The image this folder's last run used: the build moves the tag off it.
     let previous = engine.image(&image).await?.map(|i| i.id);
     let build = engine.build(&breq, &mut on_event, cancel.clone()).await?;
@@ -155,6 +163,22 @@ async fn steps<E: ContainerEngine>(
                 .into(),
         );
     }
+    let ctx = SingleContext {
+        root: root.clone(),
+        workdir: info.workdir.clone(),
+        dev: dev.as_ref(),
+        has_healthcheck: info.healthcheck,
+    };
+    // The environment's settings over the hardened container (refused before anything is
+    // replaced when they cannot apply: prod without a healthcheck).
+    let with_env = |mut spec: ContainerSpec| -> Result<(ContainerSpec, Vec<String>)> {
+        let notes = match env {
+            Some(e) => apply_single(e, &mut spec, &ctx)?,
+            None => Vec::new(),
+        };
+        Ok((spec, notes))
+    };
+    notes.extend(with_env(app_spec(root, &image, plan, Vec::new()))?.1);
     let container_port = match plan {
         Some(p) => Some(p.port),
         None => info.exposed_ports.first().copied(),
@@ -168,12 +192,14 @@ async fn steps<E: ContainerEngine>(
             let preferred = req.options.publishing.host_port.or(Some(cp));
             let published =
                 start_on_free_port(engine, preferred, &req.options.publishing, |hp, _| {
-                    app_spec(
+                    let spec = app_spec(
                         root,
                         &image,
                         plan,
                         vec![Publish::new(cp, Some(hp), host_ip)],
-                    )
+                    );
+                    // Checked above: applies.
+                    with_env(spec.clone()).map(|(s, _)| s).unwrap_or(spec)
                 })
                 .await?;
             (
@@ -183,7 +209,7 @@ async fn steps<E: ContainerEngine>(
             )
         }
         None => {
-            let spec = app_spec(root, &image, plan, Vec::new());
+            let (spec, _) = with_env(app_spec(root, &image, plan, Vec::new()))?;
             engine.start_container(&spec).await?;
             notes.push(
                 "the image exposes no port and the plan names none: nothing is published".into(),

@@ -6,6 +6,7 @@ use super::common::plan_hint;
 use super::common::{
     argv, find_re, port_of, re, resolve_port, scan_health, services_from, Dep, Out, SOURCE_BUDGET,
 };
+use super::dev::{self, DevSettings};
 use super::xml;
 use super::{hint_keys, Detection, Service, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
@@ -76,6 +77,21 @@ impl StackProvider for Dotnet {
 
     fn probe_needs_busybox(&self) -> bool {
         true
+    }
+
+    fn dev(&self, plan: &Plan) -> DevSettings {
+        let mut cmd = dev::argv(&["dotnet", "watch", "run"]);
+        if let Some(p) = plan_hint(plan, hint_keys::PROJECT_FILE) {
+            cmd.extend(["--project".to_string(), p.to_string()]);
+        }
+        cmd.extend([
+            "--urls".to_string(),
+            format!("http://0.0.0.0:{}", plan.port),
+        ]);
+        DevSettings::mounted("/src")
+            .in_stage("build")
+            .running(cmd)
+            .with_env("DOTNET_USE_POLLING_FILE_WATCHER", "1")
     }
 }
 

@@ -4,6 +4,7 @@
 use super::common::busybox_probe;
 use super::common::plan_hint;
 use super::common::{argv, re, resolve_port, scan_health, services_from, Dep, Out, SOURCE_BUDGET};
+use super::dev::{self, DevSettings};
 use super::{hint_keys, Detection, Service, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
 use crate::plan::{BuildStep, Plan};
@@ -84,6 +85,14 @@ impl StackProvider for Go {
 
     fn probe_needs_busybox(&self) -> bool {
         true
+    }
+
+    fn dev(&self, plan: &Plan) -> DevSettings {
+        let main = plan_hint(plan, hint_keys::MAIN_PACKAGE).unwrap_or(".");
+        DevSettings::mounted("/src")
+            .in_stage("build")
+            .running(dev::argv(&["go", "run", main]))
+            .noting(dev::NO_HOT_RELOAD)
     }
 }
 

@@ -7,6 +7,7 @@ use super::common::{
     argv, find_re, line_of, port_of, re, resolve_port, scan_health, services_from, Dep, Out,
     SOURCE_BUDGET,
 };
+use super::dev::{self, DevSettings};
 use super::xml;
 use super::{hint_keys, Detection, Service, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
@@ -96,6 +97,10 @@ impl StackProvider for Java {
 
     fn probe_needs_busybox(&self) -> bool {
         true
+    }
+
+    fn dev(&self, plan: &Plan) -> DevSettings {
+        java_dev(plan)
     }
 }
 
@@ -369,4 +374,32 @@ fn java_defaults(plan: &mut Plan, v: &str) {
         )];
     }
     plan.start_command = vec!["java".into(), "-jar".into(), "/app/app.jar".into()];
+}
+
+/// Spring Boot runs with its build tool's run goal in the build stage (devtools, when the
+/// project has it, restarts on a change); other apps keep the image's `java -jar` with the
+/// source mounted beside it. Both get a JDWP debugger on 5005.
+fn java_dev(plan: &Plan) -> DevSettings {
+    let jdwp = "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005";
+    if plan.framework.as_deref() != Some("spring-boot") {
+        let mut d = DevSettings::mounted("/src")
+            .with_env("JAVA_TOOL_OPTIONS", jdwp)
+            .debugging(5005, "JDWP")
+            .noting("no reload for a plain jar: rebuild the image to pick up a change");
+        d.read_only_source = true;
+        return d;
+    }
+    let gradle = plan.package_manager.as_deref() == Some("gradle");
+    let wrapper = plan_hint(plan, hint_keys::WRAPPER) == Some("true");
+    let cmd = match (gradle, wrapper) {
+        (true, true) => dev::argv(&["./gradlew", "bootRun", "--no-daemon"]),
+        (true, false) => dev::argv(&["gradle", "bootRun", "--no-daemon"]),
+        (false, true) => dev::argv(&["./mvnw", "-B", "spring-boot:run"]),
+        (false, false) => dev::argv(&["mvn", "-B", "spring-boot:run"]),
+    };
+    DevSettings::mounted("/app")
+        .in_stage("build")
+        .running(cmd)
+        .with_env("JAVA_TOOL_OPTIONS", jdwp)
+        .debugging(5005, "JDWP")
 }

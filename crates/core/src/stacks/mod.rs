@@ -9,6 +9,7 @@
 //! [`providers`] (plus its arm in [`provider`], which the compiler asks for).
 
 mod common;
+pub mod dev;
 mod dotnet;
 mod go;
 mod java;
@@ -21,6 +22,7 @@ mod static_site;
 mod version;
 mod xml;
 
+pub use dev::{DebugPort, DevSettings};
 pub use node::BUN_IMAGE;
 pub use php::COMPOSER_IMAGE;
 pub use version::{VersionFormat, VersionRule};
@@ -227,6 +229,16 @@ pub trait StackProvider: Sync {
     /// Whether [`Self::http_probe`] runs the static busybox copied into the final image
     /// (distroless and slim runtimes of compiled stacks have no HTTP client).
     fn probe_needs_busybox(&self) -> bool;
+
+    /// How the app runs in the dev environment: its framework's reload command, the source
+    /// mounted over the image's copy, a debug port (see [`dev`]). Default: the source mounted
+    /// at `/app` and the image's own command.
+    fn dev(&self, _plan: &Plan) -> DevSettings {
+        DevSettings::mounted("/app").noting(
+            "no reload command is known for this app: the source is mounted, restart the \
+             service to pick up a change",
+        )
+    }
 }
 
 /// Template names (relative to `templates/`) of one stack.

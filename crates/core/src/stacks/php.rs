@@ -6,6 +6,7 @@ use super::common::probe;
 use super::common::{
     argv, find_re, json_key_line, re, resolve_port, scan_health, Dep, Out, SOURCE_BUDGET,
 };
+use super::dev::DevSettings;
 use super::{hint_keys, Detection, Service, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
 use crate::plan::{BuildStep, Plan};
@@ -90,6 +91,11 @@ impl StackProvider for Php {
 
     fn probe_needs_busybox(&self) -> bool {
         false
+    }
+
+    fn dev(&self, _plan: &Plan) -> DevSettings {
+        // PHP reads the scripts on each request: the mounted source is live as it is.
+        DevSettings::mounted("/var/www/html").keeping("/var/www/html/vendor")
     }
 }
 

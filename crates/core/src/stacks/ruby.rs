@@ -5,6 +5,7 @@ use super::common::{
     argv, find_re, line_of, port_of, re, resolve_port, scan_health, services_from, version_file,
     Dep, Out, SOURCE_BUDGET,
 };
+use super::dev::{self, DevSettings};
 use super::{Detection, Service, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
 use crate::plan::{BuildStep, Plan};
@@ -81,6 +82,26 @@ impl StackProvider for Ruby {
 
     fn probe_needs_busybox(&self) -> bool {
         false
+    }
+
+    fn dev(&self, plan: &Plan) -> DevSettings {
+        let base = DevSettings::mounted("/app");
+        if plan.framework.as_deref() == Some("rails") {
+            // The development environment reloads code on each request.
+            return base
+                .running(dev::argv(&[
+                    "bin/rails",
+                    "server",
+                    "-b",
+                    "0.0.0.0",
+                    "-p",
+                    &dev::port(plan),
+                ]))
+                .with_env("RAILS_ENV", "development");
+        }
+        base.noting(
+            "no reload command is known for this app: restart the service to pick up a change",
+        )
     }
 }
 

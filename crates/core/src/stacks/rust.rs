@@ -7,6 +7,7 @@ use super::common::{
     version_file, Dep, Out, SOURCE_BUDGET,
 };
 use super::common::{has_manifest, plan_hint};
+use super::dev::{self, DevSettings};
 use super::{hint_keys, Detection, Service, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
 use crate::plan::{BuildStep, Plan};
@@ -92,6 +93,15 @@ impl StackProvider for Rust {
 
     fn probe_needs_busybox(&self) -> bool {
         true
+    }
+
+    fn dev(&self, plan: &Plan) -> DevSettings {
+        let bin = plan_hint(plan, hint_keys::BIN_NAME).unwrap_or("app");
+        DevSettings::mounted("/app")
+            .in_stage("build")
+            .keeping("/app/target")
+            .running(dev::argv(&["cargo", "run", "--bin", bin]))
+            .noting(dev::NO_HOT_RELOAD)
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::common::probe;
 use super::common::Out;
+use super::dev::DevSettings;
 use super::node::spa;
 use super::{hint_keys, Detection, Stack, StackProvider, StackTemplates};
 use super::{VersionFormat, VersionRule};
@@ -64,6 +65,18 @@ impl StackProvider for Static {
 
     fn probe_needs_busybox(&self) -> bool {
         false
+    }
+
+    fn dev(&self, plan: &Plan) -> DevSettings {
+        // nginx serves the mounted files as they change.
+        let mut d = DevSettings::mounted("/usr/share/nginx/html");
+        d.source = plan
+            .hints
+            .get(hint_keys::DOCUMENT_ROOT)
+            .cloned()
+            .unwrap_or_else(|| ".".into());
+        d.read_only_source = true;
+        d
     }
 }
 

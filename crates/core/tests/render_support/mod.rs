@@ -408,3 +408,44 @@ pub fn compose_v2_many(cases: &[(String, String)]) -> Result<(), String> {
         Err(report)
     }
 }
+
+/// Compose v2 accepts `compose.yaml` with an override merged over it (`docker compose -f
+/// compose.yaml -f override.yaml config -q`), case by case.
+pub fn compose_v2_merged_many(cases: &[(String, String, String)]) -> Result<(), String> {
+    let docker = if Path::new("/usr/bin/docker").exists() {
+        "/usr/bin/docker"
+    } else {
+        "docker"
+    };
+    let mut report = String::new();
+    for (name, base, over) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("compose.yaml");
+        let b = dir.path().join("override.yaml");
+        std::fs::write(&a, base).unwrap();
+        std::fs::write(&b, over).unwrap();
+        let out = Command::new(docker)
+            .arg("compose")
+            .arg("--project-directory")
+            .arg(dir.path())
+            .arg("-f")
+            .arg(&a)
+            .arg("-f")
+            .arg(&b)
+            .args(["config", "-q"])
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            report.push_str(&format!(
+                "--- {name} ---\n{}{}\n{over}\n",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    if report.is_empty() {
+        Ok(())
+    } else {
+        Err(report)
+    }
+}

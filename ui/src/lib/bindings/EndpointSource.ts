@@ -4,4 +4,4 @@ import type { Product } from "./Product";
 /**
  * Where an endpoint came from: shown to the user as "why this engine".
  */
-export type EndpointSource = { "kind": "env_docker_host" } | { "kind": "context", name: string, from_env: boolean, } | { "kind": "well_known", product: Product, };
+export type EndpointSource = { "kind": "env_docker_host" } | { "kind": "context", name: string, from_env: boolean, } | { "kind": "well_known", product: Product, } | { "kind": "flag" };

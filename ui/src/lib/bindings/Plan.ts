@@ -84,4 +84,10 @@ env: { [key in string]: string },
  * [`PORT_KEYS`] are rendered as `port`, so editing the port keeps them in step.
  * Values are restricted to `[A-Za-z0-9._:/@+,-]`.
  */
-image_env: { [key in string]: string }, };
+image_env: { [key in string]: string }, 
+/**
+ * Also write the per-environment overrides `compose.dev.yaml` and `compose.prod.yaml`
+ * (see [`crate::environment`]). On for a folder new to containers, off for one that
+ * already has its own Dockerfile or compose file (unless it has these overrides).
+ */
+environments: boolean, };

@@ -26,4 +26,8 @@ health_path: string | null, services: Array<Service>,
  * Trust this machine's CA certificates in the install and build steps (opt-in; see
  * [`crate::hostca`]).
  */
-host_ca?: boolean, };
+host_ca?: boolean, 
+/**
+ * Also write `compose.dev.yaml` and `compose.prod.yaml`.
+ */
+environments?: boolean, };

@@ -6,6 +6,7 @@ mod detect;
 pub(super) mod spa;
 
 use super::common::{has_manifest, plan_hint as hint};
+use super::dev::{self, DevSettings};
 use super::{
     hint_keys as hk, Detection, Stack, StackProvider, StackTemplates, VersionFormat, VersionRule,
 };
@@ -100,6 +101,10 @@ impl StackProvider for Node {
     fn probe_needs_busybox(&self) -> bool {
         false
     }
+
+    fn dev(&self, plan: &Plan) -> DevSettings {
+        node_dev(plan)
+    }
 }
 
 /// Builds and runs Bun projects.
@@ -184,5 +189,72 @@ fn bun_defaults(plan: &mut Plan) {
         let mut prod = install.clone();
         prod.push("--production");
         plan.build_steps.push(BuildStep::new(&prod, &[cache]));
+    }
+}
+
+/// Node's dev servers: the SPA tool's dev server (Vite, Angular, Create React App) or `next
+/// dev` in the build stage (the runtime has no dev dependencies), else `node --watch` with
+/// the inspector on 9229. The image's `node_modules` wins over the host's.
+fn node_dev(plan: &Plan) -> DevSettings {
+    let port = dev::port(plan);
+    let bin = |b: &str| format!("/app/node_modules/.bin/{b}");
+    let base = DevSettings::mounted("/app")
+        .keeping("/app/node_modules")
+        .with_env("NODE_ENV", "development");
+    let fw = plan.framework.as_deref().unwrap_or_default();
+    if plan.serve_static {
+        let stage = base.in_stage("build");
+        return match fw {
+            "vite" => stage.running(vec![
+                bin("vite"),
+                "--host".into(),
+                "0.0.0.0".into(),
+                "--port".into(),
+                port,
+                "--strictPort".into(),
+            ]),
+            "angular" => stage.running(vec![
+                bin("ng"),
+                "serve".into(),
+                "--host".into(),
+                "0.0.0.0".into(),
+                "--port".into(),
+                port,
+            ]),
+            "cra" => stage
+                .running(vec![bin("react-scripts"), "start".into()])
+                .with_env("HOST", "0.0.0.0")
+                .with_env("PORT", &port)
+                .with_env("BROWSER", "none"),
+            _ => stage.noting(
+                "no dev server is known for this app: the build stage runs its own command",
+            ),
+        };
+    }
+    if fw == "nextjs" {
+        return base.in_stage("build").keeping("/app/.next").running(vec![
+            bin("next"),
+            "dev".into(),
+            "-H".into(),
+            "0.0.0.0".into(),
+            "-p".into(),
+            port,
+        ]);
+    }
+    let cmd = &plan.start_command;
+    match cmd.first().map(String::as_str) {
+        Some("node") => {
+            let mut c = dev::argv(&["node", "--watch", "--inspect=0.0.0.0:9229"]);
+            c.extend(cmd.iter().skip(1).cloned());
+            base.running(c).debugging(9229, "node --inspect")
+        }
+        Some("bun") => {
+            let mut c = dev::argv(&["bun", "--watch"]);
+            c.extend(cmd.iter().skip(1).cloned());
+            base.running(c)
+        }
+        _ => base.noting(
+            "no reload command is known for this app: restart the service to pick up a change",
+        ),
     }
 }

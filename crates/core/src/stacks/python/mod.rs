@@ -5,7 +5,10 @@ mod detect;
 mod django;
 
 use super::common::has_manifest;
-use super::{Detection, Stack, StackProvider, StackTemplates, VersionFormat, VersionRule};
+use super::dev::{self, DevSettings};
+use super::{
+    hint_keys, Detection, Stack, StackProvider, StackTemplates, VersionFormat, VersionRule,
+};
 use crate::plan::{BuildStep, Plan};
 use crate::project::Project;
 use crate::stacks::common::probe;
@@ -75,6 +78,10 @@ impl StackProvider for Python {
     fn probe_needs_busybox(&self) -> bool {
         false
     }
+
+    fn dev(&self, plan: &Plan) -> DevSettings {
+        python_dev(plan)
+    }
 }
 
 /// pip-install `tools`, run `export` into /tmp/requirements.txt, pip-install that file.
@@ -138,4 +145,50 @@ fn python_defaults(plan: &mut Plan, v: &str) {
     if plan.install_steps.is_empty() && has_manifest(plan, "pyproject.toml") {
         plan.build_steps = vec![BuildStep::new(&["pip", "install", "."], &[pip_cache])];
     }
+}
+
+/// Python's dev servers, each reloading on a change of the mounted source: Django's
+/// runserver, Flask's debug server, uvicorn or gunicorn with `--reload`.
+fn python_dev(plan: &Plan) -> DevSettings {
+    let base = DevSettings::mounted("/app");
+    let port = dev::port(plan);
+    match plan.framework.as_deref() {
+        Some("django") => {
+            return base.running(dev::argv(&[
+                "python",
+                "manage.py",
+                "runserver",
+                &format!("0.0.0.0:{port}"),
+            ]))
+        }
+        Some("flask") => {
+            let app = plan
+                .hints
+                .get(hint_keys::APP_MODULE)
+                .map(String::as_str)
+                .unwrap_or("app");
+            return base.running(dev::argv(&[
+                "python", "-m", "flask", "--app", app, "run", "--debug", "--host", "0.0.0.0",
+                "--port", &port,
+            ]));
+        }
+        _ => {}
+    }
+    let cmd = &plan.start_command;
+    let has = |a: &str| cmd.iter().any(|c| c == a);
+    if has("uvicorn") {
+        let mut c = cmd.clone();
+        if !has("--reload") {
+            c.push("--reload".into());
+        }
+        return base.running(c);
+    }
+    if cmd.first().map(String::as_str) == Some("gunicorn") {
+        let mut c = cmd.clone();
+        if !has("--reload") {
+            c.insert(1, "--reload".into());
+        }
+        return base.running(c);
+    }
+    base.noting("no reload command is known for this app: restart the service to pick up a change")
 }

@@ -1,0 +1,259 @@
+//! The rollout of [`super::deploy`]: the container of a version in an environment, the
+//! candidate beside the live version, the port switch, restoring the live version, pruning.
+
+use super::deploy::{DeployEvent, DeployReport, DeployRequest, LABEL_DEPLOY, LABEL_VERSION};
+use super::deploy_history::{
+    self as history, append_history, images_beyond, read_history, Action, DeployRecord, Outcome,
+};
+use super::run::Resolved;
+use crate::docker::spec::{ContainerSpec, Publish};
+use crate::docker::{ContainerEngine, Engine};
+use crate::environment::{apply_single, Environment, SingleContext};
+use crate::names::ProjectNames;
+use crate::ports::PortPolicy;
+use crate::runner::publish::start_on_free_port;
+use crate::runner::{local_url, single, Publishing};
+use crate::{Error, Result};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the rollout needs besides the engine.
+pub(super) struct Target<'a> {
+    pub(super) root: &'a Path,
+    pub(super) env: Environment,
+    pub(super) resolved: &'a Resolved,
+    pub(super) container_port: u16,
+    pub(super) host_port: u16,
+    pub(super) host_ip: &'static str,
+    pub(super) health_timeout: Duration,
+    /// HTTP probes reach the engine's ports only when it runs on this machine.
+    pub(super) local: bool,
+}
+
+impl Target<'_> {
+    pub(super) fn key(&self) -> String {
+        format!(
+            "{}.{}",
+            ProjectNames::of(self.root).compose_project(),
+            self.env
+        )
+    }
+
+    /// The container of `version` (pure apart from the environment's refusal).
+    pub(super) fn spec(
+        &self,
+        image: &str,
+        version: &str,
+        candidate: bool,
+        host_port: u16,
+        info: &crate::docker::api::ImageInfo,
+    ) -> Result<ContainerSpec> {
+        let plan = self.resolved.recipe.plan.as_ref();
+        let publish = vec![Publish::new(
+            self.container_port,
+            Some(host_port),
+            self.host_ip,
+        )];
+        let mut s = single::app_spec(self.root, image, plan, publish);
+        let safe: String = version
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        s.name = format!(
+            "{}-{}-{safe}{}",
+            ProjectNames::of(self.root).container(),
+            self.env,
+            if candidate { "-candidate" } else { "" }
+        );
+        s.labels.insert(LABEL_DEPLOY.into(), self.key());
+        s.labels.insert(LABEL_VERSION.into(), version.into());
+        let dev = dev_settings(self.env, plan);
+        let ctx = SingleContext {
+            root: self.root.to_path_buf(),
+            workdir: info.workdir.clone(),
+            dev: dev.as_ref(),
+            has_healthcheck: info.healthcheck,
+        };
+        apply_single(self.env, &mut s, &ctx)?;
+        Ok(s)
+    }
+
+    pub(super) fn probe(&self, port: u16) -> Option<crate::docker::health::HttpProbe> {
+        self.local
+            .then(|| single::probe(self.resolved.recipe.plan.as_ref(), port))
+    }
+}
+
+pub(super) fn dev_settings(
+    env: Environment,
+    plan: Option<&crate::plan::Plan>,
+) -> Option<crate::stacks::DevSettings> {
+    match (env, plan) {
+        (Environment::Dev, Some(p)) => Some(crate::stacks::provider(p.stack).dev(p)),
+        _ => None,
+    }
+}
+
+pub(super) fn is_local(engine: &Engine) -> bool {
+    let h = &engine.endpoint().host;
+    h.starts_with("unix://") || h.contains("://127.0.0.1") || h.contains("://localhost")
+}
+
+pub(super) fn record(r: &DeployReport, action: Action) -> DeployRecord {
+    DeployRecord {
+        version: r.version.clone(),
+        image: r.image.clone(),
+        env: r.env,
+        engine: r.engine.clone(),
+        at: history::now_rfc3339(),
+        action,
+        outcome: r.outcome,
+        host_port: r.host_port,
+        reason: r.reason.clone(),
+    }
+}
+
+/// Steps 3-5 of the module docs, for a built image (a deploy) or a kept one (a rollback).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn rollout(
+    engine: &Engine,
+    t: &Target<'_>,
+    req: &DeployRequest,
+    image: &str,
+    version: &str,
+    info: &crate::docker::api::ImageInfo,
+    live: Option<&DeployRecord>,
+    action: Action,
+    mut report: DeployReport,
+    on_event: &mut (dyn FnMut(DeployEvent) + Send),
+) -> Result<DeployReport> {
+    let mut step = |m: String| on_event(DeployEvent::Step { message: m });
+    // 3. The candidate, beside the live version, on a free loopback port.
+    let public = t.host_port;
+    let publishing = Publishing {
+        host_port: None,
+        policy: PortPolicy::default(),
+        expose: false,
+        is_free: Arc::new(move |p| p != public && crate::ports::is_free(p)),
+    };
+    let cand_spec = |hp: u16| {
+        let mut s = t.spec(image, version, true, hp, info)?;
+        s.publish = vec![Publish::new(
+            t.container_port,
+            Some(hp),
+            crate::docker::spec::LOOPBACK,
+        )];
+        // A candidate is never restarted by the engine.
+        s.restart = crate::docker::spec::Restart::No;
+        Ok::<_, Error>(s)
+    };
+    cand_spec(0)?;
+    engine.remove_container(&cand_spec(0)?.name).await?;
+    let cand = start_on_free_port(engine, None, &publishing, |hp, _| {
+        cand_spec(hp).unwrap_or_default()
+    })
+    .await?;
+    step(format!(
+        "{version} started beside the live version on 127.0.0.1:{}; waiting for healthy",
+        cand.host_port
+    ));
+    let health = engine
+        .wait_healthy(&cand.spec.name, t.probe(cand.host_port), t.health_timeout)
+        .await?;
+    engine.remove_container(&cand.spec.name).await?;
+    if !health.healthy {
+        report.outcome = Outcome::RolledBack;
+        report.reason = Some(format!(
+            "{version} did not become healthy: {}",
+            health.message
+        ));
+        report.last_logs = health.last_logs;
+        report.host_port = live.and_then(|l| l.host_port);
+        report.url = report.host_port.map(local_url);
+        report.notes.push(match live {
+            Some(l) => format!("{} keeps serving, untouched", l.version),
+            None => "nothing was serving before; nothing serves now".into(),
+        });
+        if action == Action::Deploy {
+            if let Some(why) = ContainerEngine::remove_unused_image(engine, image).await? {
+                report.notes.push(format!("{image} was not removed: {why}"));
+            }
+        }
+        append_history(&req.state_dir, t.root, &record(&report, action))?;
+        return Ok(report);
+    }
+
+    // 4. The switch: the old container goes, the new version takes the public port.
+    step(format!(
+        "{version} is healthy; switching port {public} to it"
+    ));
+    let old = engine
+        .containers_labelled(&format!("{LABEL_DEPLOY}={}", t.key()))
+        .await?;
+    for c in &old {
+        engine.remove_container(&c.name).await?;
+    }
+    let spec = t.spec(image, version, false, public, info)?;
+    let started = engine.start_container(&spec).await;
+    let health = match started {
+        Ok(_) => {
+            engine
+                .wait_healthy(&spec.name, t.probe(public), t.health_timeout)
+                .await?
+        }
+        Err(e) => crate::docker::health::HealthReport {
+            healthy: false,
+            via: crate::docker::health::HealthVia::Running,
+            message: format!("it could not start on port {public}: {e}"),
+            waited_ms: 0,
+            last_logs: Vec::new(),
+        },
+    };
+    if !health.healthy {
+        engine.remove_container(&spec.name).await?;
+        report.outcome = Outcome::RolledBack;
+        report.reason = Some(format!(
+            "{version} was healthy beside the live version but not on port {public}: {}",
+            health.message
+        ));
+        report.last_logs = health.last_logs;
+        if let Some(l) = live {
+            let old_info = engine.image(&l.image).await?.unwrap_or_default();
+            let back = t.spec(&l.image, &l.version, false, public, &old_info)?;
+            engine.start_container(&back).await?;
+            let h = engine
+                .wait_healthy(&back.name, t.probe(public), t.health_timeout)
+                .await?;
+            report.notes.push(format!(
+                "{} started again on port {public} ({})",
+                l.version,
+                if h.healthy { "healthy" } else { "NOT healthy" }
+            ));
+            report.host_port = Some(public);
+            report.url = Some(local_url(public));
+        }
+        append_history(&req.state_dir, t.root, &record(&report, action))?;
+        return Ok(report);
+    }
+    report.outcome = Outcome::Deployed;
+    report.container = Some(spec.name.clone());
+    report.host_port = Some(public);
+    report.url = Some(local_url(public));
+    step(format!("{version} serves {}", local_url(public)));
+
+    // 5. History, then the images beyond the newest `keep`.
+    append_history(&req.state_dir, t.root, &record(&report, action))?;
+    let all = read_history(&req.state_dir, t.root)?;
+    for old_image in images_beyond(&all, &report.engine, t.env, req.keep) {
+        if old_image == image {
+            continue;
+        }
+        if let Some(why) = ContainerEngine::remove_unused_image(engine, &old_image).await? {
+            report
+                .notes
+                .push(format!("{old_image} was not removed: {why}"));
+        }
+    }
+    Ok(report)
+}

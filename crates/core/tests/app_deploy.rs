@@ -1,0 +1,274 @@
+//! `deploy`, `rollback`, `history` against the real engine (start it with
+//! `bash scripts/start-dockerd.sh`; these tests fail, never skip, without one). A busybox
+//! httpd project (`FROM scratch` + /bin/busybox, no registry) is deployed good, then broken
+//! (rolled back while the good one keeps answering, checked by a client polling it the whole
+//! time), then good again, then rolled back. Every container and image is removed by the
+//! project label on drop; the history lives in a temporary state directory.
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod engine_support;
+
+use berth_core::app::deploy::{self, DeployReport, DeployRequest};
+use berth_core::app::deploy_history::{Action, Outcome};
+use berth_core::docker::{CancellationToken, Engine};
+use berth_core::environment::Environment;
+use berth_core::render::Templates;
+use engine_support::{engine, TestProject, DOCKER};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const PORT: u16 = 18771;
+
+/// busybox httpd on 8080 answering `body` on `/`; `/health` exists only when `healthy`.
+fn dockerfile(body: &str, healthy: bool, nonce: &str) -> String {
+    let health = if healthy {
+        " && echo ok > /www/health"
+    } else {
+        ""
+    };
+    format!(
+        "FROM scratch\nCOPY busybox /bin/busybox\n\
+         RUN [\"/bin/busybox\", \"sh\", \"-c\", \"/bin/busybox --install -s /bin && mkdir -p /www && echo {body} > /www/index.html && echo {nonce} > /www/nonce{health}\"]\n\
+         USER 65534\nEXPOSE 8080\n\
+         HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD [\"/bin/busybox\", \"wget\", \"-q\", \"-O\", \"-\", \"http://127.0.0.1:8080/health\"]\n\
+         CMD [\"/bin/busybox\", \"sh\", \"-c\", \"echo starting {body}; exec /bin/busybox httpd -f -v -p 8080 -h /www\"]\n"
+    )
+}
+
+fn get(port: u16) -> Option<String> {
+    let o = Command::new("/bin/busybox")
+        .args([
+            "wget",
+            "-q",
+            "-O",
+            "-",
+            &format!("http://127.0.0.1:{port}/"),
+        ])
+        .output()
+        .ok()?;
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
+}
+
+async fn run(e: &Engine, p: &TestProject, state: &std::path::Path, v: &str) -> DeployReport {
+    let mut req = DeployRequest::new(p.path(), Environment::Prod);
+    req.state_dir = state.to_path_buf();
+    req.host_port = Some(PORT);
+    req.health_timeout = Duration::from_secs(20);
+    req.version = Some(v.into());
+    deploy::deploy(
+        e,
+        &req,
+        &Templates::embedded(),
+        |_| {},
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap()
+}
+
+/// Polls `/` until stopped; counts answers other than `expect` (failures included).
+struct Poller {
+    stop: Arc<AtomicBool>,
+    bad: Arc<AtomicUsize>,
+    good: Arc<AtomicUsize>,
+    handle: Option<std::thread::JoinHandle<Vec<String>>>,
+}
+
+impl Poller {
+    fn start(expect: &str) -> Poller {
+        let stop = Arc::new(AtomicBool::new(false));
+        let bad = Arc::new(AtomicUsize::new(0));
+        let good = Arc::new(AtomicUsize::new(0));
+        let (s, b, g, want) = (stop.clone(), bad.clone(), good.clone(), expect.to_string());
+        let handle = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while !s.load(Ordering::SeqCst) {
+                match get(PORT) {
+                    Some(body) if body == want => {
+                        g.fetch_add(1, Ordering::SeqCst);
+                    }
+                    other => {
+                        b.fetch_add(1, Ordering::SeqCst);
+                        seen.push(format!("{other:?}"));
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            seen
+        });
+        Poller {
+            stop,
+            bad,
+            good,
+            handle: Some(handle),
+        }
+    }
+
+    /// (good answers, bad answers, what the bad ones were)
+    fn finish(mut self) -> (usize, usize, Vec<String>) {
+        self.stop.store(true, Ordering::SeqCst);
+        let seen = self.handle.take().unwrap().join().unwrap();
+        (
+            self.good.load(Ordering::SeqCst),
+            self.bad.load(Ordering::SeqCst),
+            seen,
+        )
+    }
+}
+
+fn deploy_containers(p: &TestProject) -> Vec<String> {
+    let filter = format!("label=dev.berth.project={}", p.path().display());
+    let o = Command::new(DOCKER)
+        .args(["ps", "-a", "--format", "{{.Names}}", "--filter", &filter])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn good_then_broken_is_rolled_back_while_the_good_one_answers_then_good_then_rollback() {
+    let e = engine().await;
+    let nonce = format!("{}", std::process::id());
+    let p = TestProject::new(&dockerfile("v1", true, &nonce));
+    let state = tempfile::tempdir().unwrap();
+
+    // 1. A good version.
+    let r1 = run(&e, &p, state.path(), "v1").await;
+    assert_eq!(r1.outcome, Outcome::Deployed, "{r1:#?}");
+    assert!(r1.validated.iter().all(|v| v.ok), "{:#?}", r1.validated);
+    assert_eq!(
+        r1.url.as_deref(),
+        Some(format!("http://localhost:{PORT}").as_str())
+    );
+    assert_eq!(get(PORT).as_deref(), Some("v1"));
+    assert_eq!(r1.previous, None);
+
+    // 2. A broken one (its /health never answers): the good one answers throughout.
+    std::fs::write(p.path().join("Dockerfile"), dockerfile("v2", false, &nonce)).unwrap();
+    let poll = Poller::start("v1");
+    let r2 = run(&e, &p, state.path(), "v2").await;
+    let (good, bad, seen) = poll.finish();
+    assert_eq!(r2.outcome, Outcome::RolledBack, "{r2:#?}");
+    assert_eq!(r2.previous.as_deref(), Some("v1"));
+    assert!(r2.reason.as_deref().unwrap().contains("healthy"), "{r2:#?}");
+    assert!(
+        r2.last_logs.iter().any(|l| l.contains("starting v2")),
+        "{:?}",
+        r2.last_logs
+    );
+    assert_eq!(bad, 0, "the live version stopped answering: {seen:?}");
+    assert!(good > 0, "the poller never got an answer");
+    assert_eq!(get(PORT).as_deref(), Some("v1"));
+    // Nothing half-switched: only v1's container, and v2's image is gone.
+    let names = deploy_containers(&p);
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].ends_with("-prod-v1"), "{names:?}");
+    assert!(!engine_support::image_exists(&r2.image));
+
+    // 3. Another good one.
+    std::fs::write(p.path().join("Dockerfile"), dockerfile("v3", true, &nonce)).unwrap();
+    let r3 = run(&e, &p, state.path(), "v3").await;
+    assert_eq!(r3.outcome, Outcome::Deployed, "{r3:#?}");
+    assert_eq!(r3.previous.as_deref(), Some("v1"));
+    assert_eq!(get(PORT).as_deref(), Some("v3"));
+    let names = deploy_containers(&p);
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(
+        engine_support::image_exists(&r1.image),
+        "v1 is kept for rollback"
+    );
+
+    // 4. Rollback: v1 again, from its kept image (no build).
+    let mut req = DeployRequest::new(p.path(), Environment::Prod);
+    req.state_dir = state.path().to_path_buf();
+    req.health_timeout = Duration::from_secs(20);
+    let back = deploy::rollback(&e, &req, &Templates::embedded(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(back.outcome, Outcome::Deployed, "{back:#?}");
+    assert_eq!(back.version, "v1");
+    assert_eq!(back.previous.as_deref(), Some("v3"));
+    assert_eq!(back.host_port, Some(PORT));
+    assert_eq!(get(PORT).as_deref(), Some("v1"));
+
+    // 5. The history says all of it.
+    let h = deploy::history(p.path(), state.path()).unwrap();
+    let lines: Vec<(String, Action, Outcome)> = h
+        .iter()
+        .map(|r| (r.version.clone(), r.action, r.outcome))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            ("v1".into(), Action::Deploy, Outcome::Deployed),
+            ("v2".into(), Action::Deploy, Outcome::RolledBack),
+            ("v3".into(), Action::Deploy, Outcome::Deployed),
+            ("v1".into(), Action::Rollback, Outcome::Deployed),
+        ]
+    );
+    assert!(h.iter().all(|r| r.engine == e.endpoint().host));
+}
+
+#[tokio::test]
+async fn a_taken_port_or_a_missing_healthcheck_refuses_before_anything_runs() {
+    let e = engine().await;
+    let p = TestProject::new(&dockerfile("r1", true, "refused"));
+    let state = tempfile::tempdir().unwrap();
+    // The public port held by something else: refused, nothing started.
+    let holder = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let held = holder.local_addr().unwrap().port();
+    let mut req = DeployRequest::new(p.path(), Environment::Prod);
+    req.state_dir = state.path().to_path_buf();
+    req.host_port = Some(held);
+    req.version = Some("r1".into());
+    let r = deploy::deploy(
+        &e,
+        &req,
+        &Templates::embedded(),
+        |_| {},
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.outcome, Outcome::Refused, "{r:#?}");
+    assert!(
+        r.validated.iter().any(|v| v.name == "port" && !v.ok),
+        "{r:#?}"
+    );
+    assert!(deploy_containers(&p).is_empty());
+    assert!(!engine_support::image_exists(&r.image));
+    // prod without a healthcheck.
+    let no_health = dockerfile("r2", true, "refused").replace("HEALTHCHECK", "# HEALTHCHECK");
+    std::fs::write(p.path().join("Dockerfile"), no_health).unwrap();
+    req.host_port = None;
+    req.version = Some("r2".into());
+    let r = deploy::deploy(
+        &e,
+        &req,
+        &Templates::embedded(),
+        |_| {},
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.outcome, Outcome::Refused, "{r:#?}");
+    assert!(
+        r.validated
+            .iter()
+            .any(|v| v.name == "environment" && !v.ok && v.detail.contains("healthcheck")),
+        "{r:#?}"
+    );
+    assert!(deploy_containers(&p).is_empty());
+    let h = deploy::history(p.path(), state.path()).unwrap();
+    assert_eq!(h.len(), 2);
+    assert!(h.iter().all(|r| r.outcome == Outcome::Refused));
+    drop(holder);
+}
