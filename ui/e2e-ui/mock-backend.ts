@@ -12,6 +12,7 @@ import type { WriteReport } from '../src/lib/bindings/WriteReport';
 import { runCommand, runControls } from './mock-run';
 import { COMMANDS, type CommandName } from '../src/lib/bindings/commands';
 import { statsCommand, tick, unsubscribed } from './mock-stats';
+import { appCommand, loginEnabled, request } from './mock-app';
 
 const ROOT = '/projects/flask-redis';
 const EXISTING_DOCKERFILE = 'FROM python:3.9\nCOPY . .\nCMD ["python", "app.py"]\n';
@@ -124,6 +125,8 @@ mockIPC(
     const a = (args ?? {}) as Record<string, unknown>;
     const stats = statsCommand(cmd, a);
     if (stats.handled) return stats.value;
+    const shell = appCommand(cmd, a);
+    if (shell.handled) return shell.value;
     switch (cmd) {
       case 'open_project':
         if (a.path === ROOT || a.path === `${ROOT}/`) return opened();
@@ -167,4 +170,6 @@ mockIPC(
   emit: (event: string, payload: unknown) => emit(event, payload),
   tick,
   unsubscribed,
+  request,
+  loginEnabled,
 };
