@@ -8,6 +8,7 @@ use std::process::ExitCode;
 mod containerize;
 mod containers;
 mod detect;
+mod open;
 mod output;
 mod plan_args;
 mod stats;
@@ -36,6 +37,8 @@ enum Command {
     Containerize(containerize::ContainerizeArgs),
     /// Live CPU, memory, network and disk use of running containers (like `docker stats`)
     Stats(stats::StatsArgs),
+    /// Open a folder in the desktop app (starts Berth, or brings the running one forward)
+    Open(open::OpenArgs),
     #[command(flatten)]
     Containers(containers::Command),
 }
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => stats::run(args),
         Command::Containers(c) => containers::run(c),
         Command::Containerize(args) => containerize::run(args),
+        Command::Open(args) => open::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
