@@ -23,6 +23,9 @@ use tauri::Manager;
 use tauri_plugin_window_state::StateFlags;
 
 fn main() {
+    // First, while this is the only thread: variables are set here and read by discovery
+    // and the compose tool lookup (and inherited by the tools Berth runs).
+    adopt_login_shell_env();
     let cwd = std::env::current_dir().unwrap_or_default();
     let env_view = std::env::var("BERTH_VIEW").ok();
     let launch = Launch::parse(std::env::args().skip(1), &cwd, env_view.as_deref());
@@ -88,6 +91,25 @@ fn main() {
     if let Err(e) = app {
         eprintln!("berth: cannot start the app: {e}");
         std::process::exit(1);
+    }
+}
+
+/// An app opened from the macOS Finder has launchd's bare environment: take `PATH` and the
+/// `DOCKER_*` variables from the user's login shell, once (`berth_core::shell_env`). Must run
+/// before any other thread exists (it sets process environment variables).
+fn adopt_login_shell_env() {
+    use berth_core::shell_env;
+    if !shell_env::wanted() {
+        return;
+    }
+    let Some(vars) =
+        shell_env::read_login_shell(&shell_env::user_shell(), shell_env::SHELL_TIMEOUT)
+    else {
+        eprintln!("berth: the login shell did not answer; using the environment as started");
+        return;
+    };
+    for (key, value) in shell_env::updates(&vars, |k| std::env::var(k).ok()) {
+        std::env::set_var(key, value);
     }
 }
 
