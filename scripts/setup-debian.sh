@@ -10,6 +10,9 @@ APT_PACKAGES=(
   libayatana-appindicator3-dev file curl
   # running the real window headless, WebDriver, screenshots
   xvfb xauth dbus dbus-x11 webkit2gtk-driver imagemagick
+  # a desktop around it for the tray test: window manager, tray host (StatusNotifierWatcher),
+  # notification daemon, and tools to close/find windows
+  xfwm4 xfce4-panel dunst wmctrl xdotool
   # fast UI tests in headless Chromium
   chromium
   # the Docker engine for integration tests, and the busybox used to build local test images
