@@ -5,7 +5,7 @@ CARGO ?= cargo
 APP_TARGET := $(CURDIR)/target/app
 APP_BIN := $(APP_TARGET)/release/berth-app
 
-.PHONY: setup run app ui cli test lint test-rust test-ui e2e bindings-check bench engine fmt
+.PHONY: setup run app ui cli test lint test-rust test-ui e2e bindings-check bench engine fmt icons
 
 setup:
 	bash scripts/setup-debian.sh
@@ -19,6 +19,9 @@ app: ui
 
 cli:
 	$(CARGO) build --release --bin berth
+
+icons:
+	bash scripts/icons.sh
 
 run: app
 	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
@@ -38,6 +41,8 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd ui && npm run check
+	actionlint
+	bash scripts/icons.sh --check
 
 bindings-check:
 	bash scripts/check-bindings.sh

