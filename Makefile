@@ -5,7 +5,8 @@ CARGO ?= cargo
 APP_TARGET := $(CURDIR)/target/app
 APP_BIN := $(APP_TARGET)/release/berth-app
 
-.PHONY: setup run app ui cli test lint test-rust test-ui e2e bindings-check bench engine fmt icons
+.PHONY: setup run app ui cli test lint test-rust test-ui e2e bindings-check bench engine fmt \
+	bundle bundle-test icons
 
 setup:
 	bash scripts/setup-debian.sh
@@ -19,6 +20,20 @@ app: ui
 
 cli:
 	$(CARGO) build --release --bin berth
+
+# Linux bundles of `make app`'s binary (.deb and .rpm, offline: the Tauri CLI from
+# ui/node_modules) with the berth CLI beside it (src-tauri/tauri.bundle.conf.json), in
+# target/app/release/bundle/. macOS, Windows and AppImage bundles: .github/workflows/release.yml.
+HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
+bundle: app
+	CARGO_TARGET_DIR=$(APP_TARGET) $(CARGO) build --release -p berth-cli
+	install -D -m 0755 $(APP_TARGET)/release/berth src-tauri/binaries/berth-$(HOST_TRIPLE)
+	cd src-tauri && CARGO_TARGET_DIR=$(APP_TARGET) ../ui/node_modules/.bin/tauri bundle \
+	  --bundles deb,rpm --config tauri.bundle.conf.json
+
+# Install the .deb into a clean Debian 12 root (a container) and see its window there.
+bundle-test: bundle engine
+	BERTH_BUNDLE_DIR=$(APP_TARGET)/release/bundle bash scripts/bundle-test.sh
 
 icons:
 	bash scripts/icons.sh
@@ -57,7 +72,7 @@ test-ui:
 e2e: app
 	bash scripts/e2e.sh
 
-test: setup lint bindings-check test-rust test-ui e2e
+test: setup lint bindings-check test-rust test-ui e2e bundle-test
 	@echo "make test: all suites passed"
 
 bench: cli engine

@@ -13,6 +13,8 @@ APT_PACKAGES=(
   # a desktop around it for the tray test: window manager, tray host (StatusNotifierWatcher),
   # notification daemon, and tools to close/find windows
   xfwm4 xfce4-panel dunst wmctrl xdotool
+  # bundles: the .rpm's checks and the .deb install test's clean Debian root
+  rpm debootstrap
   # shell scripts in the release workflow, checked by actionlint
   shellcheck
   # fast UI tests in headless Chromium
