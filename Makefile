@@ -5,7 +5,7 @@ CARGO ?= cargo
 APP_TARGET := $(CURDIR)/target/app
 APP_BIN := $(APP_TARGET)/release/berth-app
 
-.PHONY: setup run app ui cli test lint test-rust test-ui e2e bindings-check bench engine fmt \
+.PHONY: setup run app ui cli test lint lint-cross test-rust test-ui e2e bindings-check bench engine fmt \
 	bundle bundle-test icons
 
 setup:
@@ -52,12 +52,19 @@ engine:
 fmt:
 	$(CARGO) fmt --all
 
-lint:
+lint: lint-cross
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd ui && npm run check
 	actionlint
 	bash scripts/icons.sh --check
+
+# Platform code compiles for the other systems: the core and the CLI for Windows (GNU target,
+# no SDK needed for a check). Not macOS: see docs/app.md (its crates link Apple frameworks
+# whose build scripts need the SDK).
+lint-cross:
+	rustup target add x86_64-pc-windows-gnu >/dev/null
+	$(CARGO) check --target x86_64-pc-windows-gnu -p berth-core -p berth-cli
 
 bindings-check:
 	bash scripts/check-bindings.sh
