@@ -5,7 +5,8 @@ CARGO ?= cargo
 APP_TARGET := $(CURDIR)/target/app
 APP_BIN := $(APP_TARGET)/release/berth-app
 
-.PHONY: setup run app ui cli test lint test-rust test-ui e2e bindings-check bench engine fmt standins
+.PHONY: setup run app ui cli test lint lint-cross test-rust test-ui e2e bindings-check bench engine fmt \
+	standins bundle bundle-test icons
 
 setup:
 	bash scripts/setup-debian.sh
@@ -19,6 +20,23 @@ app: ui
 
 cli:
 	$(CARGO) build --release --bin berth
+
+# Linux bundles of `make app`'s binary (.deb and .rpm, offline: the Tauri CLI from
+# ui/node_modules) with the berth CLI beside it (src-tauri/tauri.bundle.conf.json), in
+# target/app/release/bundle/. macOS, Windows and AppImage bundles: .github/workflows/release.yml.
+HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
+bundle: app
+	CARGO_TARGET_DIR=$(APP_TARGET) $(CARGO) build --release -p berth-cli
+	install -D -m 0755 $(APP_TARGET)/release/berth src-tauri/binaries/berth-$(HOST_TRIPLE)
+	cd src-tauri && CARGO_TARGET_DIR=$(APP_TARGET) ../ui/node_modules/.bin/tauri bundle \
+	  --bundles deb,rpm --config tauri.bundle.conf.json
+
+# Install the .deb into a clean Debian 12 root (a container) and see its window there.
+bundle-test: bundle engine
+	BERTH_BUNDLE_DIR=$(APP_TARGET)/release/bundle bash scripts/bundle-test.sh
+
+icons:
+	bash scripts/icons.sh
 
 run: app
 	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
@@ -39,10 +57,20 @@ standins: engine
 fmt:
 	$(CARGO) fmt --all
 
-lint:
+lint: lint-cross
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd ui && npm run check
+	actionlint
+	bash scripts/icons.sh --check
+
+# Platform code compiles for the other systems: the core and the CLI for Windows (GNU target)
+# and macOS (cargo check needs no linker nor SDK for them). Not the app: its macOS/Windows
+# crates (WebKit, WebView2, AppKit) need the platform's SDK; the release workflow builds it.
+lint-cross:
+	rustup target add x86_64-pc-windows-gnu x86_64-apple-darwin >/dev/null
+	$(CARGO) check --target x86_64-pc-windows-gnu -p berth-core -p berth-cli
+	$(CARGO) check --target x86_64-apple-darwin -p berth-core -p berth-cli
 
 bindings-check:
 	bash scripts/check-bindings.sh
@@ -57,7 +85,7 @@ test-ui:
 e2e: app standins
 	bash scripts/e2e.sh
 
-test: setup lint bindings-check test-rust test-ui e2e
+test: setup lint bindings-check test-rust test-ui e2e bundle-test
 	@echo "make test: all suites passed"
 
 bench: cli engine

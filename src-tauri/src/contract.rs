@@ -67,4 +67,12 @@ ipc_contract! {
         /// Start, stop, restart or remove a container.
         fn container_lifecycle(name: String, action: LifecycleAction) -> () => crate::stats_commands::container_lifecycle;
     }
+    "app-commands": {
+        /// Listen on `on_request` for what launches ask of the window (open a folder, show a view): the app's own arguments, a second `berth-app PATH` or `berth open PATH`.
+        fn app_requests(on_request: Channel<AppRequest>) -> () => crate::launch::app_requests;
+        /// Whether Berth starts at login.
+        fn launch_at_login() -> bool => crate::settings::launch_at_login;
+        /// Turn launch at login on or off (opt-in); resolves to the setting as it now is.
+        fn set_launch_at_login(enabled: bool) -> bool => crate::settings::set_launch_at_login;
+    }
 }

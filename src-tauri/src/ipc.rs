@@ -6,6 +6,7 @@
 //! permission list, and the capabilities test checks permissions/berth.toml against it.
 
 use crate::host::HostCapacity;
+use crate::launch::AppRequest;
 use crate::stats::{ContainerRow, LifecycleAction, StatsBatch};
 use berth_core::app::k8s::K8sPreview;
 use berth_core::app::{

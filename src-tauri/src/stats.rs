@@ -21,6 +21,9 @@ const CONNECT_BACKOFF_MIN: Duration = Duration::from_millis(500);
 const CONNECT_BACKOFF_MAX: Duration = Duration::from_secs(10);
 /// Live views get one batch per this period (samples coalesced to the latest per container).
 pub const BATCH_PERIOD: Duration = Duration::from_secs(1);
+/// A batch carries at most this many container events (the latest): a view re-lists on any
+/// event, so a window hidden for days does not need every one.
+pub const MAX_BATCH_EVENTS: usize = 256;
 /// A stop/restart/remove asked for in Berth explains a `die` that follows within this long.
 const USER_STOP_MEMORY_MS: i64 = 30_000;
 
@@ -277,6 +280,9 @@ impl Batcher {
                 if c.action.stops_container() {
                     self.samples.remove(&c.id);
                 }
+                if self.events.len() == MAX_BATCH_EVENTS {
+                    self.events.remove(0);
+                }
                 self.events.push(c);
             }
             StatsEvent::EngineLost { .. } => {
@@ -304,9 +310,16 @@ impl Batcher {
 }
 
 /// Forward the hub to one live view: wait for an engine, then send a batch every
-/// [`BATCH_PERIOD`] while something happened. Returns when `send` reports the view is gone
-/// (the command's task is also aborted on unsubscribe).
-pub async fn forward(state: Arc<StatsState>, mut send: impl FnMut(StatsBatch) -> bool) {
+/// [`BATCH_PERIOD`] while something happened and the window is `shown`. While it is hidden
+/// nothing is sent (the webview does no painting work; the hub keeps its history and this
+/// task keeps the latest sample of each container and the events); on show, what gathered
+/// meanwhile goes at once. Returns when `send` reports the view is gone (the command's task
+/// is also aborted on unsubscribe).
+pub async fn forward(
+    state: Arc<StatsState>,
+    mut shown: watch::Receiver<bool>,
+    mut send: impl FnMut(StatsBatch) -> bool,
+) {
     if state.live().is_none() && !send(StatsBatch::default()) {
         return;
     }
@@ -317,18 +330,31 @@ pub async fn forward(state: Arc<StatsState>, mut send: impl FnMut(StatsBatch) ->
     let mut batcher = Batcher::new(live.hub.is_connected());
     let mut tick = tokio::time::interval(BATCH_PERIOD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Once the window's flag is gone (the app is ending) it stays as it was.
+    let mut watching = true;
     loop {
-        tokio::select! {
+        let flush_now = tokio::select! {
             ev = rx.recv() => match ev {
-                Ok(ev) => batcher.push(ev),
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Ok(ev) => {
+                    batcher.push(ev);
+                    false
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => false,
                 Err(broadcast::error::RecvError::Closed) => return,
             },
-            _ = tick.tick() => {
-                if let Some(batch) = batcher.flush() {
-                    if !send(batch) {
-                        return;
-                    }
+            _ = tick.tick(), if *shown.borrow() => true,
+            changed = shown.changed(), if watching => match changed {
+                Ok(()) => *shown.borrow_and_update(),
+                Err(_) => {
+                    watching = false;
+                    false
+                }
+            },
+        };
+        if flush_now {
+            if let Some(batch) = batcher.flush() {
+                if !send(batch) {
+                    return;
                 }
             }
         }
@@ -426,5 +452,22 @@ mod tests {
         assert!(!b.flush().unwrap().connected);
         b.push(StatsEvent::EngineBack);
         assert!(b.flush().unwrap().connected);
+    }
+
+    #[test]
+    fn a_long_pause_keeps_the_latest_events_only() {
+        let mut b = Batcher::new(true);
+        for i in 0..(MAX_BATCH_EVENTS as i64 + 10) {
+            b.push(StatsEvent::Container(ContainerEvent {
+                id: format!("c{i}"),
+                name: String::new(),
+                ts_ms: i,
+                action: ContainerAction::Start,
+            }));
+        }
+        let events = b.flush().unwrap().events;
+        assert_eq!(events.len(), MAX_BATCH_EVENTS);
+        assert_eq!(events[0].ts_ms, 10);
+        assert_eq!(events.last().unwrap().ts_ms, MAX_BATCH_EVENTS as i64 + 9);
     }
 }

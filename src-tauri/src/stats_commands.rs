@@ -1,11 +1,13 @@
 //! The containers view's commands: take the managed [`StatsState`], call `stats`/`host`, map
 //! the error to `{ kind, message }`. Live stats go through a
 //! `tauri::ipc::Channel` per view, cancelled by `stats_unsubscribe` (the view closing), when
-//! the channel stops accepting messages, or when the webview that asked (re)loads a page.
+//! the channel stops accepting messages, or when the webview that asked (re)loads a page;
+//! it sends nothing while the window is hidden in the tray.
 
 use crate::host::{self, HostCapacity};
 use crate::ipc::CmdResult;
 use crate::stats::{self, ContainerRow, LifecycleAction, StatsBatch, StatsState};
+use crate::window::WindowShown;
 use berth_core::error::ErrorPayload;
 use berth_core::stats::StatsPoint;
 use std::collections::HashMap;
@@ -68,9 +70,11 @@ pub async fn list_containers(w: &Webview) -> CmdResult<Vec<ContainerRow>> {
     stats::list_containers(&live).await.map_err(err)
 }
 
-/// Start streaming batches to `on_batch`; returns the id to unsubscribe with.
+/// Start streaming batches to `on_batch` (paused while the window is hidden); returns the
+/// id to unsubscribe with.
 pub async fn stats_subscribe(w: &Webview, on_batch: Channel<StatsBatch>) -> CmdResult<u32> {
-    let task = tauri::async_runtime::spawn(stats::forward(stats_state(w), move |batch| {
+    let shown = w.state::<WindowShown>().subscribe();
+    let task = tauri::async_runtime::spawn(stats::forward(stats_state(w), shown, move |batch| {
         on_batch.send(batch).is_ok()
     }));
     Ok(w.state::<Subscriptions>().insert(w.label(), task))

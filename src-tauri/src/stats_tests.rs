@@ -5,9 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::stats::{self, ContainerRow, Health, LifecycleAction, Live, StatsBatch, StatsState};
+use crate::window::WindowShown;
 use berth_core::docker::events::ContainerAction;
 use berth_core::docker::stats::StatsHub;
 use berth_core::docker::Engine;
+use berth_core::stats::StatsEvent;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -93,6 +95,11 @@ impl Drop for Container {
     }
 }
 
+/// A window that stays shown.
+fn shown() -> tokio::sync::watch::Receiver<bool> {
+    WindowShown::new(true).subscribe()
+}
+
 async fn live_state() -> Arc<StatsState> {
     let engine = Engine::connect().await.unwrap_or_else(|e| {
         panic!("needs a running engine: run `bash scripts/start-dockerd.sh` first.\n{e}")
@@ -165,7 +172,9 @@ async fn live_views_get_batches_and_lifecycle_actions_work() {
     let state = live_state().await;
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<StatsBatch>();
-    let forwarder = tokio::spawn(stats::forward(state.clone(), move |b| tx.send(b).is_ok()));
+    let forwarder = tokio::spawn(stats::forward(state.clone(), shown(), move |b| {
+        tx.send(b).is_ok()
+    }));
     let deadline = Instant::now() + WAIT;
     loop {
         let b = next(&mut rx, deadline).await;
@@ -223,6 +232,57 @@ async fn live_views_get_batches_and_lifecycle_actions_work() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hidden_window_gets_no_batches_and_what_happened_meanwhile_on_show() {
+    let image = Image::busybox();
+    let c = Container::run(&image, &[], &["sleep", "3600"]);
+    let state = live_state().await;
+    let window = WindowShown::new(false);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<StatsBatch>();
+    let forwarder = tokio::spawn(stats::forward(
+        state.clone(),
+        window.subscribe(),
+        move |b| tx.send(b).is_ok(),
+    ));
+
+    // The container stops while the window is hidden: the hub hears it (and keeps sampling
+    // the others), the view is sent nothing.
+    let live = state.require().unwrap();
+    let mut hub = live.hub.subscribe();
+    stats::lifecycle(&state, &c.name, LifecycleAction::Stop)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, hub.recv())
+            .await
+            .expect("the stop event")
+        {
+            Ok(StatsEvent::Container(e)) if e.id == c.id && e.action == ContainerAction::Stop => {
+                break
+            }
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            Err(e) => panic!("hub closed: {e}"),
+        }
+    }
+    // Three batch periods with an event waiting (a shown window gets a batch each period):
+    // a bound on a negative, it cannot fail for a slow machine.
+    let quiet = tokio::time::timeout(stats::BATCH_PERIOD * 3, rx.recv()).await;
+    assert!(quiet.is_err(), "a hidden window was sent {quiet:?}");
+
+    window.set(true);
+    let batch = next(&mut rx, Instant::now() + WAIT).await;
+    assert!(
+        batch
+            .events
+            .iter()
+            .any(|e| e.id == c.id && e.action == ContainerAction::Stop),
+        "the first batch on show carries the stop: {batch:?}"
+    );
+    forwarder.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_an_engine_views_are_told_so_and_pick_it_up_when_it_appears() {
     let (state, appears) = StatsState::waiting();
     let err = state.require().err().expect("no engine yet");
@@ -232,7 +292,9 @@ async fn without_an_engine_views_are_told_so_and_pick_it_up_when_it_appears() {
         .is_err());
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<StatsBatch>();
-    let forwarder = tokio::spawn(stats::forward(state.clone(), move |b| tx.send(b).is_ok()));
+    let forwarder = tokio::spawn(stats::forward(state.clone(), shown(), move |b| {
+        tx.send(b).is_ok()
+    }));
     let deadline = Instant::now() + WAIT;
     let first = next(&mut rx, deadline).await;
     assert!(!first.connected, "the view hears there is no engine");

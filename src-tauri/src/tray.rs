@@ -3,8 +3,8 @@
 //! browser, then Open Berth and Quit. It is rebuilt from the hub's events (debounced), never
 //! by polling; what it shows is computed by the pure `tray_model`.
 //!
-//! Closing the window quits the app (Tauri's default); the tray is a quick way back to a
-//! window hidden behind others and a second place to quit from.
+//! Closing the window hides it while this icon is on screen (`window`): Berth keeps running
+//! here until Quit. "Open Berth" and a left click bring the window back.
 
 use crate::stats::{self, is_localhost_url, LifecycleAction, StatsState};
 use crate::tray_model::{menu_id, parse_menu_id, tray_model, MenuAction, TrayModel};
@@ -44,7 +44,7 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
                 ..
             } = event
             {
-                show_main_window(tray.app_handle());
+                crate::window::show_main(tray.app_handle());
             }
         })
         .build(app)?;
@@ -100,7 +100,7 @@ fn build_menu(app: &AppHandle, model: Option<&TrayModel>) -> tauri::Result<Menu<
 
 fn on_menu(app: &AppHandle, id: &str) {
     match id {
-        MENU_OPEN => show_main_window(app),
+        MENU_OPEN => crate::window::show_main(app),
         MENU_QUIT => app.exit(0),
         other => match parse_menu_id(other) {
             Some(MenuAction::Open(cid)) => {
@@ -191,13 +191,4 @@ pub fn spawn_updater(app: AppHandle, state: Arc<StatsState>) {
             }
         }
     });
-}
-
-fn show_main_window(app: &AppHandle) {
-    if let Some(window) = app.get_webview_window("main") {
-        // Failures here (e.g. a window manager refusing focus) are not actionable.
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
-    }
 }

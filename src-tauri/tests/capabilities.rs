@@ -22,6 +22,7 @@ fn the_main_window_gets_exactly_the_described_permission_sets() {
             "run-commands",
             "check-commands",
             "containers-commands",
+            "app-commands",
             "folder-drop",
             "folder-picker"
         ])
@@ -67,6 +68,9 @@ fn the_sets_grant_only_the_commands_events_and_picker_the_ui_uses() {
         "allow-container-history",
         "allow-host-capacity",
         "allow-container-lifecycle",
+        "allow-app-requests",
+        "allow-launch-at-login",
+        "allow-set-launch-at-login",
         "core:event:allow-listen",
         "core:event:allow-unlisten",
         "dialog:allow-open",
@@ -80,6 +84,12 @@ fn the_sets_grant_only_the_commands_events_and_picker_the_ui_uses() {
             .iter()
             .any(|p| p.starts_with("opener:") || p.starts_with("shell:")),
         "URLs are opened only through the checked open_url command"
+    );
+    assert!(
+        !granted.iter().any(|p| p.starts_with("autostart:")
+            || p.starts_with("window-state:")
+            || p.starts_with("notification:")),
+        "login items, window state and notifications are handled in Rust only"
     );
 }
 

@@ -14,6 +14,7 @@ import { COMMANDS, type CommandName } from '../src/lib/bindings/commands';
 import { statsCommand, tick, unsubscribed } from './mock-stats';
 import { checkCommand, checkControls } from './mock-check';
 import { k8sCommand, k8sControls } from './mock-k8s';
+import { appCommand, loginEnabled, request } from './mock-app';
 
 const ROOT = '/projects/flask-redis';
 const EXISTING_DOCKERFILE = 'FROM python:3.9\nCOPY . .\nCMD ["python", "app.py"]\n';
@@ -132,6 +133,8 @@ mockIPC(
     if (check.handled) return check.value;
     const k8s = k8sCommand(cmd, a);
     if (k8s.handled) return k8s.value;
+    const shell = appCommand(cmd, a);
+    if (shell.handled) return shell.value;
     switch (cmd) {
       case 'open_project':
         if (a.path === ROOT || a.path === `${ROOT}/`) return opened();
@@ -177,4 +180,6 @@ mockIPC(
   emit: (event: string, payload: unknown) => emit(event, payload),
   tick,
   unsubscribed,
+  request,
+  loginEnabled,
 };

@@ -92,6 +92,8 @@ await test('empty state offers the path field and a focusable Choose folder butt
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Settings');
+  await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Project folder path');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
@@ -687,6 +689,41 @@ await test('a folder with only its own Dockerfile opens, offers nothing to gener
 
 const { checkTests } = await import('./check.mjs');
 await checkTests({ test, shots, calls, openByTyping, ROOT });
+
+await test('a launch asks for a folder and a view: the window opens the folder, then shows the view', async (page) => {
+  await page.getByRole('heading', { name: 'Drop a project folder here' }).waitFor();
+  await page.waitForFunction(() => window.__berth.calls.some((c) => c.cmd === 'app_requests'));
+  // What a second `berth-app /projects/flask-redis` (or `berth open`) hands the running window.
+  await page.evaluate((root) => window.__berth.request({ kind: 'open_folder', path: root }), ROOT);
+  await page.getByTestId('stack').waitFor();
+  assert.deepEqual(await calls(page, 'open_project'), [{ path: ROOT }]);
+  assert.equal(await pathField(page).inputValue(), ROOT);
+  // `berth-app --view containers`.
+  await page.evaluate(() => window.__berth.request({ kind: 'show_view', view: 'containers' }));
+  await page.getByTestId('container-row').first().waitFor();
+  assert.equal(await page.evaluate(() => window.location.hash), '#containers');
+  // A folder while on the containers view brings the project view back.
+  await page.evaluate((root) => window.__berth.request({ kind: 'open_folder', path: root }), ROOT);
+  await page.getByTestId('stack').waitFor();
+  assert.equal((await calls(page, 'open_project')).length, 2);
+});
+
+await test('Settings: launch at login is off until turned on, and can be turned off again', async (page) => {
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Settings' });
+  const box = dialog.getByRole('checkbox', { name: /Launch Berth at login/ });
+  await page.waitForFunction(() => window.__berth.calls.some((c) => c.cmd === 'launch_at_login'));
+  assert.equal(await box.isChecked(), false);
+  assert.match(await dialog.textContent(), /Closing the window keeps Berth running in the tray/);
+  await page.screenshot({ path: join(shots, 'ui-settings.png') });
+  await box.check();
+  await page.waitForFunction(() => window.__berth.loginEnabled());
+  assert.deepEqual(await calls(page, 'set_launch_at_login'), [{ enabled: true }]);
+  await box.uncheck();
+  await page.waitForFunction(() => !window.__berth.loginEnabled());
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+});
 
 await browser.close();
 server.close();

@@ -12,6 +12,7 @@ mod containers;
 mod deploy;
 mod detect;
 mod k8s;
+mod open;
 mod output;
 mod plan_args;
 mod stats;
@@ -56,6 +57,8 @@ enum Command {
     Rollback(deploy::Target),
     /// The folder's deployments: version, when, engine, environment, outcome
     History(deploy::HistoryArgs),
+    /// Open a folder in the desktop app (starts Berth, or brings the running one forward)
+    Open(open::OpenArgs),
     #[command(flatten)]
     Containers(containers::Command),
 }
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::History(args) => deploy::history(args),
+        Command::Open(args) => open::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

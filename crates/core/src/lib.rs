@@ -23,6 +23,7 @@ pub mod ports;
 pub mod project;
 pub mod render;
 pub mod runner;
+pub mod shell_env;
 pub mod stacks;
 pub mod stats;
 pub mod watch;

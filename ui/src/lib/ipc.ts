@@ -30,6 +30,7 @@ import type { ImageCheck } from './bindings/ImageCheck';
 import type { Report } from './bindings/Report';
 import type { Assessment } from './bindings/Assessment';
 import type { K8sPreview } from './bindings/K8sPreview';
+import type { AppRequest } from './bindings/AppRequest';
 
 /** The app's commands, typed by the Rust bindings in ./bindings. */
 export interface Api {
@@ -215,3 +216,24 @@ export const tauriStatsApi: StatsApi = {
   },
 };
 
+
+// ---- The desktop shell (src-tauri/src/launch.rs, settings.rs) --------------------------
+
+/** What launches ask of the window, and the shell's settings. */
+export interface ShellApi {
+  /** Calls `onRequest` for each request (the app's own arguments first, then those of
+   * `berth-app PATH` / `berth open PATH` started later); resolves once listening. */
+  onAppRequest(onRequest: (r: AppRequest) => void): Promise<void>;
+  launchAtLogin(): Promise<boolean>;
+  /** Resolves to the setting as it now is. */
+  setLaunchAtLogin(enabled: boolean): Promise<boolean>;
+}
+
+export const tauriShellApi: ShellApi = {
+  async onAppRequest(onRequest) {
+    const channel = new Channel<AppRequest>(onRequest);
+    await call('app_requests', { onRequest: channel });
+  },
+  launchAtLogin: () => call('launch_at_login', {}),
+  setLaunchAtLogin: (enabled) => call('set_launch_at_login', { enabled }),
+};

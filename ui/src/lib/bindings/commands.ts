@@ -1,6 +1,7 @@
 // Generated from src-tauri/src/contract.rs (the one list of the app's commands) by
 // `cargo test -p berth-app export_bindings`. Do not edit: change the contract.
 import { invoke, type Channel } from '@tauri-apps/api/core';
+import type { AppRequest } from './AppRequest';
 import type { Assessment } from './Assessment';
 import type { ContainerRow } from './ContainerRow';
 import type { DownReport } from './DownReport';
@@ -81,6 +82,12 @@ export interface Commands {
   host_capacity: { args: {}; returns: HostCapacity };
   /** Start, stop, restart or remove a container. */
   container_lifecycle: { args: { name: string; action: LifecycleAction }; returns: null };
+  /** Listen on `on_request` for what launches ask of the window (open a folder, show a view): the app's own arguments, a second `berth-app PATH` or `berth open PATH`. */
+  app_requests: { args: { onRequest: Channel<AppRequest> }; returns: null };
+  /** Whether Berth starts at login. */
+  launch_at_login: { args: {}; returns: boolean };
+  /** Turn launch at login on or off (opt-in); resolves to the setting as it now is. */
+  set_launch_at_login: { args: { enabled: boolean }; returns: boolean };
 }
 
 export type CommandName = keyof Commands;
@@ -113,6 +120,9 @@ export const COMMANDS: readonly CommandName[] = [
   'container_history',
   'host_capacity',
   'container_lifecycle',
+  'app_requests',
+  'launch_at_login',
+  'set_launch_at_login',
 ];
 
 /** The permission set (src-tauri/permissions/berth.toml) that grants each command. */
@@ -143,6 +153,9 @@ export const PERMISSION_SETS: Record<CommandName, string> = {
   container_history: 'containers-commands',
   host_capacity: 'containers-commands',
   container_lifecycle: 'containers-commands',
+  app_requests: 'app-commands',
+  launch_at_login: 'app-commands',
+  set_launch_at_login: 'app-commands',
 };
 
 /** Invoke a command of the contract, typed by it. */
