@@ -82,8 +82,9 @@ test-ui:
 	cd ui && npm test
 	cd ui && npm run e2e-ui
 
+# The app `make app` built (e2e.sh would rebuild the UI, and so relink the app, otherwise).
 e2e: app standins
-	bash scripts/e2e.sh
+	BERTH_APP_BIN=$(APP_BIN) CARGO_TARGET_DIR=$(APP_TARGET) bash scripts/e2e.sh
 
 test: setup lint bindings-check test-rust test-ui e2e bundle-test
 	@echo "make test: all suites passed"
