@@ -414,6 +414,11 @@ fn vite_spa_is_built_and_served_by_nginx() {
             .unwrap_or_else(|| panic!("no bundle in:\n{index}"));
         // ...that holds the app's code.
         assert_has(&page(port, bundle), "vite-spa says hello, bundled by");
+        // A deep link (a route of the app, no file) gets the app, not nginx's 404.
+        assert_has(
+            &page(port, "/users/42/settings"),
+            "<title>vite-spa built by berth</title>",
+        );
     });
 }
 

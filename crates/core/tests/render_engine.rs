@@ -59,7 +59,9 @@ impl LocalBase {
             .expect("Debian's busybox-static at /bin/busybox");
         std::fs::write(
             dir.path().join("Dockerfile"),
-            format!("FROM scratch\nCOPY busybox /bin/busybox\nLABEL dev.berth.test={prefix}\n"),
+            format!(
+                "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nLABEL dev.berth.test={prefix}\n"
+            ),
         )
         .unwrap();
         let id = run(docker()
