@@ -256,7 +256,11 @@ impl NoBuildKitProxy {
                                  Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                                 body.len()
                             );
-                            let _ = cw.shutdown(std::net::Shutdown::Both);
+                            // As an HTTP server does: the response is complete, but the rest
+                            // of the request (the context upload) is read and dropped, so the
+                            // client never meets a closed socket while it still sends.
+                            let _ = cw.shutdown(std::net::Shutdown::Write);
+                            while matches!(cr.read(&mut buf), Ok(n) if n > 0) {}
                             break;
                         }
                         if ew.write_all(&buf[..n]).is_err() {
