@@ -10,6 +10,7 @@ pub mod model;
 pub mod overrides;
 pub mod ports;
 pub mod tool;
+mod values;
 
 pub use model::{
     from_value, interpolate, parse, parse_duration, read, BindSpec, BuildSpec, ComposeFile,
