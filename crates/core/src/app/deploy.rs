@@ -286,20 +286,7 @@ pub async fn deploy(
         .host_port
         .or(live.as_ref().and_then(|r| r.host_port))
         .unwrap_or(container_port);
-    let target = Target {
-        root: &root,
-        env: req.env,
-        resolved: &resolved,
-        container_port,
-        host_port,
-        host_ip: Publishing {
-            expose: req.expose,
-            ..Default::default()
-        }
-        .host_ip(),
-        health_timeout: req.health_timeout,
-        local: is_local(engine),
-    };
+    let target = target_for(engine, req, &root, &resolved, container_port, host_port);
     // The port: free, or held by the version this deploy replaces.
     let running = engine
         .containers_labelled(&format!("{LABEL_DEPLOY}={}", target.key()))
@@ -365,6 +352,31 @@ pub async fn deploy(
     .await
 }
 
+/// Where and how a deploy (or a rollback) of `req` runs.
+fn target_for<'a>(
+    engine: &Engine,
+    req: &DeployRequest,
+    root: &'a Path,
+    resolved: &'a crate::app::Resolved,
+    container_port: u16,
+    host_port: u16,
+) -> Target<'a> {
+    Target {
+        root,
+        env: req.env,
+        resolved,
+        container_port,
+        host_port,
+        host_ip: Publishing {
+            expose: req.expose,
+            ..Default::default()
+        }
+        .host_ip(),
+        health_timeout: req.health_timeout,
+        local: is_local(engine),
+    }
+}
+
 fn refuse(req: &DeployRequest, root: &Path, report: DeployReport) -> Result<DeployReport> {
     append_history(&req.state_dir, root, &record(&report, Action::Deploy))?;
     Ok(report)
@@ -407,20 +419,7 @@ pub async fn rollback(
         .or(live.as_ref().and_then(|r| r.host_port))
         .or(to.host_port)
         .unwrap_or(container_port);
-    let target = Target {
-        root: &root,
-        env: req.env,
-        resolved: &resolved,
-        container_port,
-        host_port,
-        host_ip: Publishing {
-            expose: req.expose,
-            ..Default::default()
-        }
-        .host_ip(),
-        health_timeout: req.health_timeout,
-        local: is_local(engine),
-    };
+    let target = target_for(engine, req, &root, &resolved, container_port, host_port);
     let report = DeployReport {
         version: to.version.clone(),
         engine: engine_host,
