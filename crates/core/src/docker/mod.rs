@@ -31,6 +31,7 @@ pub mod logs;
 pub mod platform;
 pub mod spec;
 pub mod stats;
+pub mod tls;
 
 pub use api::{ContainerEngine, ImageInfo};
 
@@ -124,7 +125,37 @@ impl Engine {
         let host = endpoint.host.as_str();
         let v = bollard::API_DEFAULT_VERSION;
         let timeout = request_timeout().as_secs();
-        let docker = if host.starts_with("unix://") {
+        let tls = endpoint.tls.as_ref().filter(|_| host.starts_with("tcp://"));
+        let docker = match tls {
+            Some(t) => tls::connect(host, t, timeout, v)?,
+            None => Self::client(host, timeout, v)?,
+        };
+        let wait = CONNECT_TIMEOUT.min(request_timeout());
+        let no_answer =
+            || Error::EngineUnavailable(format!("{host}: no answer within {} s", wait.as_secs()));
+        let answered = tokio::time::timeout(wait, async {
+            docker.ping().await?;
+            docker.negotiate_version().await
+        })
+        .await;
+        let docker = match answered {
+            Ok(Ok(d)) => d,
+            Ok(Err(bollard::errors::Error::RequestTimeoutError)) | Err(_) => {
+                return Err(no_answer())
+            }
+            Ok(Err(e)) => {
+                return Err(Error::EngineUnavailable(format!(
+                    "{host}: {}",
+                    short_error(&e)
+                )))
+            }
+        };
+        Ok(Engine { docker, endpoint })
+    }
+
+    /// The bollard client for a socket, a pipe or plain `tcp://`.
+    fn client(host: &str, timeout: u64, v: &bollard::ClientVersion) -> Result<Docker> {
+        if host.starts_with("unix://") {
             #[cfg(unix)]
             {
                 Docker::connect_with_unix(host, timeout, v)
@@ -153,28 +184,7 @@ impl Engine {
                 "{host}: unsupported engine address (use unix://, tcp:// or npipe://)"
             )));
         }
-        .map_err(|e| Error::EngineUnavailable(format!("{host}: {e}")))?;
-        let wait = CONNECT_TIMEOUT.min(request_timeout());
-        let no_answer =
-            || Error::EngineUnavailable(format!("{host}: no answer within {} s", wait.as_secs()));
-        let answered = tokio::time::timeout(wait, async {
-            docker.ping().await?;
-            docker.negotiate_version().await
-        })
-        .await;
-        let docker = match answered {
-            Ok(Ok(d)) => d,
-            Ok(Err(bollard::errors::Error::RequestTimeoutError)) | Err(_) => {
-                return Err(no_answer())
-            }
-            Ok(Err(e)) => {
-                return Err(Error::EngineUnavailable(format!(
-                    "{host}: {}",
-                    short_error(&e)
-                )))
-            }
-        };
-        Ok(Engine { docker, endpoint })
+        .map_err(|e| Error::EngineUnavailable(format!("{host}: {e}")))
     }
 
     pub fn endpoint(&self) -> &Endpoint {
