@@ -323,6 +323,82 @@ fn a_deploy_over_tls_through_a_context_and_through_the_environment() {
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "");
 }
 
+/// The second engine through an SSH-forwarded socket: a throwaway sshd on 127.0.0.1
+/// (scripts/test-sshd.sh, its own keys and client config, reached with `BERTH_SSH_COMMAND`),
+/// `--engine ssh://berth-sshd/<the second engine's socket>`. An unknown host is refused with
+/// ssh's own message, and the tunnel does not outlive the command.
+#[test]
+fn a_deploy_through_an_ssh_tunnel() {
+    start_second_engine();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/test-sshd.sh");
+    let st = Command::new("bash")
+        .arg(&script)
+        .arg("start")
+        .status()
+        .unwrap();
+    assert!(st.success(), "scripts/test-sshd.sh start failed");
+    let ssh = "ssh -F /run/berth-sshd/ssh_config";
+    let f = folder();
+    let p = f.1.display().to_string();
+    let _guard = SecondEngineGuard(p.clone());
+    let state = tempfile::tempdir().unwrap();
+    let s = state.path().display().to_string();
+    let deploy = |engine: &str, version: &str| {
+        berth_with(
+            &[
+                "deploy",
+                &p,
+                "--env",
+                "prod",
+                "--engine",
+                engine,
+                "--port",
+                "18784",
+                "--state-dir",
+                &s,
+                "--version",
+                version,
+                "--json",
+            ],
+            &[("BERTH_SSH_COMMAND", ssh)],
+        )
+    };
+    let engine = "ssh://berth-sshd/run/berth-dockerd2/docker.sock";
+    let o = deploy(engine, "ssh1");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    assert_eq!(v["outcome"], "deployed", "{v}");
+    assert_eq!(v["engine"], engine);
+    assert_eq!(served(18784), format!("cli-{}", std::process::id()));
+    let filter = format!("label=dev.berth.project={p}");
+    let o = Command::new(DOCKER)
+        .args(["-H", SECOND, "ps", "-q", "--filter", &filter])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .count(),
+        1
+    );
+    // No tunnel left running for this command.
+    let o = Command::new("pgrep")
+        .args(["-f", "berth-ssh-.*docker.sock"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "",
+        "a tunnel outlived berth"
+    );
+    // A host ssh cannot reach: refused, with ssh's words.
+    let o = deploy("ssh://berth-sshd-absent.invalid", "ssh2");
+    let v = json(&o);
+    assert_eq!(v["outcome"], "refused", "{v}");
+    let why = v["reason"].as_str().unwrap();
+    assert!(why.contains("ssh ended"), "{why}");
+}
+
 /// A second dockerd on its own socket and data root (scripts/second-dockerd.sh, started here
 /// when it does not answer) stands in for a remote host: the deploy builds and runs there,
 /// and nothing of it lands on the first engine.

@@ -30,6 +30,7 @@ pub mod lifecycle;
 pub mod logs;
 pub mod platform;
 pub mod spec;
+pub mod ssh;
 pub mod stats;
 pub mod tls;
 
@@ -76,6 +77,8 @@ pub fn request_timeout() -> Duration {
 pub struct Engine {
     docker: Docker,
     endpoint: Endpoint,
+    /// The SSH tunnel of an `ssh://` engine, closed with the last clone.
+    _tunnel: Option<std::sync::Arc<ssh::Tunnel>>,
 }
 
 /// What `berth engine` reports.
@@ -126,8 +129,15 @@ impl Engine {
         let v = bollard::API_DEFAULT_VERSION;
         let timeout = request_timeout().as_secs();
         let tls = endpoint.tls.as_ref().filter(|_| host.starts_with("tcp://"));
+        let mut tunnel = None;
         let docker = match tls {
             Some(t) => tls::connect(host, t, timeout, v)?,
+            None if host.starts_with("ssh://") => {
+                let t = Self::ssh_tunnel(host).await?;
+                let d = Self::client(&t.host(), timeout, v)?;
+                tunnel = Some(std::sync::Arc::new(t));
+                d
+            }
             None => Self::client(host, timeout, v)?,
         };
         let wait = CONNECT_TIMEOUT.min(request_timeout());
@@ -150,7 +160,24 @@ impl Engine {
                 )))
             }
         };
-        Ok(Engine { docker, endpoint })
+        Ok(Engine {
+            docker,
+            endpoint,
+            _tunnel: tunnel,
+        })
+    }
+
+    #[cfg(unix)]
+    async fn ssh_tunnel(host: &str) -> Result<ssh::Tunnel> {
+        ssh::Tunnel::open(host).await
+    }
+
+    #[cfg(not(unix))]
+    async fn ssh_tunnel(host: &str) -> Result<ssh::Tunnel> {
+        Err(Error::EngineUnavailable(format!(
+            "{host}: ssh:// engines are forwarded to a unix socket, which this system's \
+             engine client cannot use; use a docker context over tcp:// with TLS"
+        )))
     }
 
     /// The bollard client for a socket, a pipe or plain `tcp://`.
@@ -181,7 +208,7 @@ impl Engine {
             Docker::connect_with_http(host, timeout, v)
         } else {
             return Err(Error::EngineUnavailable(format!(
-                "{host}: unsupported engine address (use unix://, tcp:// or npipe://)"
+                "{host}: unsupported engine address (use unix://, tcp://, ssh:// or npipe://)"
             )));
         }
         .map_err(|e| Error::EngineUnavailable(format!("{host}: {e}")))
