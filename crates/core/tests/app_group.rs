@@ -40,7 +40,10 @@ async fn stop_start_and_remove_all_follow_the_dependencies() {
     let folder = p.path().display().to_string();
     // web -> api -> (db, cache), created in an order that is none of the answers.
     let services = [
-        ("api", "db:service_started:false,cache:service_started:false"),
+        (
+            "api",
+            "db:service_started:false,cache:service_started:false",
+        ),
         ("web", "api:service_started:false"),
         ("cache", ""),
         ("db", ""),
@@ -76,7 +79,10 @@ async fn stop_start_and_remove_all_follow_the_dependencies() {
     // RFC 3339 with nanoseconds, same zone: string order is time order.
     assert!(finished("web") < finished("api"), "web stopped before api");
     assert!(finished("api") < finished("db"), "api stopped before db");
-    assert!(finished("api") < finished("cache"), "api stopped before cache");
+    assert!(
+        finished("api") < finished("cache"),
+        "api stopped before cache"
+    );
 
     let mut noted = Vec::new();
     let r = group_lifecycle(&e, &project, LifecycleAction::Start, |n| {
@@ -91,7 +97,10 @@ async fn stop_start_and_remove_all_follow_the_dependencies() {
         assert_eq!(state(&name(s), "Running"), "true", "{s}");
     }
     assert!(started("db") < started("api"), "db started before api");
-    assert!(started("cache") < started("api"), "cache started before api");
+    assert!(
+        started("cache") < started("api"),
+        "cache started before api"
+    );
     assert!(started("api") < started("web"), "api started before web");
 
     let r = group_lifecycle(&e, &project, LifecycleAction::Remove, |_| {})
