@@ -597,6 +597,8 @@ await test('a hidden window applies and draws nothing; shown again, it catches u
       document.dispatchEvent(new Event('visibilitychange'));
     }, hidden);
   await setHidden(true);
+  // The live channel closes: the backend sends nothing while hidden.
+  assert.deepEqual(await page.evaluate(() => window.__berth.unsubscribed), [7]);
   const cpu = await rowOf(page, 'web').getByTestId('cpu').textContent();
   await page.evaluate(() => window.__berth.tick(4));
   // Two animation frames later (a queued batch is applied on the next one): nothing changed.
@@ -608,6 +610,14 @@ await test('a hidden window applies and draws nothing; shown again, it catches u
   // The running rows refill from the hub's history (the mock keeps 120 points: the last 60 are drawn).
   await page.waitForFunction(() => document.querySelector('[data-name=web] canvas')?.getAttribute('data-points') === '60');
   assert.ok((await calls(page, 'container_history')).some((c) => c.id === 'id-web'));
+  // ... and the channel opens again: live batches are drawn.
+  await page.waitForFunction(() => window.__berth.calls.filter((x) => x.cmd === 'stats_subscribe').length === 2);
+  const cpuBefore = await rowOf(page, 'web').getByTestId('cpu').textContent();
+  await page.evaluate(() => window.__berth.tick(1));
+  await page.waitForFunction(
+    (before) => document.querySelector('[data-name=web] [data-testid=cpu]')?.textContent !== before,
+    cpuBefore,
+  );
 });
 
 await test("a row's Logs opens the container's live log in a dialog; Escape closes it and stops following", async (page) => {

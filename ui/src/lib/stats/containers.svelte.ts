@@ -1,8 +1,8 @@
 // State of the containers view: one row object per container whose few reactive fields
 // change in place, so a sample re-renders that row's numbers and sparklines only. Batches
 // from the live channel are queued and applied once per animation frame (coalesced), and
-// container events trigger one debounced re-list. While the window is hidden nothing is
-// applied or painted (pause/resume). Compose projects are grouped (groups.ts), with group
+// container events trigger one debounced re-list. While the window is hidden or minimised
+// the live channel is closed, so nothing is sent, applied or painted (pause/resume). Compose projects are grouped (groups.ts), with group
 // actions. Tested in containers.test.ts.
 import type { StatsApi } from '../ipc';
 import { toErrorPayload } from '../ipc';
@@ -132,10 +132,10 @@ export class ContainersState {
   private scheduled = false;
   private relistTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** Bumped whenever the channel closes: a subscription answered after that is closed at once. */
+  private channelGen = 0;
   private listeners = new Set<SampleListener>();
   private stopped = false;
-  /** Something changed while paused that a re-list should show. */
-  private staleWhilePaused = false;
 
   constructor(
     private api: StatsApi,
@@ -145,17 +145,14 @@ export class ContainersState {
   /** Subscribe to the live channel and load the list and the host's capacity. */
   async start(): Promise<void> {
     this.stopped = false;
-    const off = await this.api.subscribeStats((b) => this.onBatch(b));
-    if (this.stopped) off();
-    else this.unsubscribe = off;
+    if (!this.paused) await this.openChannel();
     await Promise.all([this.refresh(), this.loadHost()]);
   }
 
   /** The view closed: cancel the channel and timers. */
   stop(): void {
     this.stopped = true;
-    this.unsubscribe?.();
-    this.unsubscribe = null;
+    this.closeChannel();
     if (this.relistTimer) clearTimeout(this.relistTimer);
     this.relistTimer = null;
     this.pending = [];
@@ -192,15 +189,27 @@ export class ContainersState {
     this.frame++;
   }
 
+  /** Subscribe to the live channel (once: an older subscription is closed first). */
+  private async openChannel(): Promise<void> {
+    this.closeChannel();
+    const gen = this.channelGen;
+    const off = await this.api.subscribeStats((b) => this.onBatch(b));
+    if (gen !== this.channelGen || this.stopped || this.paused) off();
+    else this.unsubscribe = off;
+  }
+
+  /** Unsubscribe: the backend stops forwarding to this view (the hub keeps its history). */
+  private closeChannel(): void {
+    this.channelGen++;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
   /** A batch from the channel: queued and applied on the next animation frame. */
   onBatch(batch: StatsBatch): void {
-    if (this.stopped) return;
-    if (this.paused) {
-      // Nothing is drawn while hidden (and a hidden page runs no animation frames, so a
-      // queue would only grow): the rows catch up from the hub's history on resume.
-      this.staleWhilePaused = true;
-      return;
-    }
+    // A batch already on its way when the channel closed: the rows catch up on resume (a
+    // hidden page runs no animation frames, so a queue would only grow).
+    if (this.stopped || this.paused) return;
     this.pending.push(batch);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -241,24 +250,24 @@ export class ContainersState {
   }
 
   /**
-   * The window was hidden or minimised: apply nothing, paint nothing. The backend may keep
-   * sending (or stop: the hub keeps its history either way).
+   * The window was hidden or minimised: the live channel closes (the backend sends nothing;
+   * the hub keeps its history), nothing is applied or painted.
    */
   pause(): void {
     if (this.paused) return;
     this.paused = true;
     this.pending = [];
+    this.closeChannel();
   }
 
   /**
-   * The window shows again: each running row's sparklines are refilled from the hub's
-   * history (the minute they missed) and the list is re-read.
+   * The window shows again: the channel reopens, each running row's sparklines are refilled
+   * from the hub's history (the time they missed) and the list is re-read.
    */
   async resume(): Promise<void> {
     if (!this.paused) return;
     this.paused = false;
-    if (this.stopped || !this.staleWhilePaused) return;
-    this.staleWhilePaused = false;
+    if (this.stopped) return;
     const running = this.rows.filter((r) => r.running);
     await Promise.all(
       running.map(async (r) => {
@@ -269,6 +278,8 @@ export class ContainersState {
         }
       }),
     );
+    // Reopened after the refill: a sample sent meanwhile is not drawn twice.
+    if (!this.paused && !this.stopped) await this.openChannel();
     await this.refresh();
   }
 

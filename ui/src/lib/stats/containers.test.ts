@@ -225,16 +225,17 @@ describe('ContainersState groups and pausing', () => {
     expect(s.rows.every((r) => r.busy === null)).toBe(true);
   });
 
-  it('while paused, batches are dropped (no frame asked); resume refills from the history', async () => {
-    const { api, send } = fakeApi(() => [row('web'), row('db', 'exited')]);
+  it('pausing closes the channel; resume refills from the history, then reopens it', async () => {
+    const { api, send, unsubscribe } = fakeApi(() => [row('web'), row('db', 'exited')]);
     const frames: Array<() => void> = [];
     const s = new ContainersState(api, (cb) => frames.push(cb));
     await s.start();
     send(batch([sample('web', 10)]));
     frames.shift()!();
     s.pause();
-    send(batch([sample('web', 20)]));
-    send(batch([sample('web', 30)]));
+    expect(unsubscribe).toHaveBeenCalledOnce();
+    // A batch already on its way is dropped (no frame asked).
+    s.onBatch(batch([sample('web', 20)]));
     expect(frames).toHaveLength(0);
     const web = s.row('id-web')!;
     expect(web.cpu).toBe(10);
@@ -246,6 +247,7 @@ describe('ContainersState groups and pausing', () => {
     const lists = api.listContainers.mock.calls.length;
     await s.resume();
     expect(s.paused).toBe(false);
+    expect(api.subscribeStats).toHaveBeenCalledTimes(2);
     // Only the running row asks for its history; the list is re-read once.
     expect(api.containerHistory.mock.calls).toEqual([['id-web']]);
     expect(api.listContainers.mock.calls.length).toBe(lists + 1);
@@ -257,13 +259,21 @@ describe('ContainersState groups and pausing', () => {
     expect(web.cpu).toBe(40);
   });
 
-  it('resume after a quiet pause asks nothing', async () => {
+  it('hidden from the start: no channel until shown; one channel however the calls interleave', async () => {
     const { api } = fakeApi(() => [row('web')]);
     const s = new ContainersState(api, (cb) => cb());
-    await s.start();
+    const started = s.start();
     s.pause();
+    await started;
+    expect(api.subscribeStats).toHaveBeenCalledOnce();
+    // The subscription answered after the pause was closed at once.
+    const off = (await api.subscribeStats.mock.results[0]!.value) as ReturnType<typeof vi.fn>;
+    expect(off).toHaveBeenCalledOnce();
     await s.resume();
-    expect(api.containerHistory).not.toHaveBeenCalled();
+    expect(api.subscribeStats).toHaveBeenCalledTimes(2);
+    expect(off).toHaveBeenCalledOnce();
+    s.stop();
+    expect(off).toHaveBeenCalledTimes(2);
   });
 });
 

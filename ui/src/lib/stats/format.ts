@@ -34,6 +34,11 @@ export function niceMax(values: ArrayLike<number>, floor: number): number {
     const v = values[i] as number;
     if (Number.isFinite(v) && v > max) max = v;
   }
+  return niceTop(max, floor);
+}
+
+/** `max` rounded up to 1/2/5×10^n, and at least `floor` (see niceMax). */
+export function niceTop(max: number, floor: number): number {
   if (max <= floor) return floor;
   const mag = 10 ** Math.floor(Math.log10(max));
   for (const m of [1, 2, 5, 10]) if (max <= m * mag) return m * mag;
@@ -54,17 +59,24 @@ export function sparkPoints(
 ): Array<[number, number]> {
   const n = Math.min(values.length, slots);
   if (n === 0 || max <= 0) return [];
-  const step = slots > 1 ? width / (slots - 1) : 0;
   const start = values.length - n;
   const out: Array<[number, number]> = [];
   for (let i = 0; i < n; i++) {
-    const raw = values[start + i] as number;
-    const v = Number.isFinite(raw) ? Math.max(0, Math.min(raw, max)) : 0;
-    const x = width - (n - 1 - i) * step;
-    const y = height - pad - (v / max) * (height - 2 * pad);
-    out.push([x, y]);
+    out.push([sparkX(i, n, slots, width), sparkY(values[start + i] as number, max, height, pad)]);
   }
   return out;
+}
+
+/** The x of the `i`th of `n` values (oldest first) when `slots` columns span `width`. */
+export function sparkX(i: number, n: number, slots: number, width: number): number {
+  const step = slots > 1 ? width / (slots - 1) : 0;
+  return width - (n - 1 - i) * step;
+}
+
+/** The y of `raw` (clamped to 0..max; not a number counts as 0), `pad` pixels from the edges. */
+export function sparkY(raw: number, max: number, height: number, pad = 1): number {
+  const v = Number.isFinite(raw) ? Math.max(0, Math.min(raw, max)) : 0;
+  return height - pad - (v / max) * (height - 2 * pad);
 }
 
 /** A fixed-size ring of numbers (oldest dropped first); `values()` is oldest first. */
@@ -97,6 +109,21 @@ export class NumberRing {
     const out = new Float64Array(this.length);
     for (let i = 0; i < this.length; i++) out[i] = this.buf[(this.start + i) % this.buf.length] as number;
     return out;
+  }
+
+  /** The `i`th value, oldest first (`0 <= i < length`). */
+  at(i: number): number {
+    return this.buf[(this.start + i) % this.buf.length] as number;
+  }
+
+  /** The largest finite value, or 0 (what niceMax reads, without a copy). */
+  max(): number {
+    let max = 0;
+    for (let i = 0; i < this.length; i++) {
+      const v = this.at(i);
+      if (Number.isFinite(v) && v > max) max = v;
+    }
+    return max;
   }
 
   last(): number | undefined {
