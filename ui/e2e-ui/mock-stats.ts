@@ -109,6 +109,23 @@ export function statsCommand(cmd: string, a: Record<string, unknown>): { handled
       queueMicrotask(() => send({ samples: [], events: [ev as StatsBatch['events'][number]], connected: true }));
       return { handled: true, value: null };
     }
+    case 'group_lifecycle': {
+      // As the backend does: every container of the project, dependencies aside (the mock's
+      // have none), Berth's removed with their volumes.
+      const action = a.action as string;
+      const members = rows.filter((x) => x.container.compose_project === a.project);
+      if (members.length === 0) throw { kind: 'invalid_input', message: `no container belongs to the compose project ${String(a.project)}` };
+      const done: string[] = [];
+      for (const r of members) {
+        const removing = action === 'remove' || action === 'remove_with_volumes';
+        if (removing) rows.splice(rows.indexOf(r), 1);
+        else r.container.state = action === 'stop' ? 'exited' : 'running';
+        done.push(r.container.name);
+        const ev = { id: r.container.id, name: r.container.name, ts_ms: now, action: { kind: action === 'stop' ? 'stop' : removing ? 'destroy' : 'start' } };
+        queueMicrotask(() => send({ samples: [], events: [ev as StatsBatch['events'][number]], connected: true }));
+      }
+      return { handled: true, value: { project: a.project, action, done, failed: [] } };
+    }
     default:
       return { handled: false };
   }

@@ -570,21 +570,22 @@ await test('a compose project is grouped under its header: fold, Stop all, Remov
   await group.getByRole('button', { name: 'Stop all of shop' }).click();
   await page.waitForFunction(() => document.querySelector('[data-project=shop] [data-testid=group-count]')?.textContent === '0 of 5 running');
   assert.deepEqual(
-    (await calls(page, 'container_lifecycle')).map((c) => `${c.name}:${c.action}`).sort(),
-    ['svc-45:stop', 'svc-46:stop', 'svc-47:stop', 'svc-48:stop'],
+    (await calls(page, 'group_lifecycle')).map((c) => `${c.project}:${c.action}`),
+    ['shop:stop'],
   );
   await group.getByRole('button', { name: 'Remove all of shop' }).click();
   const dialog = page.getByRole('dialog');
   await dialog.waitFor();
   assert.match(await dialog.textContent(), /Remove all 5 containers of shop\?/);
-  assert.equal((await calls(page, 'container_lifecycle')).length, 4);
+  assert.equal((await calls(page, 'group_lifecycle')).length, 1);
   await dialog.getByRole('button', { name: 'Remove' }).click();
   await group.waitFor({ state: 'detached' });
   assert.equal(await page.getByTestId('container-row').count(), 45);
   assert.deepEqual(
-    (await calls(page, 'container_lifecycle')).slice(4).map((c) => `${c.name}:${c.action}`).sort(),
-    ['svc-45:remove', 'svc-46:remove', 'svc-47:remove', 'svc-48:remove', 'svc-49:remove'],
+    (await calls(page, 'group_lifecycle')).map((c) => `${c.project}:${c.action}`),
+    ['shop:stop', 'shop:remove'],
   );
+  assert.equal((await calls(page, 'container_lifecycle')).length, 0);
 });
 
 await test('a hidden window applies and draws nothing; shown again, it catches up from the history', async (page) => {

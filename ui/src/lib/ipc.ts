@@ -20,6 +20,7 @@ import type { RunnerChoice } from './bindings/RunnerChoice';
 import type { Source } from './bindings/Source';
 import { invokeCommand, type CommandName, type Commands } from './bindings/commands';
 import type { ContainerRow } from './bindings/ContainerRow';
+import type { GroupReport } from './bindings/GroupReport';
 import type { HostCapacity } from './bindings/HostCapacity';
 import type { LifecycleAction } from './bindings/LifecycleAction';
 import type { StatsBatch } from './bindings/StatsBatch';
@@ -192,6 +193,8 @@ export interface StatsApi {
   containerHistory(id: string): Promise<StatsPoint[]>;
   hostCapacity(): Promise<HostCapacity>;
   containerLifecycle(name: string, action: LifecycleAction): Promise<void>;
+  /** The same for every container of a compose project, in dependency order. */
+  groupLifecycle(project: string, action: LifecycleAction): Promise<GroupReport>;
   /** Open a local http(s) URL in the default browser (the backend refuses anything else). */
   openUrl(url: string): Promise<void>;
 }
@@ -211,6 +214,7 @@ export const tauriStatsApi: StatsApi = {
   containerLifecycle: async (name, action) => {
     await call('container_lifecycle', { name, action });
   },
+  groupLifecycle: (project, action) => call('group_lifecycle', { project, action }),
   openUrl: async (url) => {
     await call('open_url', { url });
   },

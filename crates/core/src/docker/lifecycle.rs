@@ -164,10 +164,14 @@ impl crate::ports::ContainerPorts for Engine {
 
 impl Engine {
     pub async fn start(&self, name: &str) -> Result<()> {
-        self.docker()
-            .start_container(name, None)
-            .await
-            .map_err(|e| not_found_or(e, name))
+        match self.docker().start_container(name, None).await {
+            Ok(()) => Ok(()),
+            // 304: already running.
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            Err(e) => Err(not_found_or(e, name)),
+        }
     }
 
     pub async fn stop(&self, name: &str) -> Result<()> {

@@ -354,46 +354,59 @@ export class ContainersState {
   }
 
   /**
-   * A compose project's group action: start the stopped containers, stop the running ones,
-   * or remove them all (asks first: see confirmGroupRemove).
+   * A compose project's group action, in dependency order by the backend (`group_lifecycle`:
+   * dependencies start first and stop last): start them all, stop them all, or remove them
+   * all (asks first: see confirmGroupRemove).
    */
   async actGroup(group: Section<ContainerRowState>, action: 'start' | 'stop' | 'remove'): Promise<void> {
     if (action === 'remove') {
       this.confirmingGroupRemove = group;
       return;
     }
-    const rows = group.rows.filter((r) => (action === 'stop' ? r.running : !r.running));
-    await this.runAll(rows.map((r) => [r, action]));
+    await this.runGroup(group, action);
   }
 
-  /** Remove every container of the group being confirmed, as confirmRemove does each one:
-   * Berth's with their anonymous volumes, another tool's keeping them unless `withVolumes`. */
+  /** Remove every container of the group being confirmed: Berth's with their anonymous
+   * volumes, another tool's keeping them unless `withVolumes` (the backend decides per container). */
   async confirmGroupRemove(withVolumes = false): Promise<void> {
     const group = this.confirmingGroupRemove;
     this.confirmingGroupRemove = null;
     if (!group) return;
-    await this.runAll(group.rows.map((r) => [r, r.info.managed || withVolumes ? 'remove_with_volumes' : 'remove']));
+    await this.runGroup(group, withVolumes ? 'remove_with_volumes' : 'remove');
+  }
+
+  /** One group action, then one re-list; a failure on some containers is shown with how many. */
+  private async runGroup(group: Section<ContainerRowState>, action: LifecycleAction): Promise<void> {
+    if (group.project === null) return;
+    for (const r of group.rows) r.busy = action === 'remove_with_volumes' ? 'remove' : action;
+    let error: ErrorPayload | null = null;
+    try {
+      const report = await this.api.groupLifecycle(group.project, action);
+      const [first, ...more] = report.failed;
+      if (first) {
+        const message = `${first.container}: ${first.error}`;
+        error = { kind: 'engine', message: more.length > 0 ? `${message} (and ${more.length} more failed)` : message };
+      }
+    } catch (e) {
+      error = toErrorPayload(e);
+    } finally {
+      for (const r of group.rows) r.busy = null;
+    }
+    // Re-list first: a successful re-list clears the error, the action's must stay shown.
+    await this.refresh();
+    if (error) this.error = error;
   }
 
   cancelGroupRemove(): void {
     this.confirmingGroupRemove = null;
   }
 
+  /** One container's action, then one re-list; its failure stays shown. */
   private async run(row: ContainerRowState, action: LifecycleAction): Promise<void> {
-    await this.runAll([[row, action]]);
-  }
-
-  /** Run the actions side by side, then re-list once; the first failure stays shown. */
-  private async runAll(todo: Array<[ContainerRowState, LifecycleAction]>): Promise<void> {
-    if (todo.length === 0) return;
-    const failures = await Promise.all(todo.map(([row, action]) => this.exec(row, action)));
-    const failed = failures.filter((f): f is ErrorPayload => f !== null);
+    const failed = await this.exec(row, action);
     // Re-list first: a successful re-list clears the error, the action's must stay shown.
     await this.refresh();
-    if (failed[0]) {
-      this.error =
-        failed.length > 1 ? { ...failed[0], message: `${failed[0].message} (and ${failed.length - 1} more failed)` } : failed[0];
-    }
+    if (failed) this.error = failed;
   }
 
   private async exec(row: ContainerRowState, action: LifecycleAction): Promise<ErrorPayload | null> {

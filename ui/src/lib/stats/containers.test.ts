@@ -6,6 +6,8 @@ import type { ContainerRow } from '../bindings/ContainerRow';
 import type { StatsBatch } from '../bindings/StatsBatch';
 import type { StatsSample } from '../bindings/StatsSample';
 import type { StatsPoint } from '../bindings/StatsPoint';
+import type { GroupReport } from '../bindings/GroupReport';
+import type { LifecycleAction } from '../bindings/LifecycleAction';
 
 function row(name: string, state = 'running', sample: StatsSample | null = null, compose: string | null = null): ContainerRow {
   return {
@@ -56,6 +58,9 @@ function fakeApi(rows: () => ContainerRow[]) {
     containerHistory: vi.fn(async (): Promise<StatsPoint[]> => []),
     hostCapacity: vi.fn(async () => ({ cores: 2, mem_total_bytes: 8 << 30, mem_used_bytes: 2 << 30 })),
     containerLifecycle: vi.fn(async (_name: string, _action: string) => {}),
+    groupLifecycle: vi.fn(
+      async (project: string, action: LifecycleAction): Promise<GroupReport> => ({ project, action, done: [], failed: [] }),
+    ),
     openUrl: vi.fn(async (url: string) => {
       if (!url.startsWith('http://localhost:')) throw { kind: 'invalid_input', message: `${url}: refused` };
     }),
@@ -186,43 +191,53 @@ describe('ContainersState groups and pausing', () => {
     expect(s.collapsed.has('shop')).toBe(false);
   });
 
-  it('group actions: stop stops the running ones, start the stopped, remove asks first', async () => {
+  it('group actions go to the backend as one call per project; remove asks first', async () => {
     const { api } = fakeApi(() => [row('shop-web-1', 'running', null, 'shop'), row('shop-db-1', 'exited', null, 'shop')]);
     const s = new ContainersState(api, (cb) => cb());
     await s.start();
     const shop = s.sections[0]!;
     await s.actGroup(shop, 'stop');
-    expect(api.containerLifecycle.mock.calls).toEqual([['shop-web-1', 'stop']]);
+    expect(api.groupLifecycle.mock.calls).toEqual([['shop', 'stop']]);
     await s.actGroup(shop, 'start');
-    expect(api.containerLifecycle.mock.calls.at(-1)).toEqual(['shop-db-1', 'start']);
-    api.containerLifecycle.mockClear();
+    expect(api.groupLifecycle.mock.calls.at(-1)).toEqual(['shop', 'start']);
+    api.groupLifecycle.mockClear();
     await s.actGroup(shop, 'remove');
-    expect(api.containerLifecycle).not.toHaveBeenCalled();
+    expect(api.groupLifecycle).not.toHaveBeenCalled();
     expect(s.confirmingGroupRemove).toBe(shop);
     s.cancelGroupRemove();
     expect(s.confirmingGroupRemove).toBeNull();
     await s.actGroup(shop, 'remove');
     await s.confirmGroupRemove();
-    expect(api.containerLifecycle.mock.calls).toEqual([
-      ['shop-web-1', 'remove'],
-      ['shop-db-1', 'remove'],
-    ]);
-    api.containerLifecycle.mockClear();
+    expect(api.groupLifecycle.mock.calls).toEqual([['shop', 'remove']]);
     await s.actGroup(shop, 'remove');
     await s.confirmGroupRemove(true);
-    expect(api.containerLifecycle.mock.calls.map((c) => c[1])).toEqual(['remove_with_volumes', 'remove_with_volumes']);
+    expect(api.groupLifecycle.mock.calls.at(-1)).toEqual(['shop', 'remove_with_volumes']);
+    expect(api.containerLifecycle).not.toHaveBeenCalled();
+    expect(api.listContainers).toHaveBeenCalledTimes(4 + 1);
   });
 
-  it('a failing group action shows the first failure and how many more failed', async () => {
+  it('a group action that fails on some containers shows the first and how many more', async () => {
     const { api } = fakeApi(() => [row('a', 'running', null, 'p'), row('b', 'running', null, 'p'), row('c', 'running', null, 'p')]);
-    api.containerLifecycle.mockImplementation(async (name: string) => {
-      if (name !== 'a') throw { kind: 'engine', message: `${name}: refused` };
-    });
+    api.groupLifecycle.mockImplementation(async (project: string, action: LifecycleAction) => ({
+      project,
+      action,
+      done: ['a'],
+      failed: [
+        { container: 'b', error: 'refused' },
+        { container: 'c', error: 'refused' },
+      ],
+    }));
     const s = new ContainersState(api, (cb) => cb());
     await s.start();
     await s.actGroup(s.sections[0]!, 'stop');
     expect(s.error).toEqual({ kind: 'engine', message: 'b: refused (and 1 more failed)' });
     expect(s.rows.every((r) => r.busy === null)).toBe(true);
+    // An error of the call itself is shown as it came.
+    api.groupLifecycle.mockImplementation(async () => {
+      throw { kind: 'engine_unavailable', message: 'no engine' };
+    });
+    await s.actGroup(s.sections[0]!, 'start');
+    expect(s.error).toEqual({ kind: 'engine_unavailable', message: 'no engine' });
   });
 
   it('pausing closes the channel; resume refills from the history, then reopens it', async () => {
