@@ -17,12 +17,14 @@
 //! | check a folder, the files a run will build, an image, a container | [`check_folder`], [`preflight`], [`check_image`], [`check_container`] |
 //! | where an image's size goes | [`analyze_image`] |
 //! | deploy health-gated per environment, roll back, list deployments | [`deploy::deploy`], [`deploy::rollback`], [`deploy::history`] |
+//! | the engines a deploy can target, connecting to one | [`deploy_targets::deploy_targets`], [`deploy_targets::connect_target`] |
 //! | Compose or Kubernetes? assess; generate, preview and write the Kustomize layout | [`k8s`] |
 
 mod check;
 pub mod deploy;
 pub mod deploy_history;
 mod deploy_rollout;
+pub mod deploy_targets;
 mod files;
 pub mod k8s;
 mod run;
