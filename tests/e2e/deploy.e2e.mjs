@@ -112,7 +112,7 @@ async function deployJourney({ find, text, click, exec, type, screenshot: shoot 
   const outcome = () => exec('const o = document.querySelector("[data-testid=deploy-outcome]"); return o ? o.dataset.outcome : null');
   await until('v1 deployed', async () => (await outcome()) === 'deployed');
   const url = await text('[data-testid="deploy-url"]');
-  assert.equal(url, `http://127.0.0.1:${port}`);
+  assert.equal(url, `http://localhost:${port}`);
   assert.equal(await get(port), 'v1');
   const validations = await text('[data-testid="deploy-validations"]');
   for (const name of ['app', 'check', 'engine', 'port', 'environment']) assert.match(validations, new RegExp(`${name}`), validations);
@@ -122,7 +122,7 @@ async function deployJourney({ find, text, click, exec, type, screenshot: shoot 
   const deployed = await until('the "Deployed" notification at dunst', () =>
     notifications().find((n) => n.summary === `Deployed ${v1} (prod)`),
   );
-  assert.match(deployed.body, new RegExp(`http://127.0.0.1:${port}`));
+  assert.match(deployed.body, new RegExp(`http://localhost:${port}`));
   console.log(`e2e: deployed ${v1}: ${url} answers v1; dunst got "${deployed.summary}: ${deployed.body}"`);
   await shoot(screenshot);
 

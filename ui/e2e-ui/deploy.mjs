@@ -64,7 +64,7 @@ export async function deployTests({ test, openByTyping, calls, ROOT, shots }) {
     assert.equal(await outcome.getAttribute('data-outcome'), 'deployed');
     assert.equal(await outcome.getAttribute('role'), 'status');
     assert.match(await outcome.textContent(), /Deployed — c0ffee1 \(prod\) serves on unix:\/\/\/var\/run\/docker\.sock/);
-    assert.equal(await panel.getByTestId('deploy-url').textContent(), 'http://127.0.0.1:5000');
+    assert.equal(await panel.getByTestId('deploy-url').textContent(), 'http://localhost:5000');
     assert.equal(await panel.getByTestId('deploy-validations').locator('li[data-ok=true]').count(), 5);
     const rows = panel.getByTestId('deploy-history').locator('tbody tr');
     await rows.first().waitFor();
@@ -78,7 +78,7 @@ export async function deployTests({ test, openByTyping, calls, ROOT, shots }) {
     await page.screenshot({ path: join(shots, 'ui-deploy.png') });
     await panel.getByRole('button', { name: 'Open in browser' }).click();
     await page.waitForFunction(() => window.__berth.calls.some((c) => c.cmd === 'open_url'));
-    assert.deepEqual((await calls(page, 'open_url')).at(-1), { url: 'http://127.0.0.1:5000' });
+    assert.deepEqual((await calls(page, 'open_url')).at(-1), { url: 'http://localhost:5000' });
   });
 
   await test('a broken version is rolled back: the reason and its last log lines; Rollback returns to the version before', async (page) => {

@@ -62,7 +62,7 @@ function report(scenario: DeployScenario, env: Environment, engine: string): Dep
     env,
     validated,
     outcome: scenario,
-    url: scenario === 'deployed' ? 'http://127.0.0.1:5000' : null,
+    url: scenario === 'deployed' ? 'http://localhost:5000' : null,
     previous,
     reason:
       scenario === 'refused'
