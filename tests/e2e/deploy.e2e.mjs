@@ -5,7 +5,8 @@
 //      v1 (fetched for real), the history lists it, dunst got "Deployed <version> (prod)".
 //   2. Deploy a broken v2 (no /health): "Rolled back" with the reason and the new version's
 //      last log lines, while v1 keeps answering on P the whole time (polled throughout);
-//      dunst got "... rolled back (prod)"; the history lists both.
+//      dunst got "... rolled back (prod)"; the history lists both; one container runs.
+//   3. Deploy a good v3, then Roll back (by keyboard): v1 answers again, the history has 4.
 // Everything labelled with the project folder is removed at the end, also on failure, and the
 // history lives in a temporary BERTH_STATE_DIR.
 // Run by scripts/e2e.sh (needs the engine: bash scripts/start-dockerd.sh); harness: tests/e2e/harness.mjs.
@@ -15,7 +16,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { poller, repo, runSpec } from './harness.mjs';
+import { poller, repo, runSpec, wd } from './harness.mjs';
 import { notifications, startNotificationDaemon, stopAll } from './desktop.mjs';
 
 const screenshot = process.env.BERTH_DEPLOY_SCREENSHOT ?? join(repo, 'docs/screenshot-deploy.png');
@@ -94,7 +95,7 @@ await runSpec({
   },
 });
 
-async function deployJourney({ find, text, click, exec, type, screenshot: shoot }) {
+async function deployJourney({ s, find, text, click, exec, type, screenshot: shoot }) {
   // Open the folder through the path field, then the Run view, where the Deploy panel is.
   const field = await until('the path field', () => find('input[aria-label="Project folder path"]'));
   await type(field, folder + '\uE007');
@@ -157,6 +158,24 @@ async function deployJourney({ find, text, click, exec, type, screenshot: shoot 
     const n = await exec('return document.querySelectorAll("[data-testid=deploy-history] tbody tr").length');
     return n === 2 ? n : null;
   });
+  // Nothing half-switched: one container of the folder (v1's).
+  assert.equal(leftovers(folder).containers.length, 1, 'only the live version runs');
   console.log(`e2e: broken v2 rolled back; v1 answered ${answers.v1} times meanwhile; dunst got "${notice.summary}"; ${rows} history rows`);
-  return `deployed v1 to prod (URL answered), broken v2 rolled back while v1 kept answering, both notified, history of ${rows}`;
+
+  // 3. A good v3, then Roll back (keyboard: focus + Enter) returns v1.
+  await writeFile(join(folder, 'Dockerfile'), dockerfile(port, 'v3', true));
+  await click(await find('[data-testid="deploy-button"]'));
+  await until('v3 deployed', async () => (await outcome()) === 'deployed' && (await get(port)) === 'v3');
+  await exec('document.querySelector("[data-testid=rollback-button]").focus()');
+  await wd('POST', `${s}/actions`, {
+    actions: [{ type: 'key', id: 'kbd', actions: [{ type: 'keyDown', value: '\uE007' }, { type: 'keyUp', value: '\uE007' }] }],
+  });
+  await until('v1 back', async () => (await get(port)) === 'v1' && /is back/.test(await text('[data-testid="deploy-outcome"]')));
+  assert.match(await text('[data-testid="deploy-outcome"]'), new RegExp(`${v1} \\(prod\\) is back`));
+  await until('four history rows', async () =>
+    (await exec('return document.querySelectorAll("[data-testid=deploy-history] tbody tr").length')) === 4,
+  );
+  assert.match(await text('[data-testid="deploy-history"] tbody tr'), /rollback/);
+  assert.equal(leftovers(folder).containers.length, 1, 'only the live version runs');
+  return `deployed v1 to prod (URL answered), broken v2 rolled back while v1 kept answering (both notified), v3 deployed, Roll back returned v1; history of 4`;
 }
