@@ -78,6 +78,8 @@ ipc_contract! {
         fn host_capacity() -> HostCapacity => crate::stats_commands::host_capacity;
         /// Start, stop, restart or remove a container.
         fn container_lifecycle(name: String, action: LifecycleAction) -> () => crate::stats_commands::container_lifecycle;
+        /// The same for every container of a compose project, in dependency order (dependencies start first and stop last).
+        fn group_lifecycle(project: String, action: LifecycleAction) -> GroupReport => crate::stats_commands::group_lifecycle;
     }
     "app-commands": {
         /// Listen on `on_request` for what launches ask of the window (open a folder, show a view): the app's own arguments, a second `berth-app PATH` or `berth open PATH`.

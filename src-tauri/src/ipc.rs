@@ -13,8 +13,8 @@ use berth_core::app::deploy_history::DeployRecord;
 use berth_core::app::deploy_targets::DeployTarget;
 use berth_core::app::k8s::K8sPreview;
 use berth_core::app::{
-    DownReport, FolderCheck, ImageCheck, OpenedProject, PortWriteReport, ProjectPreview, Source,
-    SourcesChanged, UpEvent,
+    DownReport, FolderCheck, GroupReport, ImageCheck, OpenedProject, PortWriteReport,
+    ProjectPreview, Source, SourcesChanged, UpEvent,
 };
 use berth_core::check::Report;
 use berth_core::docker::logs::LogLine;

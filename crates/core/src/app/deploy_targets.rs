@@ -153,10 +153,7 @@ mod tests {
 
     fn cand(host: &str, source: EndpointSource, present: bool) -> Candidate {
         Candidate {
-            endpoint: Endpoint {
-                host: host.into(),
-                source,
-            },
+            endpoint: Endpoint::plain(host, source),
             present,
             problem: None,
         }

@@ -18,6 +18,7 @@
 //! | where an image's size goes | [`analyze_image`] |
 //! | deploy health-gated per environment, roll back, list deployments | [`deploy::deploy`], [`deploy::rollback`], [`deploy::history`] |
 //! | the engines a deploy can target, connecting to one | [`deploy_targets::deploy_targets`], [`deploy_targets::connect_target`] |
+//! | start, stop, restart, remove a container, or a whole compose project in dependency order | [`lifecycle`], [`group_lifecycle`] |
 //! | Compose or Kubernetes? assess; generate, preview and write the Kustomize layout | [`k8s`] |
 
 mod check;
@@ -26,6 +27,7 @@ pub mod deploy_history;
 mod deploy_rollout;
 pub mod deploy_targets;
 mod files;
+mod group;
 pub mod k8s;
 mod run;
 mod streams;
@@ -38,6 +40,9 @@ pub use check::{
 pub use files::{
     edits_with, nothing_to_generate, open, own_build_files, plan_for, preview, write,
     OpenedProject, ProjectPreview,
+};
+pub use group::{
+    group_lifecycle, group_plan, lifecycle, GroupFailure, GroupReport, LifecycleAction,
 };
 pub use run::{
     build, down, in_environment, resolve, up, BuildJob, DownReport, Resolved, RunRequest, Source,

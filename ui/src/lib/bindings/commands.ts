@@ -12,6 +12,7 @@ import type { DownReport } from './DownReport';
 import type { EngineInfo } from './EngineInfo';
 import type { Environment } from './Environment';
 import type { FolderCheck } from './FolderCheck';
+import type { GroupReport } from './GroupReport';
 import type { HostCapacity } from './HostCapacity';
 import type { ImageCheck } from './ImageCheck';
 import type { K8sPreview } from './K8sPreview';
@@ -97,6 +98,8 @@ export interface Commands {
   host_capacity: { args: {}; returns: HostCapacity };
   /** Start, stop, restart or remove a container. */
   container_lifecycle: { args: { name: string; action: LifecycleAction }; returns: null };
+  /** The same for every container of a compose project, in dependency order (dependencies start first and stop last). */
+  group_lifecycle: { args: { project: string; action: LifecycleAction }; returns: GroupReport };
   /** Listen on `on_request` for what launches ask of the window (open a folder, show a view): the app's own arguments, a second `berth-app PATH` or `berth open PATH`. */
   app_requests: { args: { onRequest: Channel<AppRequest> }; returns: null };
   /** Whether Berth starts at login. */
@@ -140,6 +143,7 @@ export const COMMANDS: readonly CommandName[] = [
   'container_history',
   'host_capacity',
   'container_lifecycle',
+  'group_lifecycle',
   'app_requests',
   'launch_at_login',
   'set_launch_at_login',
@@ -178,6 +182,7 @@ export const PERMISSION_SETS: Record<CommandName, string> = {
   container_history: 'containers-commands',
   host_capacity: 'containers-commands',
   container_lifecycle: 'containers-commands',
+  group_lifecycle: 'containers-commands',
   app_requests: 'app-commands',
   launch_at_login: 'app-commands',
   set_launch_at_login: 'app-commands',
