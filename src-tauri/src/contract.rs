@@ -26,8 +26,8 @@ ipc_contract! {
         fn engine_status() -> EngineInfo => crate::run::engine_status;
         /// Is a host port free, and if not who holds it.
         fn check_port(port: u16) -> PortCheck => crate::run::check_port;
-        /// Build and run an opened folder (progress on `on_event`), one container or its compose project.
-        fn up_project(root: String, source: Source, edits: Option<PlanEdits>, runner: RunnerChoice, host_port: Option<u16>, expose: bool, on_event: Channel<UpEvent>) -> RunReport => crate::run::up_project;
+        /// Build and run an opened folder (progress on `on_event`), one container or its compose project; `env`: dev/prod as `berth up --env` (null: the plain run).
+        fn up_project(root: String, source: Source, edits: Option<PlanEdits>, runner: RunnerChoice, host_port: Option<u16>, expose: bool, env: Option<Environment>, on_event: Channel<UpEvent>) -> RunReport => crate::run::up_project;
         /// Cancel the folder's running `up_project`; false when none runs.
         fn cancel_up(root: String) -> bool => crate::run::cancel_up;
         /// Stop and remove what Berth started for the folder (with its images when asked).
@@ -42,6 +42,18 @@ ipc_contract! {
         fn open_url(url: String) -> () => crate::run::open_url;
         /// Write the chosen host port into the folder's compose file, with a backup.
         fn write_port(root: String, port: u16) -> PortWriteReport => crate::run::write_port;
+    }
+    "deploy-commands": {
+        /// The engines a deploy can target: the one in use, DOCKER_HOST, docker contexts (nothing is connected).
+        fn deploy_targets() -> Vec<DeployTarget> => crate::deploy::deploy_targets;
+        /// Validate, build and roll out an opened folder in `env` on `engine` (null: the engine in use; a context or an address), health-gated, progress on `on_event`.
+        fn deploy_project(root: String, env: Environment, engine: Option<String>, source: Source, edits: Option<PlanEdits>, on_event: Channel<DeployEvent>) -> DeployReport => crate::deploy::deploy_project;
+        /// Cancel the folder's running deploy while it builds; false when none runs.
+        fn cancel_deploy(root: String) -> bool => crate::deploy::cancel_deploy;
+        /// Return the folder's `env` deployment on `engine` to the previous healthy version.
+        fn rollback_project(root: String, env: Environment, engine: Option<String>, on_event: Channel<DeployEvent>) -> DeployReport => crate::deploy::rollback_project;
+        /// The opened folder's deployments (version, when, outcome), oldest first.
+        fn deploy_history(root: String) -> Vec<DeployRecord> => crate::deploy::deploy_history;
     }
     "check-commands": {
         /// Check an opened folder's Dockerfile(s) and compose file (with their text).

@@ -8,6 +8,9 @@
 use crate::host::HostCapacity;
 use crate::launch::AppRequest;
 use crate::stats::{ContainerRow, LifecycleAction, StatsBatch};
+use berth_core::app::deploy::{DeployEvent, DeployReport};
+use berth_core::app::deploy_history::DeployRecord;
+use berth_core::app::deploy_targets::DeployTarget;
 use berth_core::app::k8s::K8sPreview;
 use berth_core::app::{
     DownReport, FolderCheck, GroupReport, ImageCheck, OpenedProject, PortWriteReport,
@@ -16,6 +19,7 @@ use berth_core::app::{
 use berth_core::check::Report;
 use berth_core::docker::logs::LogLine;
 use berth_core::docker::EngineInfo;
+use berth_core::environment::Environment;
 use berth_core::error::ErrorPayload;
 use berth_core::k8s::Assessment;
 use berth_core::plan::PlanEdits;
@@ -74,6 +78,8 @@ ipc_arg_via_ts!(
     Source,
     RunnerChoice,
     LifecycleAction,
+    Environment,
+    Option<Environment>,
 );
 
 #[cfg(test)]

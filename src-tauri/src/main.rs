@@ -6,6 +6,7 @@
 
 mod check;
 mod commands;
+mod deploy;
 mod host;
 mod ipc;
 mod k8s_commands;
@@ -70,6 +71,7 @@ fn main() {
         .plugin(tauri_plugin_opener::init())
         .manage(commands::AppState::load())
         .manage(run::RunState::default())
+        .manage(deploy::DeployState::default())
         .manage(stats.clone())
         .manage(stats_commands::Subscriptions::default())
         .manage(AppRequests::new(launch.requests()))

@@ -1,11 +1,14 @@
 //! Desktop notifications (tauri-plugin-notification): a container turned unhealthy, was
-//! OOM-killed or exited unexpectedly, and — for the Run journey — a build finished or failed.
+//! OOM-killed or exited unexpectedly, and — for the Run journey — a build finished or failed,
+//! and a deploy was deployed, rolled back or refused ([`deploy_notice`]).
 //!
 //! [`NoticeRules`] decides from the hub's container events (pure, unit-tested below); the
 //! task in [`spawn`] feeds it and shows what it returns. Showing fails quietly: without a
 //! notification daemon (Xvfb, CI) the plugin's error is dropped, the app carries on.
 
 use crate::stats::StatsState;
+use berth_core::app::deploy::DeployReport;
+use berth_core::app::deploy_history::Outcome;
 use berth_core::docker::events::{ContainerAction, ContainerEvent};
 use berth_core::stats::{now_ms, StatsEvent};
 use std::collections::HashMap;
@@ -148,6 +151,36 @@ pub fn build_finished<R: Runtime>(app: &AppHandle<R>, ok: bool, detail: &str) {
     );
 }
 
+/// What a finished deploy or rollback says (pure).
+pub fn deploy_notice(r: &DeployReport) -> Notice {
+    let why = r.reason.as_deref().unwrap_or("no reason given");
+    match r.outcome {
+        Outcome::Deployed => Notice {
+            title: format!("Deployed {} ({})", r.version, r.env),
+            body: match &r.url {
+                Some(url) => format!("{url} on {}", r.engine),
+                None => format!("on {}", r.engine),
+            },
+        },
+        Outcome::RolledBack => Notice {
+            title: format!("Deploy of {} rolled back ({})", r.version, r.env),
+            body: format!(
+                "{} keeps serving: {why}",
+                r.previous.as_deref().unwrap_or("the previous version")
+            ),
+        },
+        Outcome::Refused => Notice {
+            title: format!("Deploy refused ({})", r.env),
+            body: format!("Nothing was started: {why}"),
+        },
+    }
+}
+
+/// Tell the user how a deploy or rollback ended.
+pub fn deploy_finished<R: Runtime>(app: &AppHandle<R>, report: &DeployReport) {
+    show(app, &deploy_notice(report));
+}
+
 /// Follow the hub's container events for the app's lifetime and notify.
 pub fn spawn<R: Runtime>(app: AppHandle<R>, state: Arc<StatsState>) {
     tauri::async_runtime::spawn(async move {
@@ -251,6 +284,34 @@ mod tests {
         r.on_event(&die(137), false, 0);
         r.on_event(&ev(ContainerAction::Destroy), false, 100);
         assert!(r.due(60_000).is_empty());
+    }
+
+    #[test]
+    fn a_deploy_notice_says_the_outcome_the_version_and_why() {
+        let mut r = berth_core::app::deploy_targets::unreachable(
+            Some("tcp://h:2375"),
+            berth_core::environment::Environment::Prod,
+            &berth_core::Error::EngineUnavailable("no answer".into()),
+        );
+        let n = deploy_notice(&r);
+        assert_eq!(n.title, "Deploy refused (prod)");
+        assert!(n.body.contains("no answer"), "{}", n.body);
+        r.outcome = Outcome::Deployed;
+        r.version = "abc123".into();
+        r.engine = "unix:///var/run/docker.sock".into();
+        r.url = Some("http://127.0.0.1:8080".into());
+        let n = deploy_notice(&r);
+        assert_eq!(n.title, "Deployed abc123 (prod)");
+        assert_eq!(
+            n.body,
+            "http://127.0.0.1:8080 on unix:///var/run/docker.sock"
+        );
+        r.outcome = Outcome::RolledBack;
+        r.previous = Some("old1".into());
+        r.reason = Some("not healthy within 60 s".into());
+        let n = deploy_notice(&r);
+        assert_eq!(n.title, "Deploy of abc123 rolled back (prod)");
+        assert_eq!(n.body, "old1 keeps serving: not healthy within 60 s");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use berth_core::app::{
 };
 use berth_core::docker::logs::LogLine;
 use berth_core::docker::{CancellationToken, Engine, EngineInfo};
+use berth_core::environment::Environment;
 use berth_core::error::ErrorPayload;
 use berth_core::plan::PlanEdits;
 use berth_core::ports::PortCheck;
@@ -92,8 +93,9 @@ pub async fn check_port(_w: &Webview, port: u16) -> CmdResult<PortCheck> {
 }
 
 /// Build and run the opened folder: from Berth's plan with the user's `edits` (in memory,
-/// nothing written) or from its own files, as one container or its compose project. One at a
-/// time per folder; `cancel_up` stops it at any stage.
+/// nothing written) or from its own files, as one container or its compose project, in `env`
+/// (dev/prod as `berth up --env`; None: the plain run). One at a time per folder; `cancel_up`
+/// stops it at any stage.
 #[allow(clippy::too_many_arguments)]
 pub async fn up_project(
     w: &Webview,
@@ -103,6 +105,7 @@ pub async fn up_project(
     runner: RunnerChoice,
     host_port: Option<u16>,
     expose: bool,
+    env: Option<Environment>,
     on_event: Channel<UpEvent>,
 ) -> CmdResult<RunReport> {
     let state = w.state::<AppState>();
@@ -119,6 +122,7 @@ pub async fn up_project(
     };
     req.options.publishing.host_port = host_port;
     req.options.publishing.expose = expose;
+    req.options.env = env;
     let engine = Engine::connect().await.map_err(err)?;
     // A closed channel (the window reloaded) only stops the progress, not the run.
     let send = move |e: UpEvent| {

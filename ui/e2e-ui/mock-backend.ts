@@ -15,6 +15,7 @@ import { statsCommand, tick, unsubscribed } from './mock-stats';
 import { checkCommand, checkControls } from './mock-check';
 import { k8sCommand, k8sControls } from './mock-k8s';
 import { appCommand, loginEnabled, request } from './mock-app';
+import { deployCommand, deployControls } from './mock-deploy';
 
 const ROOT = '/projects/flask-redis';
 const EXISTING_DOCKERFILE = 'FROM python:3.9\nCOPY . .\nCMD ["python", "app.py"]\n';
@@ -135,6 +136,9 @@ mockIPC(
     if (k8s.handled) return k8s.value;
     const shell = appCommand(cmd, a);
     if (shell.handled) return shell.value;
+    if (cmd.includes('deploy') || cmd === 'rollback_project') {
+      return deployCommand(cmd, a).then((d) => (d.handled ? d.value : runCommand(cmd, a)));
+    }
     switch (cmd) {
       case 'open_project':
         if (a.path === ROOT || a.path === `${ROOT}/`) return opened();
@@ -177,6 +181,7 @@ mockIPC(
   run: runControls,
   check: checkControls,
   k8s: k8sControls,
+  deploy: deployControls,
   emit: (event: string, payload: unknown) => emit(event, payload),
   tick,
   unsubscribed,

@@ -9,6 +9,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { join, extname, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { k8sTests } from './k8s.mjs';
+import { deployTests } from './deploy.mjs';
 import assert from 'node:assert/strict';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -678,6 +679,7 @@ await test('detail charts follow the dark theme', async (page) => {
 
 // ---- The Kubernetes view (e2e-ui/k8s.mjs) ----
 await k8sTests({ test, openByTyping, calls, code, ROOT, shots });
+await deployTests({ test, openByTyping, calls, ROOT, shots });
 
 await test('a folder with only its own Dockerfile opens, offers nothing to generate and runs', async (page) => {
   await pathField(page).fill('/projects/own-dockerfile');

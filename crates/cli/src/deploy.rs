@@ -5,13 +5,13 @@
 
 use crate::output;
 use crate::plan_args::PlanArgs;
-use berth_core::app::deploy::{self, DeployEvent, DeployReport, DeployRequest, Validation};
+use berth_core::app::deploy::{self, DeployEvent, DeployReport, DeployRequest};
 use berth_core::app::deploy_history::{default_state_dir, Outcome};
+use berth_core::app::deploy_targets::{connect_target, unreachable};
 use berth_core::app::{self, Source};
-use berth_core::docker::{discovery, Engine};
 use berth_core::environment::Environment;
 use berth_core::render::Templates;
-use berth_core::{Error, Result};
+use berth_core::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -79,13 +79,6 @@ fn request(t: &Target) -> Result<DeployRequest> {
     Ok(r)
 }
 
-async fn connect(engine: Option<&str>) -> Result<Engine> {
-    match engine {
-        Some(e) => Engine::connect_candidates(discovery::explicit_candidates(e)).await,
-        None => Engine::connect().await,
-    }
-}
-
 fn print_event(ev: DeployEvent) {
     match ev {
         DeployEvent::Step { message } => eprintln!("deploy: {message}"),
@@ -142,29 +135,6 @@ fn finish(r: &DeployReport, json: bool) -> ExitCode {
     }
 }
 
-/// An engine that does not answer refuses the deploy (reported like every refusal).
-fn unreachable(t: &Target, env: Environment, e: &Error) -> DeployReport {
-    DeployReport {
-        version: String::new(),
-        engine: t.engine.clone().unwrap_or_else(|| "(discovered)".into()),
-        env,
-        validated: vec![Validation {
-            name: "engine".into(),
-            ok: false,
-            detail: e.to_string(),
-        }],
-        outcome: Outcome::Refused,
-        url: None,
-        previous: None,
-        reason: Some(format!("engine: {e}")),
-        image: String::new(),
-        container: None,
-        host_port: None,
-        last_logs: Vec::new(),
-        notes: Vec::new(),
-    }
-}
-
 pub fn deploy(a: DeployArgs) -> Result<ExitCode> {
     let mut req = request(&a.target)?;
     req.keep = a.keep;
@@ -174,9 +144,12 @@ pub fn deploy(a: DeployArgs) -> Result<ExitCode> {
     req.source = Source::Auto;
     let templates = Templates::load_user()?;
     crate::containers::block_on_value(async {
-        let engine = match connect(a.target.engine.as_deref()).await {
+        let engine = match connect_target(a.target.engine.as_deref()).await {
             Ok(e) => e,
-            Err(e) => return Ok(finish(&unreachable(&a.target, req.env, &e), a.target.json)),
+            Err(e) => {
+                let r = unreachable(a.target.engine.as_deref(), req.env, &e);
+                return Ok(finish(&r, a.target.json));
+            }
         };
         let r = deploy::deploy(
             &engine,
@@ -194,7 +167,7 @@ pub fn rollback(t: Target) -> Result<ExitCode> {
     let req = request(&t)?;
     let templates = Templates::load_user()?;
     crate::containers::block_on_value(async {
-        let engine = connect(t.engine.as_deref()).await?;
+        let engine = connect_target(t.engine.as_deref()).await?;
         let r = deploy::rollback(&engine, &req, &templates, print_event).await?;
         Ok(finish(&r, t.json))
     })

@@ -32,6 +32,11 @@ import type { Report } from './bindings/Report';
 import type { Assessment } from './bindings/Assessment';
 import type { K8sPreview } from './bindings/K8sPreview';
 import type { AppRequest } from './bindings/AppRequest';
+import type { DeployEvent } from './bindings/DeployEvent';
+import type { DeployRecord } from './bindings/DeployRecord';
+import type { DeployReport } from './bindings/DeployReport';
+import type { DeployTarget } from './bindings/DeployTarget';
+import type { Environment } from './bindings/Environment';
 
 /** The app's commands, typed by the Rust bindings in ./bindings. */
 export interface Api {
@@ -117,6 +122,8 @@ export interface RunRequest {
   hostPort: number | null;
   /** Publish on every network interface instead of this machine only. */
   expose: boolean;
+  /** dev / prod as `berth up --env`; null: the plain run. */
+  env: Environment | null;
 }
 
 /** The Run panel's commands, typed by the Rust bindings. */
@@ -169,6 +176,45 @@ export const tauriRunApi: RunApi = {
   },
   preflightCheck: (root, source, edits) => call('preflight_check', { root, source, edits }),
   checkImage: (reference) => call('check_image', { reference }),
+};
+
+// ---- The Deploy panel (src-tauri/src/deploy.rs) -----------------------------------------
+
+/** What a deploy builds and where it goes. */
+export interface DeployRequest {
+  env: Environment;
+  /** null: the engine Berth uses; a docker context's name or an address. */
+  engine: string | null;
+  source: Source;
+  edits: PlanEdits | null;
+}
+
+/** The Deploy panel's commands, typed by the Rust bindings. */
+export interface DeployApi {
+  targets(): Promise<DeployTarget[]>;
+  deploy(root: string, req: DeployRequest, onEvent: (e: DeployEvent) => void): Promise<DeployReport>;
+  cancel(root: string): Promise<boolean>;
+  rollback(root: string, env: Environment, engine: string | null, onEvent: (e: DeployEvent) => void): Promise<DeployReport>;
+  history(root: string): Promise<DeployRecord[]>;
+  /** Open a local http(s) URL in the default browser (the backend refuses anything else). */
+  openUrl(url: string): Promise<void>;
+}
+
+export const tauriDeployApi: DeployApi = {
+  targets: () => call('deploy_targets', {}),
+  deploy(root, req, onEvent) {
+    const channel = new Channel<DeployEvent>(onEvent);
+    return call('deploy_project', { root, ...req, onEvent: channel });
+  },
+  cancel: (root) => call('cancel_deploy', { root }),
+  rollback(root, env, engine, onEvent) {
+    const channel = new Channel<DeployEvent>(onEvent);
+    return call('rollback_project', { root, env, engine, onEvent: channel });
+  },
+  history: (root) => call('deploy_history', { root }),
+  openUrl: async (url) => {
+    await call('open_url', { url });
+  },
 };
 
 // ---- The Check view (src-tauri/src/check.rs) --------------------------------------------

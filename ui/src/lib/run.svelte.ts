@@ -4,6 +4,7 @@
 import type { BuildEvent } from './bindings/BuildEvent';
 import type { DownReport } from './bindings/DownReport';
 import type { EngineInfo } from './bindings/EngineInfo';
+import type { Environment } from './bindings/Environment';
 import type { ErrorPayload } from './bindings/ErrorPayload';
 import type { PortConflict } from './bindings/PortConflict';
 import type { PortWriteReport } from './bindings/PortWriteReport';
@@ -137,6 +138,8 @@ export class RunState {
   from = $state<BuildFrom>('plan');
   /** Publish on every network interface instead of this machine only. */
   expose = $state(false);
+  /** The environment of the run (`berth up --env`); null: the plain run (the default). */
+  env = $state<Environment | null>(null);
   error = $state<ErrorPayload | null>(null);
   /** The port field (empty: let Berth choose, starting with the app's port). */
   portInput = $state('');
@@ -217,6 +220,7 @@ export class RunState {
     this.root = root;
     this.from = subject.ownFiles || subject.edits() === null ? 'files' : 'plan';
     this.expose = false;
+    this.env = null;
     this.runner = null;
     this.#runSeq++;
     this.#stopWatching();
@@ -384,7 +388,7 @@ export class RunState {
     try {
       const report = await this.#api.upProject(
         root,
-        { source: this.from === 'plan' ? 'plan' : 'files', edits, runner, hostPort, expose: this.expose },
+        { source: this.from === 'plan' ? 'plan' : 'files', edits, runner, hostPort, expose: this.expose, env: this.env },
         (e) => {
           if (seq === this.#runSeq) this.onEvent(e);
         },

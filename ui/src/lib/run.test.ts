@@ -396,7 +396,22 @@ describe('RunState', () => {
     await tick(); // the preflight check comes first
     f.finish(report());
     await done;
-    expect(f.requests.at(-1)).toEqual({ source: 'plan', edits: { ...EDITS, port: 7100 }, runner: 'auto', hostPort: null, expose: false });
+    expect(f.requests.at(-1)).toEqual({ source: 'plan', edits: { ...EDITS, port: 7100 }, runner: 'auto', hostPort: null, expose: false, env: null });
+  });
+
+  it('runs in the chosen environment (berth up --env); a newly opened folder starts without one', async () => {
+    const f = fakeApi();
+    const run = new RunState(f.api);
+    run.attach(subject());
+    expect(run.env).toBeNull();
+    run.env = 'prod';
+    const done = run.run();
+    await tick();
+    f.finish(report());
+    await done;
+    expect(f.requests.at(-1)?.env).toBe('prod');
+    run.attach(subject('/projects/other'));
+    expect(run.env).toBeNull();
   });
 
   it('a folder with its own files runs them by default, or the plan when chosen; expose is asked for', async () => {

@@ -17,6 +17,7 @@
 //! | check a folder, the files a run will build, an image, a container | [`check_folder`], [`preflight`], [`check_image`], [`check_container`] |
 //! | where an image's size goes | [`analyze_image`] |
 //! | deploy health-gated per environment, roll back, list deployments | [`deploy::deploy`], [`deploy::rollback`], [`deploy::history`] |
+//! | the engines a deploy can target, connecting to one | [`deploy_targets::deploy_targets`], [`deploy_targets::connect_target`] |
 //! | start, stop, restart, remove a container, or a whole compose project in dependency order | [`lifecycle`], [`group_lifecycle`] |
 //! | Compose or Kubernetes? assess; generate, preview and write the Kustomize layout | [`k8s`] |
 
@@ -24,6 +25,7 @@ mod check;
 pub mod deploy;
 pub mod deploy_history;
 mod deploy_rollout;
+pub mod deploy_targets;
 mod files;
 mod group;
 pub mod k8s;

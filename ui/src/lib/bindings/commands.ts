@@ -4,8 +4,13 @@ import { invoke, type Channel } from '@tauri-apps/api/core';
 import type { AppRequest } from './AppRequest';
 import type { Assessment } from './Assessment';
 import type { ContainerRow } from './ContainerRow';
+import type { DeployEvent } from './DeployEvent';
+import type { DeployRecord } from './DeployRecord';
+import type { DeployReport } from './DeployReport';
+import type { DeployTarget } from './DeployTarget';
 import type { DownReport } from './DownReport';
 import type { EngineInfo } from './EngineInfo';
+import type { Environment } from './Environment';
 import type { FolderCheck } from './FolderCheck';
 import type { GroupReport } from './GroupReport';
 import type { HostCapacity } from './HostCapacity';
@@ -47,8 +52,8 @@ export interface Commands {
   engine_status: { args: {}; returns: EngineInfo };
   /** Is a host port free, and if not who holds it. */
   check_port: { args: { port: number }; returns: PortCheck };
-  /** Build and run an opened folder (progress on `on_event`), one container or its compose project. */
-  up_project: { args: { root: string; source: Source; edits: PlanEdits | null; runner: RunnerChoice; hostPort: number | null; expose: boolean; onEvent: Channel<UpEvent> }; returns: RunReport };
+  /** Build and run an opened folder (progress on `on_event`), one container or its compose project; `env`: dev/prod as `berth up --env` (null: the plain run). */
+  up_project: { args: { root: string; source: Source; edits: PlanEdits | null; runner: RunnerChoice; hostPort: number | null; expose: boolean; env: Environment | null; onEvent: Channel<UpEvent> }; returns: RunReport };
   /** Cancel the folder's running `up_project`; false when none runs. */
   cancel_up: { args: { root: string }; returns: boolean };
   /** Stop and remove what Berth started for the folder (with its images when asked). */
@@ -63,6 +68,16 @@ export interface Commands {
   open_url: { args: { url: string }; returns: null };
   /** Write the chosen host port into the folder's compose file, with a backup. */
   write_port: { args: { root: string; port: number }; returns: PortWriteReport };
+  /** The engines a deploy can target: the one in use, DOCKER_HOST, docker contexts (nothing is connected). */
+  deploy_targets: { args: {}; returns: Array<DeployTarget> };
+  /** Validate, build and roll out an opened folder in `env` on `engine` (null: the engine in use; a context or an address), health-gated, progress on `on_event`. */
+  deploy_project: { args: { root: string; env: Environment; engine: string | null; source: Source; edits: PlanEdits | null; onEvent: Channel<DeployEvent> }; returns: DeployReport };
+  /** Cancel the folder's running deploy while it builds; false when none runs. */
+  cancel_deploy: { args: { root: string }; returns: boolean };
+  /** Return the folder's `env` deployment on `engine` to the previous healthy version. */
+  rollback_project: { args: { root: string; env: Environment; engine: string | null; onEvent: Channel<DeployEvent> }; returns: DeployReport };
+  /** The opened folder's deployments (version, when, outcome), oldest first. */
+  deploy_history: { args: { root: string }; returns: Array<DeployRecord> };
   /** Check an opened folder's Dockerfile(s) and compose file (with their text). */
   check_folder: { args: { root: string }; returns: FolderCheck };
   /** Check the files a run of the opened folder is about to build, before building. */
@@ -113,6 +128,11 @@ export const COMMANDS: readonly CommandName[] = [
   'stop_stream',
   'open_url',
   'write_port',
+  'deploy_targets',
+  'deploy_project',
+  'cancel_deploy',
+  'rollback_project',
+  'deploy_history',
   'check_folder',
   'preflight_check',
   'check_image',
@@ -147,6 +167,11 @@ export const PERMISSION_SETS: Record<CommandName, string> = {
   stop_stream: 'run-commands',
   open_url: 'run-commands',
   write_port: 'run-commands',
+  deploy_targets: 'deploy-commands',
+  deploy_project: 'deploy-commands',
+  cancel_deploy: 'deploy-commands',
+  rollback_project: 'deploy-commands',
+  deploy_history: 'deploy-commands',
   check_folder: 'check-commands',
   preflight_check: 'check-commands',
   check_image: 'check-commands',
