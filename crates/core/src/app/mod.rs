@@ -17,8 +17,10 @@
 //! | check a folder, the files a run will build, an image, a container | [`check_folder`], [`preflight`], [`check_image`], [`check_container`] |
 //! | where an image's size goes | [`analyze_image`] |
 //! | deploy health-gated per environment, roll back, list deployments | [`deploy::deploy`], [`deploy::rollback`], [`deploy::history`] |
+//! | the app natively and in its container, measured side by side | [`bench::bench`] |
 //! | Compose or Kubernetes? assess; generate, preview and write the Kustomize layout | [`k8s`] |
 
+pub mod bench;
 mod check;
 pub mod deploy;
 pub mod deploy_history;
