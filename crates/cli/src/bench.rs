@@ -55,6 +55,7 @@ pub fn run(a: BenchArgs) -> Result<ExitCode> {
         OnlyArg::Native => Side::Native,
         OnlyArg::Container => Side::Container,
     });
+    req.check()?;
     let templates = Templates::load_user()?;
     let r = crate::containers::block_on_value(async {
         let engine = berth_core::docker::Engine::connect().await?;

@@ -61,7 +61,8 @@ impl BenchRequest {
         }
     }
 
-    fn check(&self) -> Result<()> {
+    /// Refuse a request count or concurrency out of range.
+    pub fn check(&self) -> Result<()> {
         if !(1..=MAX_REQUESTS).contains(&self.requests) {
             return Err(Error::InvalidInput(format!(
                 "requests: {} is not between 1 and {MAX_REQUESTS}",

@@ -6,7 +6,7 @@ use ts_rs::TS;
 
 /// Request latency over the measured requests, in milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "BenchLatency")]
 pub struct Latency {
     pub p50_ms: f64,
     pub p95_ms: f64,
@@ -53,7 +53,7 @@ pub fn throughput(answered: u32, elapsed_ms: f64) -> f64 {
 /// The container's figures over the native ones: above 1 means the container takes longer,
 /// answers slower or uses more memory; for throughput, below 1 means fewer requests a second.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "BenchRatios")]
 pub struct Ratios {
     pub startup: Option<f64>,
     pub p50: Option<f64>,

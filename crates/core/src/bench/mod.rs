@@ -36,7 +36,7 @@ pub const STEP_TIME_LIMIT: Duration = Duration::from_secs(600);
 /// Which way the app ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export, rename = "BenchSide")]
 pub enum Side {
     Native,
     Container,
@@ -95,7 +95,7 @@ pub enum BenchEvent {
 
 /// One side's measurements.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "BenchFigures")]
 pub struct Figures {
     /// From the start (the process spawned / the container started) to the first answer.
     pub startup_ms: f64,
@@ -120,7 +120,7 @@ pub struct Figures {
 /// How one side went.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export, rename = "BenchOutcome")]
 pub enum Outcome {
     Measured {
         figures: Figures,
@@ -152,7 +152,7 @@ impl Outcome {
 
 /// One side of the report.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "BenchSideReport")]
 pub struct SideReport {
     pub side: Side,
     /// Native: the runtime's version (`Python 3.11.7`); container: the image built.

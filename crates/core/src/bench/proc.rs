@@ -9,7 +9,7 @@ use ts_rs::TS;
 
 /// The memory of a process tree.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "ProcessTreeMemory")]
 pub struct TreeMemory {
     pub processes: u32,
     /// Resident set size, summed (pages shared between the processes count once per process).
