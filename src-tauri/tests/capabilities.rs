@@ -22,6 +22,7 @@ fn the_main_window_gets_exactly_the_described_permission_sets() {
             "run-commands",
             "check-commands",
             "containers-commands",
+            "bench-commands",
             "app-commands",
             "folder-drop",
             "folder-picker"
@@ -68,6 +69,7 @@ fn the_sets_grant_only_the_commands_events_and_picker_the_ui_uses() {
         "allow-container-history",
         "allow-host-capacity",
         "allow-container-lifecycle",
+        "allow-bench-project",
         "allow-app-requests",
         "allow-launch-at-login",
         "allow-set-launch-at-login",

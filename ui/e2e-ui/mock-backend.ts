@@ -15,6 +15,7 @@ import { statsCommand, tick, unsubscribed } from './mock-stats';
 import { checkCommand, checkControls } from './mock-check';
 import { k8sCommand, k8sControls } from './mock-k8s';
 import { appCommand, loginEnabled, request } from './mock-app';
+import { benchCommand, benchControls } from './mock-bench';
 
 const ROOT = '/projects/flask-redis';
 const EXISTING_DOCKERFILE = 'FROM python:3.9\nCOPY . .\nCMD ["python", "app.py"]\n';
@@ -135,6 +136,8 @@ mockIPC(
     if (k8s.handled) return k8s.value;
     const shell = appCommand(cmd, a);
     if (shell.handled) return shell.value;
+    const bench = benchCommand(cmd, a);
+    if (bench.handled) return bench.value;
     switch (cmd) {
       case 'open_project':
         if (a.path === ROOT || a.path === `${ROOT}/`) return opened();
@@ -177,6 +180,7 @@ mockIPC(
   run: runControls,
   check: checkControls,
   k8s: k8sControls,
+  bench: benchControls,
   emit: (event: string, payload: unknown) => emit(event, payload),
   tick,
   unsubscribed,

@@ -31,6 +31,8 @@ import type { Report } from './bindings/Report';
 import type { Assessment } from './bindings/Assessment';
 import type { K8sPreview } from './bindings/K8sPreview';
 import type { AppRequest } from './bindings/AppRequest';
+import type { BenchEvent } from './bindings/BenchEvent';
+import type { BenchReport } from './bindings/BenchReport';
 
 /** The app's commands, typed by the Rust bindings in ./bindings. */
 export interface Api {
@@ -168,6 +170,32 @@ export const tauriRunApi: RunApi = {
   },
   preflightCheck: (root, source, edits) => call('preflight_check', { root, source, edits }),
   checkImage: (reference) => call('check_image', { reference }),
+};
+
+// ---- The run card's benchmark (src-tauri/src/bench_commands.rs) ------------------------
+
+/** A benchmark in progress: `done` settles with the report; `stop` cancels it (the backend
+ * removes what it started). */
+export interface BenchRun {
+  done: Promise<BenchReport>;
+  stop(): Promise<void>;
+}
+
+export interface BenchApi {
+  /** Measure the opened folder natively and in its container, `requests` per side. */
+  benchProject(root: string, requests: number, onEvent: (e: BenchEvent) => void): BenchRun;
+}
+
+export const tauriBenchApi: BenchApi = {
+  benchProject(root, requests, onEvent) {
+    const channel = new Channel<BenchEvent>(onEvent);
+    return {
+      done: call('bench_project', { root, requests, onEvent: channel }),
+      stop: async () => {
+        await call('stop_stream', { channel: channel.id });
+      },
+    };
+  },
 };
 
 // ---- The Check view (src-tauri/src/check.rs) --------------------------------------------

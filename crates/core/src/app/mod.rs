@@ -21,6 +21,7 @@
 //! | Compose or Kubernetes? assess; generate, preview and write the Kustomize layout | [`k8s`] |
 
 pub mod bench;
+mod bench_native;
 mod check;
 pub mod deploy;
 pub mod deploy_history;

@@ -3,6 +3,8 @@
 import { invoke, type Channel } from '@tauri-apps/api/core';
 import type { AppRequest } from './AppRequest';
 import type { Assessment } from './Assessment';
+import type { BenchEvent } from './BenchEvent';
+import type { BenchReport } from './BenchReport';
 import type { ContainerRow } from './ContainerRow';
 import type { DownReport } from './DownReport';
 import type { EngineInfo } from './EngineInfo';
@@ -82,6 +84,8 @@ export interface Commands {
   host_capacity: { args: {}; returns: HostCapacity };
   /** Start, stop, restart or remove a container. */
   container_lifecycle: { args: { name: string; action: LifecycleAction }; returns: null };
+  /** Measure an opened folder's app natively and in its container (progress on `on_event`; `stop_stream` on that channel cancels). */
+  bench_project: { args: { root: string; requests: number; onEvent: Channel<BenchEvent> }; returns: BenchReport };
   /** Listen on `on_request` for what launches ask of the window (open a folder, show a view): the app's own arguments, a second `berth-app PATH` or `berth open PATH`. */
   app_requests: { args: { onRequest: Channel<AppRequest> }; returns: null };
   /** Whether Berth starts at login. */
@@ -120,6 +124,7 @@ export const COMMANDS: readonly CommandName[] = [
   'container_history',
   'host_capacity',
   'container_lifecycle',
+  'bench_project',
   'app_requests',
   'launch_at_login',
   'set_launch_at_login',
@@ -153,6 +158,7 @@ export const PERMISSION_SETS: Record<CommandName, string> = {
   container_history: 'containers-commands',
   host_capacity: 'containers-commands',
   container_lifecycle: 'containers-commands',
+  bench_project: 'bench-commands',
   app_requests: 'app-commands',
   launch_at_login: 'app-commands',
   set_launch_at_login: 'app-commands',
