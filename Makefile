@@ -69,8 +69,8 @@ lint: lint-cross
 # crates (WebKit, WebView2, AppKit) need the platform's SDK; the release workflow builds it.
 lint-cross:
 	rustup target add x86_64-pc-windows-gnu x86_64-apple-darwin >/dev/null
-	$(CARGO) check --target x86_64-pc-windows-gnu -p berth-core -p berth-cli
-	$(CARGO) check --target x86_64-apple-darwin -p berth-core -p berth-cli
+	$(CARGO) check --target x86_64-pc-windows-gnu -p berth-core -p berth-cli --no-default-features
+	$(CARGO) check --target x86_64-apple-darwin -p berth-core -p berth-cli --no-default-features
 
 bindings-check:
 	bash scripts/check-bindings.sh

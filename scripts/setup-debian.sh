@@ -21,6 +21,9 @@ APT_PACKAGES=(
   chromium
   # the Docker engine for integration tests, and the busybox used to build local test images
   docker.io busybox-static
+  # the TLS certificates of the second engine (scripts/second-dockerd.sh), and the sshd of
+  # the ssh:// engine test (scripts/test-sshd.sh)
+  openssl openssh-server
   # the stand-in base images of the real-build suite (scripts/standins/)
   debootstrap
   # QEMU user emulators registered through binfmt_misc: `berth build --platform linux/arm64`

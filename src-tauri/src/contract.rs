@@ -66,6 +66,8 @@ ipc_contract! {
         fn host_capacity() -> HostCapacity => crate::stats_commands::host_capacity;
         /// Start, stop, restart or remove a container.
         fn container_lifecycle(name: String, action: LifecycleAction) -> () => crate::stats_commands::container_lifecycle;
+        /// The same for every container of a compose project, in dependency order (dependencies start first and stop last).
+        fn group_lifecycle(project: String, action: LifecycleAction) -> GroupReport => crate::stats_commands::group_lifecycle;
     }
     "bench-commands": {
         /// Measure an opened folder's app natively and in its container (progress on `on_event`; `stop_stream` on that channel cancels).

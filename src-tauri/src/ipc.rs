@@ -10,8 +10,8 @@ use crate::launch::AppRequest;
 use crate::stats::{ContainerRow, LifecycleAction, StatsBatch};
 use berth_core::app::k8s::K8sPreview;
 use berth_core::app::{
-    DownReport, FolderCheck, ImageCheck, OpenedProject, PortWriteReport, ProjectPreview, Source,
-    SourcesChanged, UpEvent,
+    DownReport, FolderCheck, GroupReport, ImageCheck, OpenedProject, PortWriteReport,
+    ProjectPreview, Source, SourcesChanged, UpEvent,
 };
 use berth_core::bench::{BenchEvent, BenchReport};
 use berth_core::check::Report;

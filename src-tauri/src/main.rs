@@ -39,6 +39,9 @@ fn main() {
     if let Some(var) = rendering::prefer_cpu_painting_without_gpu() {
         eprintln!("berth: no GPU found, WebKit paints without compositing ({var}=1)");
     }
+    // The name desktops show for the app (the tray item's Title), not the binary's.
+    #[cfg(target_os = "linux")]
+    glib::set_application_name("Berth");
     // One stats hub for the whole app; it keeps looking for an engine in the background.
     let stats = stats::StatsState::start();
     let app = tauri::Builder::default()

@@ -207,34 +207,31 @@ pub fn history(live: &Live, id: &str) -> Vec<StatsPoint> {
     live.hub.history(id)
 }
 
-/// What the lifecycle buttons (and the tray) ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum LifecycleAction {
-    Start,
-    Stop,
-    Restart,
-    /// Remove the container; its anonymous volumes stay.
-    Remove,
-    /// Remove the container and its anonymous volumes.
-    RemoveWithVolumes,
-}
+pub use berth_core::app::LifecycleAction;
 
 /// Start, stop, restart or remove a container. Stops the user asks for are remembered so
 /// the `die` that follows is not reported as an unexpected exit.
 pub async fn lifecycle(state: &StatsState, name: &str, action: LifecycleAction) -> Result<()> {
     let live = state.require()?;
-    if action != LifecycleAction::Start {
+    if action.stops() {
         state.note_user_stop(name);
     }
-    match action {
-        LifecycleAction::Start => live.engine.start(name).await,
-        LifecycleAction::Stop => live.engine.stop(name).await,
-        LifecycleAction::Restart => live.engine.restart(name).await,
-        LifecycleAction::Remove => live.engine.remove_with(name, false).await,
-        LifecycleAction::RemoveWithVolumes => live.engine.remove_with(name, true).await,
-    }
+    berth_core::app::lifecycle(&live.engine, name, action).await
+}
+
+/// The same for every container of a compose project, in dependency order.
+pub async fn group_lifecycle(
+    state: &StatsState,
+    project: &str,
+    action: LifecycleAction,
+) -> Result<berth_core::app::GroupReport> {
+    let live = state.require()?;
+    berth_core::app::group_lifecycle(&live.engine, project, action, |name| {
+        if action.stops() {
+            state.note_user_stop(name);
+        }
+    })
+    .await
 }
 
 /// The first host port a container publishes, as a localhost URL (for "open in browser").

@@ -8,6 +8,7 @@ use crate::host::{self, HostCapacity};
 use crate::ipc::CmdResult;
 use crate::stats::{self, ContainerRow, LifecycleAction, StatsBatch, StatsState};
 use crate::window::WindowShown;
+use berth_core::app::GroupReport;
 use berth_core::error::ErrorPayload;
 use berth_core::stats::StatsPoint;
 use std::collections::HashMap;
@@ -100,6 +101,16 @@ pub async fn container_lifecycle(
     action: LifecycleAction,
 ) -> CmdResult<()> {
     stats::lifecycle(&stats_state(w), &name, action)
+        .await
+        .map_err(err)
+}
+
+pub async fn group_lifecycle(
+    w: &Webview,
+    project: String,
+    action: LifecycleAction,
+) -> CmdResult<GroupReport> {
+    stats::group_lifecycle(&stats_state(w), &project, action)
         .await
         .map_err(err)
 }

@@ -135,6 +135,7 @@ mod tests {
                 managed: true,
                 compose_project: None,
                 compose_service: None,
+                depends_on: Vec::new(),
                 ports: port
                     .map(|p| PublishedPort {
                         host_ip: None,

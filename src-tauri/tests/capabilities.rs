@@ -70,6 +70,7 @@ fn the_sets_grant_only_the_commands_events_and_picker_the_ui_uses() {
         "allow-host-capacity",
         "allow-container-lifecycle",
         "allow-bench-project",
+        "allow-group-lifecycle",
         "allow-app-requests",
         "allow-launch-at-login",
         "allow-set-launch-at-login",

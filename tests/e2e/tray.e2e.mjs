@@ -72,6 +72,8 @@ try {
   await until('the window', () => windowShown(TITLE));
   const item = await until("Berth's item in RegisteredStatusNotifierItems", () => itemOfPid(app.pid));
   console.log(`e2e: tray item ${item.bus}${item.path}, title ${itemProp(item, 'Title')}, status ${itemProp(item, 'Status')}`);
+  // The item is named for the app, not for its binary (berth-app).
+  if (itemProp(item, 'Title') !== "'Berth'") throw new Error(`the tray item's Title is ${itemProp(item, 'Title')}, not Berth`);
 
   // The menu, as the panel reads it, lists our container once the hub has seen it.
   const containerEntry = (m) => m.entries.find((e) => e.label?.includes(name));

@@ -25,6 +25,7 @@ const rows: ContainerRow[] = Array.from({ length: COUNT }, (_, i) => {
       managed: i < 5,
       compose_project: shop ? 'shop' : null,
       compose_service: shop ? name : null,
+      depends_on: [],
       ports: i === 0 ? [{ host_ip: '0.0.0.0', host_port: 18080, container_port: 8080 }] : [],
       created: 0,
     },

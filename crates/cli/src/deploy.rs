@@ -24,7 +24,8 @@ pub struct Target {
     /// The environment: prod (default) or dev
     #[arg(long, default_value = "prod")]
     env: String,
-    /// The engine: a docker context name or an address (unix:///path, tcp://host:port);
+    /// The engine: a docker context name or an address (unix:///path, tcp://host:port, with TLS
+    /// from DOCKER_TLS_VERIFY/DOCKER_CERT_PATH; ssh://user@host through an SSH-forwarded socket);
     /// default: the one `berth engine` finds
     #[arg(long)]
     engine: Option<String>,

@@ -11,9 +11,14 @@ use std::process::{Command, Output};
 const DOCKER: &str = "/usr/bin/docker";
 
 fn berth(args: &[&str]) -> Output {
+    berth_with(args, &[])
+}
+
+fn berth_with(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_berth"))
         .args(args)
         .env("XDG_CONFIG_HOME", "/nonexistent-berth-config")
+        .envs(env.iter().copied())
         .output()
         .unwrap()
 }
@@ -183,12 +188,11 @@ impl Drop for SecondEngineGuard {
 }
 
 const SECOND: &str = "unix:///run/berth-dockerd2/docker.sock";
+/// The second engine's TLS address (`--tlsverify`), and its client certificates' folder.
+const SECOND_TLS: &str = "tcp://127.0.0.1:23762";
+const SECOND_CERTS: &str = "/run/berth-dockerd2/tls/client";
 
-/// A second dockerd on its own socket and data root (scripts/second-dockerd.sh, started here
-/// when it does not answer) stands in for a remote host: the deploy builds and runs there,
-/// and nothing of it lands on the first engine.
-#[test]
-fn a_deploy_to_a_second_engine_runs_there_and_not_on_the_first() {
+fn start_second_engine() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/second-dockerd.sh");
     let st = Command::new("bash")
         .arg(&script)
@@ -196,6 +200,211 @@ fn a_deploy_to_a_second_engine_runs_there_and_not_on_the_first() {
         .status()
         .unwrap();
     assert!(st.success(), "scripts/second-dockerd.sh start failed");
+}
+
+fn served(port: u16) -> String {
+    let body = Command::new("/bin/busybox")
+        .args([
+            "wget",
+            "-q",
+            "-O",
+            "-",
+            &format!("http://127.0.0.1:{port}/"),
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&body.stdout).trim().to_string()
+}
+
+/// The second engine over TLS (client certificates, the engine's own CA), reached both ways
+/// the docker CLI reaches one: a docker context made by `docker context create` (its TLS
+/// files copied into the context store), and `DOCKER_TLS_VERIFY` + `DOCKER_CERT_PATH` with an
+/// address. Without the certificates the same address is refused, saying why.
+#[test]
+fn a_deploy_over_tls_through_a_context_and_through_the_environment() {
+    start_second_engine();
+    let f = folder();
+    let p = f.1.display().to_string();
+    let _guard = SecondEngineGuard(p.clone());
+    let state = tempfile::tempdir().unwrap();
+    let s = state.path().display().to_string();
+    let config = tempfile::tempdir().unwrap();
+    let cfg = config.path().display().to_string();
+    let docker_tls = format!(
+        "host={SECOND_TLS},ca={SECOND_CERTS}/ca.pem,cert={SECOND_CERTS}/cert.pem,key={SECOND_CERTS}/key.pem"
+    );
+    let made = Command::new(DOCKER)
+        .args(["context", "create", "berth-tls", "--docker", &docker_tls])
+        .env("DOCKER_CONFIG", &cfg)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let deploy = |engine: &str, version: &str, env: &[(&str, &str)]| {
+        berth_with(
+            &[
+                "deploy",
+                &p,
+                "--env",
+                "prod",
+                "--engine",
+                engine,
+                "--port",
+                "18783",
+                "--state-dir",
+                &s,
+                "--version",
+                version,
+                "--json",
+            ],
+            env,
+        )
+    };
+    // Plain HTTP to a TLS engine: refused at validation, nothing built.
+    let o = deploy(SECOND_TLS, "plain", &[("DOCKER_CONFIG", &cfg)]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = json(&o);
+    assert_eq!(v["outcome"], "refused", "{v}");
+    assert_eq!(v["validated"][0]["name"], "engine");
+    // The context.
+    let o = deploy("berth-tls", "tls1", &[("DOCKER_CONFIG", &cfg)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    assert_eq!(v["outcome"], "deployed", "{v}");
+    assert_eq!(v["engine"], SECOND_TLS);
+    assert_eq!(served(18783), format!("cli-{}", std::process::id()));
+    // The environment variables, replacing tls1 with tls2.
+    let o = deploy(
+        SECOND_TLS,
+        "tls2",
+        &[
+            ("DOCKER_CONFIG", &cfg),
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("DOCKER_CERT_PATH", SECOND_CERTS),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    assert_eq!(v["outcome"], "deployed", "{v}");
+    assert_eq!(v["previous"], "tls1", "{v}");
+    assert_eq!(served(18783), format!("cli-{}", std::process::id()));
+    // Certificates that are not there: refused, naming the file.
+    let o = deploy(
+        SECOND_TLS,
+        "tls3",
+        &[
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("DOCKER_CERT_PATH", "/nonexistent-berth-certs"),
+        ],
+    );
+    let v = json(&o);
+    assert_eq!(v["outcome"], "refused", "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("/nonexistent-berth-certs/ca.pem"),
+        "{v}"
+    );
+    // Nothing of it on the first engine.
+    let filter = format!("label=dev.berth.project={p}");
+    let o = Command::new(DOCKER)
+        .args(["ps", "-q", "--filter", &filter])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "");
+}
+
+/// The second engine through an SSH-forwarded socket: a throwaway sshd on 127.0.0.1
+/// (scripts/test-sshd.sh, its own keys and client config, reached with `BERTH_SSH_COMMAND`),
+/// `--engine ssh://berth-sshd/<the second engine's socket>`. An unknown host is refused with
+/// ssh's own message, and the tunnel does not outlive the command.
+#[test]
+fn a_deploy_through_an_ssh_tunnel() {
+    start_second_engine();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/test-sshd.sh");
+    let st = Command::new("bash")
+        .arg(&script)
+        .arg("start")
+        .status()
+        .unwrap();
+    assert!(st.success(), "scripts/test-sshd.sh start failed");
+    let ssh = "ssh -F /run/berth-sshd/ssh_config";
+    let f = folder();
+    let p = f.1.display().to_string();
+    let _guard = SecondEngineGuard(p.clone());
+    let state = tempfile::tempdir().unwrap();
+    let s = state.path().display().to_string();
+    let deploy = |engine: &str, version: &str| {
+        berth_with(
+            &[
+                "deploy",
+                &p,
+                "--env",
+                "prod",
+                "--engine",
+                engine,
+                "--port",
+                "18784",
+                "--state-dir",
+                &s,
+                "--version",
+                version,
+                "--json",
+            ],
+            &[("BERTH_SSH_COMMAND", ssh)],
+        )
+    };
+    let engine = "ssh://berth-sshd/run/berth-dockerd2/docker.sock";
+    let o = deploy(engine, "ssh1");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    assert_eq!(v["outcome"], "deployed", "{v}");
+    assert_eq!(v["engine"], engine);
+    assert_eq!(served(18784), format!("cli-{}", std::process::id()));
+    let filter = format!("label=dev.berth.project={p}");
+    let o = Command::new(DOCKER)
+        .args(["-H", SECOND, "ps", "-q", "--filter", &filter])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .count(),
+        1
+    );
+    // No tunnel left running for this command.
+    let o = Command::new("pgrep")
+        .args(["-f", "berth-ssh-.*docker.sock"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "",
+        "a tunnel outlived berth"
+    );
+    // A host ssh cannot reach: refused, with ssh's words.
+    let o = deploy("ssh://berth-sshd-absent.invalid", "ssh2");
+    let v = json(&o);
+    assert_eq!(v["outcome"], "refused", "{v}");
+    let why = v["reason"].as_str().unwrap();
+    assert!(why.contains("ssh ended"), "{why}");
+}
+
+/// A second dockerd on its own socket and data root (scripts/second-dockerd.sh, started here
+/// when it does not answer) stands in for a remote host: the deploy builds and runs there,
+/// and nothing of it lands on the first engine.
+#[test]
+fn a_deploy_to_a_second_engine_runs_there_and_not_on_the_first() {
+    start_second_engine();
     let f = folder();
     let p = f.1.display().to_string();
     let _guard = SecondEngineGuard(p.clone());
@@ -220,14 +429,7 @@ fn a_deploy_to_a_second_engine_runs_there_and_not_on_the_first() {
     let v = json(&o);
     assert_eq!(v["outcome"], "deployed", "{v}");
     assert_eq!(v["engine"], SECOND);
-    let body = Command::new("/bin/busybox")
-        .args(["wget", "-q", "-O", "-", "http://127.0.0.1:18782/"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&body.stdout).trim(),
-        format!("cli-{}", std::process::id())
-    );
+    assert_eq!(served(18782), format!("cli-{}", std::process::id()));
     let filter = format!("label=dev.berth.project={p}");
     let on = |host: &str| {
         let o = Command::new(DOCKER)

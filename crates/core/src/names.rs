@@ -19,6 +19,28 @@ pub const LABEL_SERVICE: &str = "dev.berth.compose.service";
 pub const LABEL_COMPOSE_PROJECT: &str = "com.docker.compose.project";
 /// The compose tool's label naming a container's compose service.
 pub const LABEL_COMPOSE_SERVICE: &str = "com.docker.compose.service";
+/// The compose tool's label listing a service's dependencies (`db:service_healthy:false,…`).
+pub const LABEL_COMPOSE_DEPENDS_ON: &str = "com.docker.compose.depends_on";
+/// Label listing the services a container Berth ran through the Engine API depends on
+/// (`db,cache`).
+pub const LABEL_DEPENDS_ON: &str = "dev.berth.compose.depends_on";
+
+/// The services a container's labels say it depends on (the compose tool's label, else
+/// Berth's), for group actions in dependency order (pure).
+pub fn depends_on(labels: &HashMap<String, String>) -> Vec<String> {
+    let list = labels
+        .get(LABEL_COMPOSE_DEPENDS_ON)
+        .or_else(|| labels.get(LABEL_DEPENDS_ON));
+    list.map(|l| {
+        l.split(',')
+            .filter_map(|e| e.split(':').next())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+    .unwrap_or_default()
+}
 
 /// The names of one project folder's engine objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +174,28 @@ mod tests {
         let l = labels(Path::new("/p"));
         assert_eq!(l[LABEL_PROJECT], "/p");
         assert_eq!(l[LABEL_MANAGED], "true");
+    }
+
+    #[test]
+    fn depends_on_reads_the_tools_label_or_berths() {
+        let of = |pairs: &[(&str, &str)]| {
+            depends_on(
+                &pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
+        assert_eq!(
+            of(&[(
+                LABEL_COMPOSE_DEPENDS_ON,
+                "db:service_healthy:false,cache:service_started:true"
+            )]),
+            ["db", "cache"]
+        );
+        assert_eq!(of(&[(LABEL_DEPENDS_ON, "db,cache")]), ["db", "cache"]);
+        assert!(of(&[(LABEL_COMPOSE_DEPENDS_ON, "")]).is_empty());
+        assert!(of(&[]).is_empty());
     }
 
     #[test]

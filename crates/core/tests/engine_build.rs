@@ -288,10 +288,10 @@ async fn the_engine_going_away_mid_build_is_a_clear_error() {
     .unwrap();
     std::fs::write(p.path().join("unique.txt"), &token).unwrap();
     let proxy = Arc::new(CuttableProxy::start(p.path()));
-    let e = berth_core::docker::Engine::connect_to(Endpoint {
-        host: format!("unix://{}", proxy.path.display()),
-        source: EndpointSource::EnvDockerHost,
-    })
+    let e = berth_core::docker::Engine::connect_to(Endpoint::plain(
+        format!("unix://{}", proxy.path.display()),
+        EndpointSource::EnvDockerHost,
+    ))
     .await
     .expect("engine through the proxy (run scripts/start-dockerd.sh)");
     let px = proxy.clone();

@@ -288,10 +288,10 @@ async fn an_engine_refusing_buildkit_falls_back_to_the_classic_builder() {
     let token = p.name("fallback");
     std::fs::write(p.path().join("unique.txt"), &token).unwrap();
     let proxy = NoBuildKitProxy::start(p.path());
-    let e = berth_core::docker::Engine::connect_to(Endpoint {
-        host: format!("unix://{}", proxy.path.display()),
-        source: EndpointSource::EnvDockerHost,
-    })
+    let e = berth_core::docker::Engine::connect_to(Endpoint::plain(
+        format!("unix://{}", proxy.path.display()),
+        EndpointSource::EnvDockerHost,
+    ))
     .await
     .expect("engine through the proxy (run scripts/start-dockerd.sh)");
     let tag = format!("{}:fallback", p.name("img"));

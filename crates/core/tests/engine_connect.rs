@@ -10,10 +10,7 @@ use berth_core::ErrorKind;
 
 fn candidate(host: &str) -> Candidate {
     Candidate {
-        endpoint: Endpoint {
-            host: host.into(),
-            source: EndpointSource::EnvDockerHost,
-        },
+        endpoint: Endpoint::plain(host, EndpointSource::EnvDockerHost),
         present: true,
         problem: None,
     }

@@ -161,6 +161,7 @@ pub async fn deploy(
 ) -> Result<DeployReport> {
     let resolved = resolve(&req.folder, req.source, req.edits.as_ref(), templates)?;
     let root = resolved.root.clone();
+    let _lock = history::lock(&req.state_dir, &root)?;
     let engine_host = engine.endpoint().host.clone();
     let hist = read_history(&req.state_dir, &root)?;
     let live = current(&hist, &engine_host, req.env).cloned();
@@ -392,6 +393,7 @@ pub async fn rollback(
 ) -> Result<DeployReport> {
     let resolved = resolve(&req.folder, req.source, req.edits.as_ref(), templates)?;
     let root = resolved.root.clone();
+    let _lock = history::lock(&req.state_dir, &root)?;
     let engine_host = engine.endpoint().host.clone();
     let hist = read_history(&req.state_dir, &root)?;
     let live = current(&hist, &engine_host, req.env).cloned();

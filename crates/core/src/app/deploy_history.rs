@@ -72,6 +72,39 @@ pub fn history_file(state_dir: &Path, root: &Path) -> PathBuf {
         .join(format!("{}.json", ProjectNames::of(root).compose_project()))
 }
 
+/// An exclusive hold on a folder's deployments (its history and its deployed containers),
+/// released when dropped or when the process ends. Two deploys or rollbacks of one folder
+/// (the CLI and the app, two terminals) would otherwise start candidates side by side and
+/// lose one history record.
+#[derive(Debug)]
+pub struct DeployLock {
+    _file: std::fs::File,
+}
+
+/// Take the folder's deploy lock (`deploy/<project>.lock` beside the history), or say who
+/// holds it.
+pub fn lock(state_dir: &Path, root: &Path) -> Result<DeployLock> {
+    let file = history_file(state_dir, root).with_extension("lock");
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&file)
+        .map_err(|e| Error::io(&file, e))?;
+    match f.try_lock() {
+        Ok(()) => Ok(DeployLock { _file: f }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::InvalidInput(format!(
+            "another deploy or rollback of {} is running (it holds {}); wait for it to end",
+            root.display(),
+            file.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&file, e)),
+    }
+}
+
 /// The folder's deployments, oldest first (none when it never deployed).
 pub fn read_history(state_dir: &Path, root: &Path) -> Result<Vec<DeployRecord>> {
     let file = history_file(state_dir, root);
@@ -198,6 +231,20 @@ mod tests {
             host_port: Some(8080),
             reason: None,
         }
+    }
+
+    #[test]
+    fn one_deploy_of_a_folder_at_a_time() {
+        let state = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let other = tempfile::tempdir().unwrap();
+        let held = lock(state.path(), root.path()).unwrap();
+        let err = lock(state.path(), root.path()).unwrap_err().to_string();
+        assert!(err.contains("another deploy or rollback"), "{err}");
+        // Another folder is not held up.
+        let _other = lock(state.path(), other.path()).unwrap();
+        drop(held);
+        let _again = lock(state.path(), root.path()).unwrap();
     }
 
     #[test]

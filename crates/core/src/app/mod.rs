@@ -18,6 +18,7 @@
 //! | where an image's size goes | [`analyze_image`] |
 //! | deploy health-gated per environment, roll back, list deployments | [`deploy::deploy`], [`deploy::rollback`], [`deploy::history`] |
 //! | the app natively and in its container, measured side by side | [`bench::bench`] |
+//! | start, stop, restart, remove a container, or a whole compose project in dependency order | [`lifecycle`], [`group_lifecycle`] |
 //! | Compose or Kubernetes? assess; generate, preview and write the Kustomize layout | [`k8s`] |
 
 pub mod bench;
@@ -27,6 +28,7 @@ pub mod deploy;
 pub mod deploy_history;
 mod deploy_rollout;
 mod files;
+mod group;
 pub mod k8s;
 mod run;
 mod streams;
@@ -39,6 +41,9 @@ pub use check::{
 pub use files::{
     edits_with, nothing_to_generate, open, own_build_files, plan_for, preview, write,
     OpenedProject, ProjectPreview,
+};
+pub use group::{
+    group_lifecycle, group_plan, lifecycle, GroupFailure, GroupReport, LifecycleAction,
 };
 pub use run::{
     build, down, in_environment, resolve, up, BuildJob, DownReport, Resolved, RunRequest, Source,

@@ -2,6 +2,7 @@
 //! environment: `DOCKER_HOST`, then `DOCKER_CONTEXT` / the CLI's current context, then the
 //! well-known sockets of each product. Connecting is done by [`super::Engine`].
 
+use super::tls::{self, Tls};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -92,6 +93,21 @@ impl std::fmt::Display for EndpointSource {
 pub struct Endpoint {
     pub host: String,
     pub source: EndpointSource,
+    /// TLS for a `tcp://` engine (see [`super::tls`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub tls: Option<Tls>,
+}
+
+impl Endpoint {
+    /// An endpoint without TLS (sockets, pipes, plain `tcp://`).
+    pub fn plain(host: impl Into<String>, source: EndpointSource) -> Endpoint {
+        Endpoint {
+            host: host.into(),
+            source,
+            tls: None,
+        }
+    }
 }
 
 /// The outside world discovery looks at, injected so resolution is a pure function.
@@ -100,6 +116,10 @@ pub struct DiscoveryEnv<'a> {
     pub docker_context: Option<String>,
     /// `$DOCKER_CONFIG` (defaults to `<home>/.docker`).
     pub docker_config: Option<PathBuf>,
+    /// `DOCKER_TLS_VERIFY`, `DOCKER_TLS`, `DOCKER_CERT_PATH` (TLS to a `tcp://` engine).
+    pub docker_tls_verify: Option<String>,
+    pub docker_tls: Option<String>,
+    pub docker_cert_path: Option<PathBuf>,
     pub home: Option<PathBuf>,
     pub xdg_runtime_dir: Option<PathBuf>,
     pub windows: bool,
@@ -131,6 +151,7 @@ pub fn candidates(env: &DiscoveryEnv<'_>) -> Vec<Candidate> {
             endpoint: Endpoint {
                 host: host.to_string(),
                 source: EndpointSource::EnvDockerHost,
+                tls: tls::from_env(env, host),
             },
             present: true,
             problem: None,
@@ -162,19 +183,16 @@ pub fn candidates(env: &DiscoveryEnv<'_>) -> Vec<Candidate> {
             .as_ref()
             .and_then(|d| context_host(env, d, &name));
         match host {
-            Some(host) => {
+            Some((host, tls)) => {
                 let present = socket_present(env, &host);
                 return vec![Candidate {
-                    endpoint: Endpoint { host, source },
+                    endpoint: Endpoint { host, source, tls },
                     present,
                     problem: None,
                 }];
             }
             None => out.push(Candidate {
-                endpoint: Endpoint {
-                    host: String::new(),
-                    source,
-                },
+                endpoint: Endpoint::plain(String::new(), source),
                 present: false,
                 problem: Some(format!(
                     "context {name} not found in {}",
@@ -194,10 +212,7 @@ pub fn candidates(env: &DiscoveryEnv<'_>) -> Vec<Candidate> {
         };
         let present = socket_present(env, &host);
         out.push(Candidate {
-            endpoint: Endpoint {
-                host,
-                source: EndpointSource::WellKnown { product },
-            },
+            endpoint: Endpoint::plain(host, EndpointSource::WellKnown { product }),
             present,
             problem: None,
         });
@@ -205,14 +220,29 @@ pub fn candidates(env: &DiscoveryEnv<'_>) -> Vec<Candidate> {
     out
 }
 
-/// Reads `contexts/meta/<sha256(name)>/meta.json` -> `Endpoints.docker.Host`.
-fn context_host(env: &DiscoveryEnv<'_>, config_dir: &Path, name: &str) -> Option<String> {
+/// Reads `contexts/meta/<sha256(name)>/meta.json` -> `Endpoints.docker.Host`, and the
+/// context's TLS material (`contexts/tls/<sha256(name)>/docker/`).
+fn context_host(
+    env: &DiscoveryEnv<'_>,
+    config_dir: &Path,
+    name: &str,
+) -> Option<(String, Option<Tls>)> {
     let digest = Sha256::digest(name.as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    let meta = (env.read_file)(&config_dir.join("contexts/meta").join(hex).join("meta.json"))?;
+    let meta = (env.read_file)(
+        &config_dir
+            .join("contexts/meta")
+            .join(&hex)
+            .join("meta.json"),
+    )?;
     let v: serde_json::Value = serde_json::from_str(&meta).ok()?;
     let host = v.get("Endpoints")?.get("docker")?.get("Host")?.as_str()?;
-    Some(host.to_string())
+    let tls = if host.starts_with("tcp://") {
+        tls::from_context(env, config_dir, &hex, &v)
+    } else {
+        None
+    };
+    Some((host.to_string(), tls))
 }
 
 fn socket_present(env: &DiscoveryEnv<'_>, host: &str) -> bool {
@@ -274,46 +304,53 @@ fn colima_profiles(home: &Path) -> Vec<String> {
 /// The engine `target` names: an address (`unix:///…`, `tcp://…`, `npipe://…`), or a docker
 /// CLI context by name (resolved as `DOCKER_CONTEXT=<name>` would be).
 pub fn explicit_candidates(target: &str) -> Vec<Candidate> {
+    let read = |p: &Path| std::fs::read_to_string(p).ok();
+    let exists = |p: &Path| p.exists();
+    let mut env = process_env(&read, &exists);
+    env.docker_host = None;
     if target.contains("://") {
+        // An address, as `docker -H ADDR` takes it: TLS from DOCKER_TLS_VERIFY / DOCKER_CERT_PATH.
         return vec![Candidate {
             endpoint: Endpoint {
                 host: target.to_string(),
                 source: EndpointSource::Flag,
+                tls: tls::from_env(&env, target),
             },
             present: true,
             problem: None,
         }];
     }
-    let read = |p: &Path| std::fs::read_to_string(p).ok();
-    let exists = |p: &Path| p.exists();
-    let env = DiscoveryEnv {
-        docker_host: None,
-        docker_context: Some(target.to_string()),
+    env.docker_context = Some(target.to_string());
+    candidates(&env)
+}
+
+/// This process's environment, for discovery.
+fn process_env<'a>(
+    read: &'a dyn Fn(&Path) -> Option<String>,
+    exists: &'a dyn Fn(&Path) -> bool,
+) -> DiscoveryEnv<'a> {
+    let var = |k: &str| std::env::var(k).ok();
+    DiscoveryEnv {
+        docker_host: var("DOCKER_HOST"),
+        docker_context: var("DOCKER_CONTEXT"),
         docker_config: std::env::var_os("DOCKER_CONFIG").map(PathBuf::from),
+        docker_tls_verify: var("DOCKER_TLS_VERIFY"),
+        docker_tls: var("DOCKER_TLS"),
+        docker_cert_path: std::env::var_os("DOCKER_CERT_PATH").map(PathBuf::from),
         home: dirs::home_dir(),
         xdg_runtime_dir: std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from),
         windows: cfg!(windows),
-        read_file: &read,
-        exists: &exists,
-    };
-    candidates(&env)
+        read_file: read,
+        exists,
+    }
 }
 
 /// Candidates for the real environment of this process.
 pub fn system_candidates() -> Vec<Candidate> {
     let read = |p: &Path| std::fs::read_to_string(p).ok();
     let exists = |p: &Path| p.exists();
-    let home = dirs::home_dir();
-    let env = DiscoveryEnv {
-        docker_host: std::env::var("DOCKER_HOST").ok(),
-        docker_context: std::env::var("DOCKER_CONTEXT").ok(),
-        docker_config: std::env::var_os("DOCKER_CONFIG").map(PathBuf::from),
-        home: home.clone(),
-        xdg_runtime_dir: std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from),
-        windows: cfg!(windows),
-        read_file: &read,
-        exists: &exists,
-    };
+    let env = process_env(&read, &exists);
+    let home = env.home.clone();
     let mut c = candidates(&env);
     let well_known_only = c
         .iter()
@@ -328,12 +365,12 @@ pub fn system_candidates() -> Vec<Candidate> {
             c.insert(
                 at + i,
                 Candidate {
-                    endpoint: Endpoint {
-                        host: format!("unix://{p}"),
-                        source: EndpointSource::WellKnown {
+                    endpoint: Endpoint::plain(
+                        format!("unix://{p}"),
+                        EndpointSource::WellKnown {
                             product: Product::Colima,
                         },
-                    },
+                    ),
                     present: true,
                     problem: None,
                 },
@@ -397,6 +434,9 @@ mod tests {
             docker_host: host.map(str::to_string),
             docker_context: ctx.map(str::to_string),
             docker_config: None,
+            docker_tls_verify: None,
+            docker_tls: None,
+            docker_cert_path: None,
             home: Some(PathBuf::from("/home/u")),
             xdg_runtime_dir: Some(PathBuf::from("/run/user/1000")),
             windows: false,
@@ -528,6 +568,9 @@ mod tests {
             docker_host: Some("  ".into()),
             docker_context: None,
             docker_config: None,
+            docker_tls_verify: None,
+            docker_tls: None,
+            docker_cert_path: None,
             home: None,
             xdg_runtime_dir: None,
             windows: true,

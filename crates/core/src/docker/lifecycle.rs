@@ -45,6 +45,8 @@ pub struct ContainerInfo {
     pub compose_project: Option<String>,
     /// Its compose service, when it belongs to a compose project.
     pub compose_service: Option<String>,
+    /// The services it depends on ([`crate::names::depends_on`]).
+    pub depends_on: Vec<String>,
     pub ports: Vec<PublishedPort>,
     /// Unix seconds.
     #[ts(type = "number")]
@@ -85,6 +87,7 @@ pub fn container_from_summary(s: &ContainerSummary) -> ContainerInfo {
         managed: labels.get(LABEL_MANAGED).map(String::as_str) == Some("true"),
         compose_project,
         compose_service,
+        depends_on: crate::names::depends_on(&labels),
         ports,
         created: s.created.unwrap_or_default(),
     }

@@ -30,7 +30,9 @@ pub mod lifecycle;
 pub mod logs;
 pub mod platform;
 pub mod spec;
+pub mod ssh;
 pub mod stats;
+pub mod tls;
 
 pub use api::{ContainerEngine, ImageInfo};
 
@@ -75,6 +77,8 @@ pub fn request_timeout() -> Duration {
 pub struct Engine {
     docker: Docker,
     endpoint: Endpoint,
+    /// The SSH tunnel of an `ssh://` engine, closed with the last clone.
+    _tunnel: Option<std::sync::Arc<ssh::Tunnel>>,
 }
 
 /// What `berth engine` reports.
@@ -124,7 +128,61 @@ impl Engine {
         let host = endpoint.host.as_str();
         let v = bollard::API_DEFAULT_VERSION;
         let timeout = request_timeout().as_secs();
-        let docker = if host.starts_with("unix://") {
+        let tls = endpoint.tls.as_ref().filter(|_| host.starts_with("tcp://"));
+        let mut tunnel = None;
+        let docker = match tls {
+            Some(t) => tls::connect(host, t, timeout, v)?,
+            None if host.starts_with("ssh://") => {
+                let t = Self::ssh_tunnel(host).await?;
+                let d = Self::client(&t.host(), timeout, v)?;
+                tunnel = Some(std::sync::Arc::new(t));
+                d
+            }
+            None => Self::client(host, timeout, v)?,
+        };
+        let wait = CONNECT_TIMEOUT.min(request_timeout());
+        let no_answer =
+            || Error::EngineUnavailable(format!("{host}: no answer within {} s", wait.as_secs()));
+        let answered = tokio::time::timeout(wait, async {
+            docker.ping().await?;
+            docker.negotiate_version().await
+        })
+        .await;
+        let docker = match answered {
+            Ok(Ok(d)) => d,
+            Ok(Err(bollard::errors::Error::RequestTimeoutError)) | Err(_) => {
+                return Err(no_answer())
+            }
+            Ok(Err(e)) => {
+                return Err(Error::EngineUnavailable(format!(
+                    "{host}: {}",
+                    short_error(&e)
+                )))
+            }
+        };
+        Ok(Engine {
+            docker,
+            endpoint,
+            _tunnel: tunnel,
+        })
+    }
+
+    #[cfg(unix)]
+    async fn ssh_tunnel(host: &str) -> Result<ssh::Tunnel> {
+        ssh::Tunnel::open(host).await
+    }
+
+    #[cfg(not(unix))]
+    async fn ssh_tunnel(host: &str) -> Result<ssh::Tunnel> {
+        Err(Error::EngineUnavailable(format!(
+            "{host}: ssh:// engines are forwarded to a unix socket, which this system's \
+             engine client cannot use; use a docker context over tcp:// with TLS"
+        )))
+    }
+
+    /// The bollard client for a socket, a pipe or plain `tcp://`.
+    fn client(host: &str, timeout: u64, v: &bollard::ClientVersion) -> Result<Docker> {
+        if host.starts_with("unix://") {
             #[cfg(unix)]
             {
                 Docker::connect_with_unix(host, timeout, v)
@@ -150,31 +208,10 @@ impl Engine {
             Docker::connect_with_http(host, timeout, v)
         } else {
             return Err(Error::EngineUnavailable(format!(
-                "{host}: unsupported engine address (use unix://, tcp:// or npipe://)"
+                "{host}: unsupported engine address (use unix://, tcp://, ssh:// or npipe://)"
             )));
         }
-        .map_err(|e| Error::EngineUnavailable(format!("{host}: {e}")))?;
-        let wait = CONNECT_TIMEOUT.min(request_timeout());
-        let no_answer =
-            || Error::EngineUnavailable(format!("{host}: no answer within {} s", wait.as_secs()));
-        let answered = tokio::time::timeout(wait, async {
-            docker.ping().await?;
-            docker.negotiate_version().await
-        })
-        .await;
-        let docker = match answered {
-            Ok(Ok(d)) => d,
-            Ok(Err(bollard::errors::Error::RequestTimeoutError)) | Err(_) => {
-                return Err(no_answer())
-            }
-            Ok(Err(e)) => {
-                return Err(Error::EngineUnavailable(format!(
-                    "{host}: {}",
-                    short_error(&e)
-                )))
-            }
-        };
-        Ok(Engine { docker, endpoint })
+        .map_err(|e| Error::EngineUnavailable(format!("{host}: {e}")))
     }
 
     pub fn endpoint(&self) -> &Endpoint {

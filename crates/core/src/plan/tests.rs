@@ -78,7 +78,10 @@ fn language_versions_map_to_image_tags() {
         d.language_version = Some(raw.into());
         Plan::from_detection(&d).runtime_image
     };
-    assert_eq!(v(Stack::Python, ">=3.10,<4"), "python:3.10-slim-bookworm");
+    // A range the default satisfies gives the default; one it does not, its lowest.
+    assert_eq!(v(Stack::Python, ">=3.10,<4"), "python:3.12-slim-bookworm");
+    assert_eq!(v(Stack::Python, ">=3.10,<3.12"), "python:3.10-slim-bookworm");
+    assert_eq!(v(Stack::Node, ">=18"), "node:22-bookworm-slim");
     assert_eq!(v(Stack::Python, "3.11.4"), "python:3.11-slim-bookworm");
     assert_eq!(v(Stack::Python, "2.7"), "python:3.12-slim-bookworm");
     assert_eq!(v(Stack::Node, "^20.11.0"), "node:20-bookworm-slim");

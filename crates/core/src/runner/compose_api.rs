@@ -19,7 +19,7 @@ use crate::compose::ServiceSpec;
 use crate::docker::build::BuildEvent;
 use crate::docker::spec::{ContainerSpec, Publish, Restart};
 use crate::docker::ContainerEngine;
-use crate::names::{ProjectNames, LABEL_SERVICE};
+use crate::names::{ProjectNames, LABEL_DEPENDS_ON, LABEL_SERVICE};
 use crate::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -143,6 +143,10 @@ pub fn service_spec(
     let mut labels: BTreeMap<String, String> = s.labels.clone();
     labels.extend(names.labels());
     labels.insert(LABEL_SERVICE.into(), s.name.clone());
+    if !s.depends_on.is_empty() {
+        let deps: Vec<&str> = s.depends_on.iter().map(|(d, _)| d.as_str()).collect();
+        labels.insert(LABEL_DEPENDS_ON.into(), deps.join(","));
+    }
     ContainerSpec {
         name: names.service_container(&s.name),
         image: image.to_string(),

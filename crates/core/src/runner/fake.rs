@@ -94,6 +94,7 @@ impl FakeEngine {
             managed: spec.labels.get(LABEL_MANAGED).map(String::as_str) == Some("true"),
             compose_project,
             compose_service,
+            depends_on: crate::names::depends_on(&labels),
             ports: spec
                 .publish
                 .iter()

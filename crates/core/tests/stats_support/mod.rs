@@ -74,12 +74,9 @@ pub async fn engine() -> Engine {
 }
 
 pub async fn engine_at(host: &str) -> Engine {
-    Engine::connect_to(Endpoint {
-        host: host.to_owned(),
-        source: EndpointSource::EnvDockerHost,
-    })
-    .await
-    .unwrap_or_else(|e| panic!("{HINT}\n({e})"))
+    Engine::connect_to(Endpoint::plain(host, EndpointSource::EnvDockerHost))
+        .await
+        .unwrap_or_else(|e| panic!("{HINT}\n({e})"))
 }
 
 /// A local image `FROM scratch` with Debian's static busybox; removed on drop.

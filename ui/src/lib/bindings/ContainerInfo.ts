@@ -26,7 +26,11 @@ compose_project: string | null,
 /**
  * Its compose service, when it belongs to a compose project.
  */
-compose_service: string | null, ports: Array<PublishedPort>, 
+compose_service: string | null, 
+/**
+ * The services it depends on ([`crate::names::depends_on`]).
+ */
+depends_on: Array<string>, ports: Array<PublishedPort>, 
 /**
  * Unix seconds.
  */

@@ -9,6 +9,7 @@ import type { ContainerRow } from './ContainerRow';
 import type { DownReport } from './DownReport';
 import type { EngineInfo } from './EngineInfo';
 import type { FolderCheck } from './FolderCheck';
+import type { GroupReport } from './GroupReport';
 import type { HostCapacity } from './HostCapacity';
 import type { ImageCheck } from './ImageCheck';
 import type { K8sPreview } from './K8sPreview';
@@ -84,6 +85,8 @@ export interface Commands {
   host_capacity: { args: {}; returns: HostCapacity };
   /** Start, stop, restart or remove a container. */
   container_lifecycle: { args: { name: string; action: LifecycleAction }; returns: null };
+  /** The same for every container of a compose project, in dependency order (dependencies start first and stop last). */
+  group_lifecycle: { args: { project: string; action: LifecycleAction }; returns: GroupReport };
   /** Measure an opened folder's app natively and in its container (progress on `on_event`; `stop_stream` on that channel cancels). */
   bench_project: { args: { root: string; requests: number; onEvent: Channel<BenchEvent> }; returns: BenchReport };
   /** Listen on `on_request` for what launches ask of the window (open a folder, show a view): the app's own arguments, a second `berth-app PATH` or `berth open PATH`. */
@@ -124,6 +127,7 @@ export const COMMANDS: readonly CommandName[] = [
   'container_history',
   'host_capacity',
   'container_lifecycle',
+  'group_lifecycle',
   'bench_project',
   'app_requests',
   'launch_at_login',
@@ -158,6 +162,7 @@ export const PERMISSION_SETS: Record<CommandName, string> = {
   container_history: 'containers-commands',
   host_capacity: 'containers-commands',
   container_lifecycle: 'containers-commands',
+  group_lifecycle: 'containers-commands',
   bench_project: 'bench-commands',
   app_requests: 'app-commands',
   launch_at_login: 'app-commands',
