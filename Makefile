@@ -96,3 +96,4 @@ bench: cli engine
 	bash scripts/bench-stats.sh
 	bash scripts/bench-check.sh
 	bash scripts/bench-app.sh
+	bash scripts/bench-native.sh

@@ -16,6 +16,7 @@ use berth_core::app::{
     DownReport, FolderCheck, GroupReport, ImageCheck, OpenedProject, PortWriteReport,
     ProjectPreview, Source, SourcesChanged, UpEvent,
 };
+use berth_core::bench::{BenchEvent, BenchReport};
 use berth_core::check::Report;
 use berth_core::docker::logs::LogLine;
 use berth_core::docker::EngineInfo;

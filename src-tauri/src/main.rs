@@ -4,6 +4,7 @@
 //! a tray shows its icon (`window`, `tray_host`).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod bench_commands;
 mod check;
 mod commands;
 mod deploy;

@@ -34,11 +34,11 @@ pub struct RunState {
 impl RunState {
     /// The token of the stream on channel `id`; already cancelled when `stop_stream` came
     /// first (the two commands may run in either order).
-    fn stream_token(&self, id: u32) -> CancellationToken {
+    pub(crate) fn stream_token(&self, id: u32) -> CancellationToken {
         lock(&self.streams).entry(id).or_default().clone()
     }
 
-    fn stream_ended(&self, id: u32) {
+    pub(crate) fn stream_ended(&self, id: u32) {
         lock(&self.streams).remove(&id);
     }
 

@@ -23,6 +23,7 @@ fn the_main_window_gets_exactly_the_described_permission_sets() {
             "deploy-commands",
             "check-commands",
             "containers-commands",
+            "bench-commands",
             "app-commands",
             "folder-drop",
             "folder-picker"
@@ -74,6 +75,7 @@ fn the_sets_grant_only_the_commands_events_and_picker_the_ui_uses() {
         "allow-container-history",
         "allow-host-capacity",
         "allow-container-lifecycle",
+        "allow-bench-project",
         "allow-group-lifecycle",
         "allow-app-requests",
         "allow-launch-at-login",

@@ -16,6 +16,7 @@ import { checkCommand, checkControls } from './mock-check';
 import { k8sCommand, k8sControls } from './mock-k8s';
 import { appCommand, loginEnabled, request } from './mock-app';
 import { deployCommand, deployControls } from './mock-deploy';
+import { benchCommand, benchControls } from './mock-bench';
 
 const ROOT = '/projects/flask-redis';
 const EXISTING_DOCKERFILE = 'FROM python:3.9\nCOPY . .\nCMD ["python", "app.py"]\n';
@@ -139,6 +140,8 @@ mockIPC(
     if (cmd.includes('deploy') || cmd === 'rollback_project') {
       return deployCommand(cmd, a).then((d) => (d.handled ? d.value : runCommand(cmd, a)));
     }
+    const bench = benchCommand(cmd, a);
+    if (bench.handled) return bench.value;
     switch (cmd) {
       case 'open_project':
         if (a.path === ROOT || a.path === `${ROOT}/`) return opened();
@@ -182,6 +185,7 @@ mockIPC(
   check: checkControls,
   k8s: k8sControls,
   deploy: deployControls,
+  bench: benchControls,
   emit: (event: string, payload: unknown) => emit(event, payload),
   tick,
   unsubscribed,

@@ -36,7 +36,7 @@ interface ChannelLike {
 const indexes = new Map<number, number>();
 let cancel = () => {};
 let watchChannel: ChannelLike | null = null;
-function send(ch: ChannelLike, message: unknown): void {
+export function send(ch: ChannelLike, message: unknown): void {
   const index = indexes.get(ch.id) ?? 0;
   indexes.set(ch.id, index + 1);
   const internals = (window as unknown as { __TAURI_INTERNALS__: { runCallback(id: number, data: unknown): void } })

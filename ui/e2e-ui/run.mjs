@@ -702,6 +702,8 @@ await test('a folder with only its own Dockerfile opens, offers nothing to gener
 
 const { checkTests } = await import('./check.mjs');
 await checkTests({ test, shots, calls, openByTyping, ROOT });
+const { benchTests } = await import('./bench.mjs');
+await benchTests({ test, shots, calls, openByTyping, ROOT });
 
 await test('a launch asks for a folder and a view: the window opens the folder, then shows the view', async (page) => {
   await page.getByRole('heading', { name: 'Drop a project folder here' }).waitFor();

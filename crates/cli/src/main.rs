@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod bench;
 mod check;
 mod containerize;
 mod containers;
@@ -57,6 +58,10 @@ enum Command {
     Rollback(deploy::Target),
     /// The folder's deployments: version, when, engine, environment, outcome
     History(deploy::HistoryArgs),
+    /// The app natively and in its container, side by side: start-up time, request latency
+    /// (p50/p95/p99), throughput and memory, on loopback, over a fixed number of requests
+    /// (the folder is only read: a private copy runs; exit 1 when a side failed)
+    Bench(bench::BenchArgs),
     /// Open a folder in the desktop app (starts Berth, or brings the running one forward)
     Open(open::OpenArgs),
     #[command(flatten)]
@@ -85,6 +90,10 @@ fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::History(args) => deploy::history(args),
+        Command::Bench(args) => match bench::run(args) {
+            Ok(code) => return code,
+            Err(e) => Err(e),
+        },
         Command::Open(args) => open::run(args),
     };
     match result {

@@ -7,6 +7,7 @@
 //! adapters over it. Nothing here depends on Tauri or a webview.
 
 pub mod app;
+pub mod bench;
 pub mod check;
 pub mod compose;
 pub mod diff;

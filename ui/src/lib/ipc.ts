@@ -37,6 +37,8 @@ import type { DeployRecord } from './bindings/DeployRecord';
 import type { DeployReport } from './bindings/DeployReport';
 import type { DeployTarget } from './bindings/DeployTarget';
 import type { Environment } from './bindings/Environment';
+import type { BenchEvent } from './bindings/BenchEvent';
+import type { BenchReport } from './bindings/BenchReport';
 
 /** The app's commands, typed by the Rust bindings in ./bindings. */
 export interface Api {
@@ -214,6 +216,32 @@ export const tauriDeployApi: DeployApi = {
   history: (root) => call('deploy_history', { root }),
   openUrl: async (url) => {
     await call('open_url', { url });
+  },
+};
+
+// ---- The run card's benchmark (src-tauri/src/bench_commands.rs) ------------------------
+
+/** A benchmark in progress: `done` settles with the report; `stop` cancels it (the backend
+ * removes what it started). */
+export interface BenchRun {
+  done: Promise<BenchReport>;
+  stop(): Promise<void>;
+}
+
+export interface BenchApi {
+  /** Measure the opened folder natively and in its container, `requests` per side. */
+  benchProject(root: string, requests: number, onEvent: (e: BenchEvent) => void): BenchRun;
+}
+
+export const tauriBenchApi: BenchApi = {
+  benchProject(root, requests, onEvent) {
+    const channel = new Channel<BenchEvent>(onEvent);
+    return {
+      done: call('bench_project', { root, requests, onEvent: channel }),
+      stop: async () => {
+        await call('stop_stream', { channel: channel.id });
+      },
+    };
   },
 };
 

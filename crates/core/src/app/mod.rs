@@ -18,9 +18,12 @@
 //! | where an image's size goes | [`analyze_image`] |
 //! | deploy health-gated per environment, roll back, list deployments | [`deploy::deploy`], [`deploy::rollback`], [`deploy::history`] |
 //! | the engines a deploy can target, connecting to one | [`deploy_targets::deploy_targets`], [`deploy_targets::connect_target`] |
+//! | the app natively and in its container, measured side by side | [`bench::bench`] |
 //! | start, stop, restart, remove a container, or a whole compose project in dependency order | [`lifecycle`], [`group_lifecycle`] |
 //! | Compose or Kubernetes? assess; generate, preview and write the Kustomize layout | [`k8s`] |
 
+pub mod bench;
+mod bench_native;
 mod check;
 pub mod deploy;
 pub mod deploy_history;

@@ -191,6 +191,14 @@ pub fn plan_context_with(
 }
 
 impl ContextPlan {
+    /// The folder's paths in the context, in walk order (parents first): (relative path with
+    /// forward slashes, path on disk, is a folder). Links are listed, never followed.
+    pub fn paths(&self) -> impl Iterator<Item = (&str, &Path, bool)> {
+        self.entries
+            .iter()
+            .map(|e| (e.rel.as_str(), e.path.as_path(), e.dir))
+    }
+
     /// Write the context as a tar (symbolic links archived as links, never followed;
     /// deterministic headers).
     pub fn write_tar(&self, w: impl std::io::Write) -> std::io::Result<()> {

@@ -13,6 +13,7 @@ pub mod dev;
 mod dotnet;
 mod go;
 mod java;
+pub mod native;
 mod node;
 mod php;
 mod python;
@@ -23,6 +24,7 @@ mod version;
 mod xml;
 
 pub use dev::{DebugPort, DevSettings};
+pub use native::{Native, NativeSetup};
 pub use node::BUN_IMAGE;
 pub use php::COMPOSER_IMAGE;
 pub use version::{VersionFormat, VersionRule};
@@ -238,6 +240,16 @@ pub trait StackProvider: Sync {
             "no reload command is known for this app: the source is mounted, restart the \
              service to pick up a change",
         )
+    }
+
+    /// How the app runs natively on this machine's runtime, for `berth bench` (see
+    /// [`native`]). Default: it does not (the bench measures its container only).
+    fn native(&self, _plan: &Plan) -> Native {
+        Native::Unsupported(format!(
+            "Berth runs Python and Node.js apps natively; a {} app is measured in its \
+             container only",
+            self.label()
+        ))
     }
 }
 

@@ -3,6 +3,8 @@
 import { invoke, type Channel } from '@tauri-apps/api/core';
 import type { AppRequest } from './AppRequest';
 import type { Assessment } from './Assessment';
+import type { BenchEvent } from './BenchEvent';
+import type { BenchReport } from './BenchReport';
 import type { ContainerRow } from './ContainerRow';
 import type { DeployEvent } from './DeployEvent';
 import type { DeployRecord } from './DeployRecord';
@@ -100,6 +102,8 @@ export interface Commands {
   container_lifecycle: { args: { name: string; action: LifecycleAction }; returns: null };
   /** The same for every container of a compose project, in dependency order (dependencies start first and stop last). */
   group_lifecycle: { args: { project: string; action: LifecycleAction }; returns: GroupReport };
+  /** Measure an opened folder's app natively and in its container (progress on `on_event`; `stop_stream` on that channel cancels). */
+  bench_project: { args: { root: string; requests: number; onEvent: Channel<BenchEvent> }; returns: BenchReport };
   /** Listen on `on_request` for what launches ask of the window (open a folder, show a view): the app's own arguments, a second `berth-app PATH` or `berth open PATH`. */
   app_requests: { args: { onRequest: Channel<AppRequest> }; returns: null };
   /** Whether Berth starts at login. */
@@ -144,6 +148,7 @@ export const COMMANDS: readonly CommandName[] = [
   'host_capacity',
   'container_lifecycle',
   'group_lifecycle',
+  'bench_project',
   'app_requests',
   'launch_at_login',
   'set_launch_at_login',
@@ -183,6 +188,7 @@ export const PERMISSION_SETS: Record<CommandName, string> = {
   host_capacity: 'containers-commands',
   container_lifecycle: 'containers-commands',
   group_lifecycle: 'containers-commands',
+  bench_project: 'bench-commands',
   app_requests: 'app-commands',
   launch_at_login: 'app-commands',
   set_launch_at_login: 'app-commands',

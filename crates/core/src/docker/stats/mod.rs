@@ -137,6 +137,21 @@ pub fn container_stats(
 }
 
 impl Engine {
+    /// A container's memory in use now, as `docker stats` shows it (usage less the inactive
+    /// page cache): one stats read.
+    pub async fn memory_in_use(&self, id: &str) -> Result<u64> {
+        let options = StatsOptions {
+            stream: false,
+            one_shot: true,
+        };
+        let mut reads = self.docker().stats(id, Some(options));
+        match reads.next().await {
+            Some(Ok(doc)) => Ok(crate::stats::mem_in_use(&raw_from_engine(&doc))),
+            Some(Err(e)) => Err(engine_err(e)),
+            None => Err(crate::Error::Engine(format!("no stats for {id}"))),
+        }
+    }
+
     /// Every container on the engine in any state, Berth's or not, by name: what the app's
     /// containers view lists next to the hub's live samples (the hub streams all of them).
     pub async fn all_containers(&self) -> Result<Vec<super::lifecycle::ContainerInfo>> {

@@ -7,6 +7,7 @@ pub(super) mod spa;
 
 use super::common::{has_manifest, plan_hint as hint};
 use super::dev::{self, DevSettings};
+use super::native::{Native, NativeSetup};
 use super::{
     hint_keys as hk, Detection, Stack, StackProvider, StackTemplates, VersionFormat, VersionRule,
 };
@@ -105,6 +106,44 @@ impl StackProvider for Node {
     fn dev(&self, plan: &Plan) -> DevSettings {
         node_dev(plan)
     }
+
+    fn native(&self, plan: &Plan) -> Native {
+        node_native(plan)
+    }
+}
+
+/// On the host as in the image: the package manager's install and build steps in the copy
+/// (`corepack enable` is left out: it would change the host's Node installation), the app
+/// in production mode. Next.js standalone output is laid out by the Dockerfile only.
+fn node_native(plan: &Plan) -> Native {
+    use super::native::{plan_steps, APP};
+    if hint(plan, hk::NEXT_STANDALONE) == Some("true") {
+        return Native::Unsupported(
+            "a Next.js standalone build runs from the layout its Dockerfile copies: measured in \
+             its container only"
+                .into(),
+        );
+    }
+    let pm = plan.package_manager.as_deref().unwrap_or("npm");
+    let (programs, hint_text): (Vec<String>, &'static str) = match pm {
+        "bun" => (vec!["bun".into()], "Bun (bun)"),
+        "pnpm" => (vec!["node".into(), "pnpm".into()], "Node.js and pnpm"),
+        "yarn" => (vec!["node".into(), "yarn".into()], "Node.js and Yarn"),
+        _ => (
+            vec!["node".into(), "npm".into()],
+            "Node.js and npm (node, npm)",
+        ),
+    };
+    Native::Runs(NativeSetup {
+        version: vec![programs[0].clone(), "--version".into()],
+        programs,
+        install_hint: hint_text,
+        prepare: Vec::new(),
+        steps: plan_steps(plan, |a| a.first().is_some_and(|c| c == "corepack")),
+        path: vec![format!("{APP}/node_modules/.bin")],
+        env: Default::default(),
+        run_env: [("NODE_ENV".to_string(), "production".to_string())].into(),
+    })
 }
 
 /// Builds and runs Bun projects.

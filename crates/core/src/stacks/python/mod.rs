@@ -6,6 +6,7 @@ mod django;
 
 use super::common::has_manifest;
 use super::dev::{self, DevSettings};
+use super::native::{Native, NativeSetup};
 use super::{
     hint_keys, Detection, Stack, StackProvider, StackTemplates, VersionFormat, VersionRule,
 };
@@ -82,6 +83,45 @@ impl StackProvider for Python {
     fn dev(&self, plan: &Plan) -> DevSettings {
         python_dev(plan)
     }
+
+    fn native(&self, plan: &Plan) -> Native {
+        python_native(plan)
+    }
+}
+
+/// On the host as in the image: a private virtualenv (`{tools}/venv`, also uv's project
+/// environment), the plan's install and build steps in it, the app unbuffered.
+fn python_native(plan: &Plan) -> Native {
+    use super::native::{plan_steps, TOOLS};
+    let venv = format!("{TOOLS}/venv");
+    let env = [
+        ("VIRTUAL_ENV", venv.as_str()),
+        ("UV_PROJECT_ENVIRONMENT", venv.as_str()),
+        ("PIPENV_VENV_IN_PROJECT", "1"),
+        ("PIP_DISABLE_PIP_VERSION_CHECK", "1"),
+        ("PYTHONUNBUFFERED", "1"),
+    ];
+    Native::Runs(NativeSetup {
+        programs: vec!["python3".into()],
+        install_hint: "Python 3 with its venv module (python3, python3-venv)",
+        version: vec!["python3".into(), "--version".into()],
+        prepare: vec![vec![
+            "python3".into(),
+            "-m".into(),
+            "venv".into(),
+            venv.clone(),
+        ]],
+        steps: plan_steps(plan, |_| false),
+        path: vec![
+            format!("{venv}/bin"),
+            format!("{}/.venv/bin", super::native::APP),
+        ],
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        run_env: Default::default(),
+    })
 }
 
 /// pip-install `tools`, run `export` into /tmp/requirements.txt, pip-install that file.
