@@ -369,6 +369,8 @@ fn a_deploy_through_an_ssh_tunnel() {
     let v = json(&o);
     assert_eq!(v["outcome"], "deployed", "{v}");
     assert_eq!(v["engine"], engine);
+    // Published on the remote machine's loopback: no URL that would point at this one.
+    assert!(v["url"].is_null(), "{v}");
     assert_eq!(served(18784), format!("cli-{}", std::process::id()));
     let filter = format!("label=dev.berth.project={p}");
     let o = Command::new(DOCKER)

@@ -375,6 +375,7 @@ fn target_for<'a>(
         .host_ip(),
         health_timeout: req.health_timeout,
         local: is_local(engine),
+        engine_host: engine.endpoint().host.clone(),
     }
 }
 

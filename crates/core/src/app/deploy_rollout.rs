@@ -29,6 +29,8 @@ pub(super) struct Target<'a> {
     pub(super) health_timeout: Duration,
     /// HTTP probes reach the engine's ports only when it runs on this machine.
     pub(super) local: bool,
+    /// The engine's address (where a remote engine publishes).
+    pub(super) engine_host: String,
 }
 
 impl Target<'_> {
@@ -79,6 +81,17 @@ impl Target<'_> {
         Ok(s)
     }
 
+    /// Where the deployed version answers, seen from here: localhost for an engine on this
+    /// machine; the remote machine's name when it publishes on every interface; none when it
+    /// publishes on the remote machine's loopback (reachable only there).
+    pub(super) fn url(&self, port: u16) -> Option<String> {
+        if self.local {
+            return Some(local_url(port));
+        }
+        let host = remote_host(&self.engine_host)?;
+        (self.host_ip != crate::docker::spec::LOOPBACK).then(|| format!("http://{host}:{port}"))
+    }
+
     pub(super) fn probe(&self, port: u16) -> Option<crate::docker::health::HttpProbe> {
         self.local
             .then(|| single::probe(self.resolved.recipe.plan.as_ref(), port))
@@ -93,6 +106,18 @@ pub(super) fn dev_settings(
         (Environment::Dev, Some(p)) => Some(crate::stacks::provider(p.stack).dev(p)),
         _ => None,
     }
+}
+
+/// The machine of a `tcp://host:port` or `ssh://user@host:port/…` engine address (pure).
+pub(super) fn remote_host(addr: &str) -> Option<String> {
+    let rest = addr.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match hostport.rsplit_once(':') {
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !h.is_empty() => h,
+        _ => hostport,
+    };
+    (!host.is_empty()).then(|| host.to_string())
 }
 
 pub(super) fn is_local(engine: &Engine) -> bool {
@@ -170,7 +195,7 @@ pub(super) async fn rollout(
         ));
         report.last_logs = health.last_logs;
         report.host_port = live.and_then(|l| l.host_port);
-        report.url = report.host_port.map(local_url);
+        report.url = report.host_port.and_then(|p| t.url(p));
         report.notes.push(match live {
             Some(l) => format!("{} keeps serving, untouched", l.version),
             None => "nothing was serving before; nothing serves now".into(),
@@ -231,7 +256,7 @@ pub(super) async fn rollout(
                 if h.healthy { "healthy" } else { "NOT healthy" }
             ));
             report.host_port = Some(public);
-            report.url = Some(local_url(public));
+            report.url = t.url(public);
         }
         append_history(&req.state_dir, t.root, &record(&report, action))?;
         return Ok(report);
@@ -239,8 +264,14 @@ pub(super) async fn rollout(
     report.outcome = Outcome::Deployed;
     report.container = Some(spec.name.clone());
     report.host_port = Some(public);
-    report.url = Some(local_url(public));
-    step(format!("{version} serves {}", local_url(public)));
+    report.url = t.url(public);
+    step(match &report.url {
+        Some(u) => format!("{version} serves {u}"),
+        None => format!(
+            "{version} serves port {public} on the engine's machine (published on its loopback: \
+             reach it there, through `ssh -L {public}:127.0.0.1:{public}`, or deploy with --expose)"
+        ),
+    });
 
     // 5. History, then the images beyond the newest `keep`.
     append_history(&req.state_dir, t.root, &record(&report, action))?;
@@ -256,4 +287,25 @@ pub(super) async fn rollout(
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::remote_host;
+
+    #[test]
+    fn the_machine_of_a_remote_engine() {
+        assert_eq!(
+            remote_host("tcp://build.example.com:2376").as_deref(),
+            Some("build.example.com")
+        );
+        assert_eq!(
+            remote_host("ssh://deploy@10.0.0.5:2222/var/run/docker.sock").as_deref(),
+            Some("10.0.0.5")
+        );
+        assert_eq!(remote_host("ssh://box").as_deref(), Some("box"));
+        assert_eq!(remote_host("ssh://").as_deref(), None);
+        assert_eq!(remote_host("not an address"), None);
+    }
 }
