@@ -26,8 +26,8 @@ ipc_contract! {
         fn engine_status() -> EngineInfo => crate::run::engine_status;
         /// Is a host port free, and if not who holds it.
         fn check_port(port: u16) -> PortCheck => crate::run::check_port;
-        /// Build and run an opened folder (progress on `on_event`), one container or its compose project; `env`: dev/prod as `berth up --env` (null: the plain run).
-        fn up_project(root: String, source: Source, edits: Option<PlanEdits>, runner: RunnerChoice, host_port: Option<u16>, expose: bool, env: Option<Environment>, on_event: Channel<UpEvent>) -> RunReport => crate::run::up_project;
+        /// Build and run an opened folder (progress on `on_event`), one container or its compose project; `env`: dev/prod as `berth up --env` (null: the plain run); `platform`: build and run for it, as `berth up --platform` (null: the engine's own).
+        fn up_project(root: String, source: Source, edits: Option<PlanEdits>, runner: RunnerChoice, host_port: Option<u16>, expose: bool, env: Option<Environment>, platform: Option<String>, on_event: Channel<UpEvent>) -> RunReport => crate::run::up_project;
         /// Cancel the folder's running `up_project`; false when none runs.
         fn cancel_up(root: String) -> bool => crate::run::cancel_up;
         /// Stop and remove what Berth started for the folder (with its images when asked).

@@ -106,6 +106,7 @@ pub async fn up_project(
     host_port: Option<u16>,
     expose: bool,
     env: Option<Environment>,
+    platform: Option<String>,
     on_event: Channel<UpEvent>,
 ) -> CmdResult<RunReport> {
     let state = w.state::<AppState>();
@@ -123,6 +124,11 @@ pub async fn up_project(
     req.options.publishing.host_port = host_port;
     req.options.publishing.expose = expose;
     req.options.env = env;
+    req.options.platform = platform
+        .as_deref()
+        .map(berth_core::docker::platform::parse_platform)
+        .transpose()
+        .map_err(err)?;
     let engine = Engine::connect().await.map_err(err)?;
     // A closed channel (the window reloaded) only stops the progress, not the run.
     let send = move |e: UpEvent| {

@@ -288,6 +288,9 @@ await test("the plan with the user's edits is what runs: the edited port goes to
   await page.getByTestId('engine-status').getByText('unix:///var/run/docker.sock').waitFor();
   // The folder has its own Dockerfile: the user chooses to run Berth's plan instead.
   await page.getByTestId('build-from').getByLabel(/Berth's plan/).check();
+  // And for another architecture (berth up --platform).
+  assert.equal(await page.getByTestId('run-platform').inputValue(), '');
+  await page.getByTestId('run-platform').selectOption({ label: 'linux/arm64' });
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await page.getByTestId('progress-label').waitFor();
   const [args] = await calls(page, 'up_project');
@@ -295,6 +298,7 @@ await test("the plan with the user's edits is what runs: the edited port goes to
   assert.equal(args.edits.port, 7000);
   assert.equal(args.runner, 'auto');
   assert.equal(args.expose, false);
+  assert.equal(args.platform, 'linux/arm64');
   assert.equal((await calls(page, 'write_files')).length, 0);
   await page.evaluate(() => window.__berth.run.release());
   await page.getByTestId('run-healthy').waitFor();

@@ -126,6 +126,9 @@ export interface RunRequest {
   expose: boolean;
   /** dev / prod as `berth up --env`; null: the plain run. */
   env: Environment | null;
+  /** Build and run for this platform (`linux/arm64`, as `berth up --platform`), under
+   * emulation when it is not the engine's; null: the engine's own. */
+  platform: string | null;
 }
 
 /** The Run panel's commands, typed by the Rust bindings. */

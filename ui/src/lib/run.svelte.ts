@@ -140,6 +140,8 @@ export class RunState {
   expose = $state(false);
   /** The environment of the run (`berth up --env`); null: the plain run (the default). */
   env = $state<Environment | null>(null);
+  /** The platform to build and run for (`berth up --platform`); null: the engine's own. */
+  platform = $state<string | null>(null);
   error = $state<ErrorPayload | null>(null);
   /** The port field (empty: let Berth choose, starting with the app's port). */
   portInput = $state('');
@@ -221,6 +223,7 @@ export class RunState {
     this.from = subject.ownFiles || subject.edits() === null ? 'files' : 'plan';
     this.expose = false;
     this.env = null;
+    this.platform = null;
     this.runner = null;
     this.#runSeq++;
     this.#stopWatching();
@@ -388,7 +391,7 @@ export class RunState {
     try {
       const report = await this.#api.upProject(
         root,
-        { source: this.from === 'plan' ? 'plan' : 'files', edits, runner, hostPort, expose: this.expose, env: this.env },
+        { source: this.from === 'plan' ? 'plan' : 'files', edits, runner, hostPort, expose: this.expose, env: this.env, platform: this.platform },
         (e) => {
           if (seq === this.#runSeq) this.onEvent(e);
         },

@@ -396,7 +396,7 @@ describe('RunState', () => {
     await tick(); // the preflight check comes first
     f.finish(report());
     await done;
-    expect(f.requests.at(-1)).toEqual({ source: 'plan', edits: { ...EDITS, port: 7100 }, runner: 'auto', hostPort: null, expose: false, env: null });
+    expect(f.requests.at(-1)).toEqual({ source: 'plan', edits: { ...EDITS, port: 7100 }, runner: 'auto', hostPort: null, expose: false, env: null, platform: null });
   });
 
   it('runs in the chosen environment (berth up --env); a newly opened folder starts without one', async () => {
@@ -412,6 +412,21 @@ describe('RunState', () => {
     expect(f.requests.at(-1)?.env).toBe('prod');
     run.attach(subject('/projects/other'));
     expect(run.env).toBeNull();
+  });
+
+  it('runs for the chosen platform (berth up --platform); a newly opened folder starts with the engine\'s', async () => {
+    const f = fakeApi();
+    const run = new RunState(f.api);
+    run.attach(subject());
+    expect(run.platform).toBeNull();
+    run.platform = 'linux/arm64';
+    const done = run.run();
+    await tick();
+    f.finish(report());
+    await done;
+    expect(f.requests.at(-1)?.platform).toBe('linux/arm64');
+    run.attach(subject('/projects/other'));
+    expect(run.platform).toBeNull();
   });
 
   it('a folder with its own files runs them by default, or the plan when chosen; expose is asked for', async () => {

@@ -54,8 +54,8 @@ export interface Commands {
   engine_status: { args: {}; returns: EngineInfo };
   /** Is a host port free, and if not who holds it. */
   check_port: { args: { port: number }; returns: PortCheck };
-  /** Build and run an opened folder (progress on `on_event`), one container or its compose project; `env`: dev/prod as `berth up --env` (null: the plain run). */
-  up_project: { args: { root: string; source: Source; edits: PlanEdits | null; runner: RunnerChoice; hostPort: number | null; expose: boolean; env: Environment | null; onEvent: Channel<UpEvent> }; returns: RunReport };
+  /** Build and run an opened folder (progress on `on_event`), one container or its compose project; `env`: dev/prod as `berth up --env` (null: the plain run); `platform`: build and run for it, as `berth up --platform` (null: the engine's own). */
+  up_project: { args: { root: string; source: Source; edits: PlanEdits | null; runner: RunnerChoice; hostPort: number | null; expose: boolean; env: Environment | null; platform: string | null; onEvent: Channel<UpEvent> }; returns: RunReport };
   /** Cancel the folder's running `up_project`; false when none runs. */
   cancel_up: { args: { root: string }; returns: boolean };
   /** Stop and remove what Berth started for the folder (with its images when asked). */
