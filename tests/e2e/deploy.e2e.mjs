@@ -7,6 +7,9 @@
 //      last log lines, while v1 keeps answering on P the whole time (polled throughout);
 //      dunst got "... rolled back (prod)"; the history lists both; one container runs.
 //   3. Deploy a good v3, then Roll back (by keyboard): v1 answers again, the history has 4.
+//   4. Deploy v4 (on another port Q) to a second engine typed into the panel (the second
+//      dockerd of scripts/second-dockerd.sh, a remote stand-in): it runs there, answers on Q,
+//      and nothing of it lands on the first engine.
 // Everything labelled with the project folder is removed at the end, also on failure, and the
 // history lives in a temporary BERTH_STATE_DIR.
 // Run by scripts/e2e.sh (needs the engine: bash scripts/start-dockerd.sh); harness: tests/e2e/harness.mjs.
@@ -21,6 +24,7 @@ import { notifications, startNotificationDaemon, stopAll } from './desktop.mjs';
 
 const screenshot = process.env.BERTH_DEPLOY_SCREENSHOT ?? join(repo, 'docs/screenshot-deploy.png');
 const DOCKER = '/usr/bin/docker';
+const SECOND = 'unix:///run/berth-dockerd2/docker.sock';
 const until = poller(180000, 200);
 
 /** A free port for the app (released before the deploy takes it). */
@@ -47,19 +51,21 @@ function dockerfile(port, body, healthy) {
   ].join('\n');
 }
 
-function ids(args) {
-  return execFileSync(DOCKER, args, { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
+function ids(args, host = null) {
+  const h = host ? ['-H', host] : [];
+  return execFileSync(DOCKER, [...h, ...args], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
 }
 
-function leftovers(folder) {
+function leftovers(folder, host = null) {
   const filter = `label=dev.berth.project=${folder}`;
-  return { containers: ids(['ps', '-aq', '--filter', filter]), images: ids(['images', '-q', '--filter', filter]) };
+  return { containers: ids(['ps', '-aq', '--filter', filter], host), images: ids(['images', '-q', '--filter', filter], host) };
 }
 
-function cleanUp(folder) {
-  const { containers, images } = leftovers(folder);
-  if (containers.length) execFileSync(DOCKER, ['rm', '-f', ...containers], { stdio: 'ignore' });
-  if (images.length) execFileSync(DOCKER, ['rmi', '-f', ...new Set(images)], { stdio: 'ignore' });
+function cleanUp(folder, host = null) {
+  const h = host ? ['-H', host] : [];
+  const { containers, images } = leftovers(folder, host);
+  if (containers.length) execFileSync(DOCKER, [...h, 'rm', '-f', ...containers], { stdio: 'ignore' });
+  if (images.length) execFileSync(DOCKER, [...h, 'rmi', '-f', ...new Set(images)], { stdio: 'ignore' });
 }
 
 async function get(port) {
@@ -68,6 +74,7 @@ async function get(port) {
 }
 
 const port = await freePort();
+const port2 = await freePort();
 const project = await realpath(await mkdtemp(join(tmpdir(), 'berth-e2e-deploy-')));
 const folder = join(project, 'shop');
 const state = join(project, 'state');
@@ -80,6 +87,7 @@ process.env.BERTH_STATE_DIR = state;
 await runSpec({
   failureShot: 'failure-deploy.png',
   async setup() {
+    execFileSync('bash', [join(repo, 'scripts/second-dockerd.sh'), 'start'], { stdio: 'inherit' });
     await startNotificationDaemon({});
   },
   async body(app) {
@@ -88,6 +96,7 @@ await runSpec({
   async cleanup() {
     try {
       cleanUp(folder);
+      cleanUp(folder, SECOND);
     } finally {
       stopAll();
       await rm(project, { recursive: true, force: true });
@@ -177,5 +186,17 @@ async function deployJourney({ s, find, text, click, exec, type, screenshot: sho
   );
   assert.match(await text('[data-testid="deploy-history"] tbody tr'), /rollback/);
   assert.equal(leftovers(folder).containers.length, 1, 'only the live version runs');
-  return `deployed v1 to prod (URL answered), broken v2 rolled back while v1 kept answering (both notified), v3 deployed, Roll back returned v1; history of 4`;
+
+  // 4. v4 to a second engine, typed into the panel as an address.
+  await writeFile(join(folder, 'Dockerfile'), dockerfile(port2, 'v4', true));
+  await exec(`const s = document.querySelector("[data-testid=deploy-target]"); s.value = "other"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+  const engineField = await until('the engine field', () => find('[data-testid="deploy-engine"]'));
+  await type(engineField, SECOND);
+  await click(await find('[data-testid="deploy-button"]'));
+  await until('v4 deployed on the second engine', async () => (await outcome()) === 'deployed' && (await get(port2)) === 'v4');
+  assert.equal(leftovers(folder, SECOND).containers.length, 1, 'v4 runs on the second engine');
+  assert.equal(leftovers(folder).containers.length, 1, 'the first engine still runs only v1');
+  assert.equal(await get(port), 'v1');
+  assert.ok((await text('[data-testid="deploy-history"]')).includes(SECOND), 'the history names the second engine');
+  return `deployed v1 to prod (URL answered), broken v2 rolled back while v1 kept answering (both notified), v3 deployed, Roll back returned v1; history of 4; v4 deployed to a second engine typed into the panel`;
 }
