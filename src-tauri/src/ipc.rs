@@ -272,7 +272,7 @@ mod tests {
             "every command says what it does"
         );
         let ts = typescript(&c);
-        assert!(ts.contains("up_project: { args: { root: string; source: Source; edits: PlanEdits | null; runner: RunnerChoice; hostPort: number | null; expose: boolean; onEvent: Channel<UpEvent> }; returns: RunReport };"), "{ts}");
+        assert!(ts.contains("up_project: { args: { root: string; source: Source; edits: PlanEdits | null; runner: RunnerChoice; hostPort: number | null; expose: boolean; env: Environment | null; platform: string | null; onEvent: Channel<UpEvent> }; returns: RunReport };"), "{ts}");
         assert!(ts.contains("import type { RunReport } from './RunReport';"));
         assert!(ts.contains("import type { ContainerRow } from './ContainerRow';"));
         assert!(
