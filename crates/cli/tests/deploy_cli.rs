@@ -23,6 +23,35 @@ fn berth_with(args: &[&str], env: &[(&str, &str)]) -> Output {
         .unwrap()
 }
 
+/// `berth deploy FOLDER --env prod --engine ENGINE --port PORT --state-dir STATE --version V --json`.
+fn deploy_json(
+    folder: &str,
+    state: &str,
+    port: &str,
+    engine: &str,
+    version: &str,
+    env: &[(&str, &str)],
+) -> Output {
+    berth_with(
+        &[
+            "deploy",
+            folder,
+            "--env",
+            "prod",
+            "--engine",
+            engine,
+            "--port",
+            port,
+            "--state-dir",
+            state,
+            "--version",
+            version,
+            "--json",
+        ],
+        env,
+    )
+}
+
 fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
         panic!(
@@ -244,24 +273,7 @@ fn a_deploy_over_tls_through_a_context_and_through_the_environment() {
         String::from_utf8_lossy(&made.stderr)
     );
     let deploy = |engine: &str, version: &str, env: &[(&str, &str)]| {
-        berth_with(
-            &[
-                "deploy",
-                &p,
-                "--env",
-                "prod",
-                "--engine",
-                engine,
-                "--port",
-                "18783",
-                "--state-dir",
-                &s,
-                "--version",
-                version,
-                "--json",
-            ],
-            env,
-        )
+        deploy_json(&p, &s, "18783", engine, version, env)
     };
     // Plain HTTP to a TLS engine: refused at validation, nothing built.
     let o = deploy(SECOND_TLS, "plain", &[("DOCKER_CONFIG", &cfg)]);
@@ -344,22 +356,12 @@ fn a_deploy_through_an_ssh_tunnel() {
     let state = tempfile::tempdir().unwrap();
     let s = state.path().display().to_string();
     let deploy = |engine: &str, version: &str| {
-        berth_with(
-            &[
-                "deploy",
-                &p,
-                "--env",
-                "prod",
-                "--engine",
-                engine,
-                "--port",
-                "18784",
-                "--state-dir",
-                &s,
-                "--version",
-                version,
-                "--json",
-            ],
+        deploy_json(
+            &p,
+            &s,
+            "18784",
+            engine,
+            version,
             &[("BERTH_SSH_COMMAND", ssh)],
         )
     };
@@ -412,21 +414,7 @@ fn a_deploy_to_a_second_engine_runs_there_and_not_on_the_first() {
     let _guard = SecondEngineGuard(p.clone());
     let state = tempfile::tempdir().unwrap();
     let s = state.path().display().to_string();
-    let o = berth(&[
-        "deploy",
-        &p,
-        "--env",
-        "prod",
-        "--engine",
-        SECOND,
-        "--port",
-        "18782",
-        "--state-dir",
-        &s,
-        "--version",
-        "remote1",
-        "--json",
-    ]);
+    let o = deploy_json(&p, &s, "18782", SECOND, "remote1", &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v = json(&o);
     assert_eq!(v["outcome"], "deployed", "{v}");

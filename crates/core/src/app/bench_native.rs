@@ -91,7 +91,7 @@ impl Sides<'_> {
         let port = if crate::ports::is_free(plan.port) {
             plan.port
         } else {
-            portpicker::pick_unused_port().ok_or_else(|| {
+            crate::ports::any_free_port().ok_or_else(|| {
                 Error::Engine("no free port on this machine for the native run".into())
             })?
         };
