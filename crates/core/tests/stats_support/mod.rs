@@ -94,12 +94,17 @@ impl Image {
         );
         let dir = tempfile::tempdir().unwrap();
         std::fs::copy(busybox, dir.path().join("busybox")).unwrap();
+        let tag = format!("berth-test/busybox:{}", unique("img"));
+        // The label makes each test's image its own: with identical content, parallel
+        // tests would share one image ID, and one test's `rmi` at its end could delete
+        // the image another test had just built and was about to tag and run.
         std::fs::write(
             dir.path().join("Dockerfile"),
-            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
+            format!(
+                "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nLABEL dev.berth.test=\"{tag}\"\n"
+            ),
         )
         .unwrap();
-        let tag = format!("berth-test/busybox:{}", unique("img"));
         let ctx = dir.path().to_str().unwrap().to_owned();
         cli.run(&["build", "-q", "-t", &tag, &ctx]);
         Image {
