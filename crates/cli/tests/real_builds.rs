@@ -457,3 +457,69 @@ fn bare_static_folder_runs_without_writing_into_it() {
         assert_eq!(get(port, "/.berth.Dockerfile").0, 404);
     });
 }
+
+/// `berth deploy --env prod` of a bare Flask + Redis folder: the app rolls out, Redis keeps
+/// running across versions, so the visit counter goes on where it was (its data is the
+/// deployment's volume, not `berth up`'s).
+#[test]
+fn deploying_flask_twice_keeps_its_redis_and_its_count() {
+    let _one = one_at_a_time();
+    preconditions();
+    let p = Project::copy_of("python-pip-flask-redis");
+    let files_before = files_in(&p.path);
+    let state = tempfile::tempdir().unwrap();
+    let port = "18793";
+    let deploy = |version: &str| {
+        let o = berth(&[
+            "deploy",
+            p.p(),
+            "--env",
+            "prod",
+            "--port",
+            port,
+            "--state-dir",
+            state.path().to_str().unwrap(),
+            "--version",
+            version,
+            "--timeout",
+            "240",
+            "--json",
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&o)));
+        assert_eq!(v["outcome"], "deployed", "{v:#}\n{}", text(&o));
+        v
+    };
+    let redis = || {
+        let names = p.labelled(&["ps", "-q", "--filter", "name=-prod-redis"]);
+        assert_eq!(names.len(), 1, "one running redis: {names:?}");
+        names[0].clone()
+    };
+
+    let v1 = deploy("r1");
+    assert!(
+        v1["validated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["name"] == "services" && v["ok"] == true),
+        "{v1:#}"
+    );
+    let port: u16 = port.parse().unwrap();
+    assert_has(
+        &page(port, "/"),
+        "flask-redis says hello: visit 1 (redis 7.",
+    );
+    assert_has(&page(port, "/"), "visit 2");
+    let first = redis();
+
+    let v2 = deploy("r2");
+    assert_eq!(v2["previous"], "r1", "{v2:#}");
+    assert_has(&page(port, "/"), "visit 3");
+    assert_eq!(redis(), first, "redis kept running across the versions");
+    assert_eq!(
+        files_in(&p.path),
+        files_before,
+        "files written into the folder"
+    );
+}

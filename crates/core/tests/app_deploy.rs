@@ -81,6 +81,10 @@ struct Poller {
 
 impl Poller {
     fn start(expect: &str) -> Poller {
+        Poller::start_on(PORT, expect)
+    }
+
+    fn start_on(port: u16, expect: &str) -> Poller {
         let stop = Arc::new(AtomicBool::new(false));
         let bad = Arc::new(AtomicUsize::new(0));
         let good = Arc::new(AtomicUsize::new(0));
@@ -88,7 +92,7 @@ impl Poller {
         let handle = std::thread::spawn(move || {
             let mut seen = Vec::new();
             while !s.load(Ordering::SeqCst) {
-                match get(PORT) {
+                match get(port) {
                     Some(body) if body == want => {
                         g.fetch_add(1, Ordering::SeqCst);
                     }
@@ -271,4 +275,225 @@ async fn a_taken_port_or_a_missing_healthcheck_refuses_before_anything_runs() {
     assert_eq!(h.len(), 2);
     assert!(h.iter().all(|r| r.outcome == Outcome::Refused));
     drop(holder);
+}
+
+const STACK_PORT: u16 = 18772;
+
+/// A local image for the backing service: busybox httpd on 9000 serving `/data/www` from
+/// its volume, appending a line to `boots` each time it starts. Removed on drop.
+struct StoreImage(String);
+
+impl StoreImage {
+    fn build() -> StoreImage {
+        let tag = format!("berth-test/deploy-store:{}", std::process::id());
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy("/bin/busybox", dir.path().join("busybox")).unwrap();
+        std::fs::write(
+            dir.path().join("Dockerfile"),
+            format!(
+                "FROM scratch\nCOPY busybox /bin/busybox\n\
+                 RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+                 LABEL dev.berth.test=\"{tag}\"\n\
+                 CMD [\"/bin/busybox\", \"sh\", \"-c\", \"mkdir -p /data/www && echo ok > /data/www/ok && echo \\\"boot $GREETING\\\" >> /data/www/boots && exec httpd -f -p 9000 -h /data/www\"]\n"
+            ),
+        )
+        .unwrap();
+        let o = Command::new(DOCKER)
+            .args(["build", "-q", "-t", &tag])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        StoreImage(tag)
+    }
+}
+
+impl Drop for StoreImage {
+    fn drop(&mut self) {
+        let _ = Command::new(DOCKER).args(["rmi", "-f", &self.0]).output();
+    }
+}
+
+/// The app of the stack: `vN` on `/`, healthy only when the backing service answers by its
+/// name on the deployment's network (and, when `healthy`, /www/health exists).
+fn stack_dockerfile(body: &str, healthy: bool) -> String {
+    let health = if healthy {
+        " && echo ok > /www/health"
+    } else {
+        ""
+    };
+    format!(
+        "FROM scratch\nCOPY busybox /bin/busybox\n\
+         RUN [\"/bin/busybox\", \"sh\", \"-c\", \"/bin/busybox --install -s /bin && mkdir -p /www && echo {body} > /www/index.html{health}\"]\n\
+         USER 65534\nEXPOSE 8080\n\
+         HEALTHCHECK --interval=1s --timeout=2s --retries=3 CMD [\"/bin/busybox\", \"sh\", \"-c\", \"wget -q -O - http://store:9000/ok && test -f /www/health\"]\n\
+         CMD [\"/bin/busybox\", \"sh\", \"-c\", \"echo starting {body}; exec /bin/busybox httpd -f -v -p 8080 -h /www\"]\n"
+    )
+}
+
+fn stack_compose(store_image: &str, greeting: &str) -> String {
+    format!(
+        "services:\n  app:\n    build: .\n    ports: [\"127.0.0.1:{STACK_PORT}:8080\"]\n    depends_on: [store]\n  \
+         store:\n    image: {store_image}\n    environment:\n      GREETING: {greeting}\n    \
+         volumes: [\"store-data:/data\"]\nvolumes:\n  store-data: {{}}\n"
+    )
+}
+
+fn docker_out(args: &[&str]) -> String {
+    let o = Command::new(DOCKER).args(args).output().unwrap();
+    assert!(
+        o.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+#[tokio::test]
+async fn a_stack_rolls_out_its_app_while_its_backing_service_keeps_running() {
+    let e = engine().await;
+    let store = StoreImage::build();
+    let p = TestProject::new(&stack_dockerfile("s1", true));
+    std::fs::write(
+        p.path().join("compose.yaml"),
+        stack_compose(&store.0, "one"),
+    )
+    .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let go = |v: &'static str| {
+        let mut req = DeployRequest::new(p.path(), Environment::Prod);
+        req.state_dir = state.path().to_path_buf();
+        req.health_timeout = Duration::from_secs(20);
+        req.version = Some(v.into());
+        let e = e.clone();
+        async move {
+            let mut steps = Vec::new();
+            let r = deploy::deploy(
+                &e,
+                &req,
+                &Templates::embedded(),
+                |ev| {
+                    if let deploy::DeployEvent::Step { message } = ev {
+                        steps.push(message);
+                    }
+                },
+                CancellationToken::new(),
+            )
+            .await
+            .unwrap();
+            (r, steps)
+        }
+    };
+    let store_id = || {
+        let name = deploy_containers(&p)
+            .into_iter()
+            .find(|n| n.ends_with("-prod-store"))
+            .expect("the backing container");
+        docker_out(&["inspect", "-f", "{{.Id}} {{.State.Running}}", &name])
+    };
+
+    // 1. The app and its backing service come up; the app is healthy only if it reaches
+    //    `store` by name, and its port is the compose file's.
+    let (r1, _) = go("s1").await;
+    assert_eq!(r1.outcome, Outcome::Deployed, "{r1:#?}");
+    assert_eq!(r1.host_port, Some(STACK_PORT));
+    assert!(
+        r1.validated
+            .iter()
+            .any(|v| v.name == "app" && v.ok && v.detail.contains("store")),
+        "{:#?}",
+        r1.validated
+    );
+    assert!(
+        r1.notes.iter().any(|n| n.contains("deploy as written")),
+        "no compose.prod.yaml: said so: {:?}",
+        r1.notes
+    );
+    assert_eq!(get(STACK_PORT).as_deref(), Some("s1"));
+    let first = store_id();
+    assert!(first.ends_with(" true"), "{first}");
+    // The backing service is not published on the host.
+    let store_name = deploy_containers(&p)
+        .into_iter()
+        .find(|n| n.ends_with("-prod-store"))
+        .unwrap();
+    assert_eq!(docker_out(&["port", &store_name]), "");
+
+    // 2. A broken app version: rolled back, s1 answers throughout, the store untouched.
+    std::fs::write(p.path().join("Dockerfile"), stack_dockerfile("s2", false)).unwrap();
+    let poll = Poller::start_on(STACK_PORT, "s1");
+    let (r2, _) = go("s2").await;
+    let (good, bad, seen) = poll.finish();
+    assert_eq!(r2.outcome, Outcome::RolledBack, "{r2:#?}");
+    assert_eq!(bad, 0, "the live version stopped answering: {seen:?}");
+    assert!(good > 0);
+    assert_eq!(store_id(), first, "the backing service was not restarted");
+
+    // 3. A good one: the store keeps running, unchanged, with its one boot.
+    std::fs::write(p.path().join("Dockerfile"), stack_dockerfile("s3", true)).unwrap();
+    let (r3, steps) = go("s3").await;
+    assert_eq!(r3.outcome, Outcome::Deployed, "{r3:#?}");
+    assert_eq!(get(STACK_PORT).as_deref(), Some("s3"));
+    assert_eq!(store_id(), first);
+    assert!(
+        steps.iter().any(|s| s.contains("store keeps running")),
+        "{steps:?}"
+    );
+    let names = deploy_containers(&p);
+    assert_eq!(
+        names.len(),
+        2,
+        "the app's one version and the store: {names:?}"
+    );
+
+    // 4. The store's settings change: it is recreated, its volume keeps its data, and the
+    //    new app version reaches the new container.
+    std::fs::write(
+        p.path().join("compose.yaml"),
+        stack_compose(&store.0, "two"),
+    )
+    .unwrap();
+    std::fs::write(p.path().join("Dockerfile"), stack_dockerfile("s4", true)).unwrap();
+    let (r4, _) = go("s4").await;
+    assert_eq!(r4.outcome, Outcome::Deployed, "{r4:#?}");
+    assert_ne!(
+        store_id(),
+        first,
+        "changed settings recreate the backing service"
+    );
+    assert!(
+        r4.notes.iter().any(|n| n.contains("store was recreated")),
+        "{:?}",
+        r4.notes
+    );
+    let app = deploy_containers(&p)
+        .into_iter()
+        .find(|n| n.ends_with("-prod-s4"))
+        .unwrap();
+    assert_eq!(
+        docker_out(&[
+            "exec",
+            &app,
+            "wget",
+            "-q",
+            "-O",
+            "-",
+            "http://store:9000/boots"
+        ]),
+        "boot one\nboot two",
+        "the volume kept the first container's data"
+    );
+
+    // 5. Rollback returns the app to s3 and leaves the store as it is.
+    let recreated = store_id();
+    let mut req = DeployRequest::new(p.path(), Environment::Prod);
+    req.state_dir = state.path().to_path_buf();
+    req.health_timeout = Duration::from_secs(20);
+    let back = deploy::rollback(&e, &req, &Templates::embedded(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(back.outcome, Outcome::Deployed, "{back:#?}");
+    assert_eq!(back.version, "s3");
+    assert_eq!(get(STACK_PORT).as_deref(), Some("s3"));
+    assert_eq!(store_id(), recreated);
 }

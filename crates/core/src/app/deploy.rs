@@ -15,12 +15,17 @@
 //!    old version is started again on the port: `rolled_back`.
 //! 5. Images of versions beyond the newest `keep` are removed; the record goes to the
 //!    history ([`super::deploy_history`]).
+//!
+//! A compose project with backing services (the plan's Redis or Postgres, or the folder's
+//! own compose file) rolls out its app service the same way; its backing services keep
+//! running across versions ([`super::deploy_stack`]).
 
 use super::deploy_history::{
     self as history, append_history, current, previous_versions, read_history, Action,
     DeployRecord, Outcome,
 };
 use super::deploy_rollout::{dev_settings, is_local, record, rollout, Target};
+use super::deploy_stack::{self as stack_deploy, stack};
 use super::run::{resolve, Source};
 use crate::check::Severity;
 use crate::docker::build::{BuildEvent, BuildRequest};
@@ -160,6 +165,7 @@ pub async fn deploy(
     cancel: CancellationToken,
 ) -> Result<DeployReport> {
     let resolved = resolve(&req.folder, req.source, req.edits.as_ref(), templates)?;
+    let (resolved, env_note) = stack_deploy::in_environment(resolved, req.env, templates)?;
     let root = resolved.root.clone();
     let _lock = history::lock(&req.state_dir, &root)?;
     let engine_host = engine.endpoint().host.clone();
@@ -189,29 +195,23 @@ pub async fn deploy(
         container: None,
         host_port: None,
         last_logs: Vec::new(),
-        notes: Vec::new(),
+        notes: env_note.into_iter().collect(),
     };
     let step = |m: String, on: &mut dyn FnMut(DeployEvent)| on(DeployEvent::Step { message: m });
 
     // 1. Validate.
     let mut validated = Vec::new();
-    let multi = resolved
-        .recipe
-        .plan
-        .as_ref()
-        .is_some_and(|p| !p.services.is_empty());
     let buildable = resolved.recipe.plan.is_some() || root.join("Dockerfile").is_file();
-    validated.push(Validation {
-        name: "app".into(),
-        ok: buildable && !multi,
-        detail: if multi {
-            "the plan has services besides the app: deploy runs the app as one container; \
-             compose projects are not deployed yet (berth up --env runs them)"
-                .into()
-        } else if buildable {
-            resolved.recipe.describe().into()
-        } else {
-            "no Dockerfile and no plan: nothing to build".into()
+    validated.push(match stack(&resolved) {
+        Some((project, app)) => stack_deploy::validate(project, app),
+        None => Validation {
+            name: "app".into(),
+            ok: buildable,
+            detail: if buildable {
+                resolved.recipe.describe().into()
+            } else {
+                "no Dockerfile and no plan: nothing to build".into()
+            },
         },
     });
     let checked = super::check::preflight(&req.folder, req.source, req.edits.as_ref(), templates)?;
@@ -248,13 +248,45 @@ pub async fn deploy(
         report.validated = validated;
         return refuse(req, &root, report);
     }
+    // The backing services' images, before the build: a missing one refuses the deploy.
+    if let Some((project, app)) = stack(&resolved) {
+        let mut on_build = |event| on_event(DeployEvent::Build { event });
+        let pulled = stack_deploy::pull_backing(engine, project, app, &mut on_build).await;
+        let ok = pulled.is_ok();
+        let detail = pulled
+            .err()
+            .unwrap_or_else(|| "the backing services' images are on the engine".to_string());
+        validated.push(Validation {
+            name: "services".into(),
+            ok,
+            detail: detail.clone(),
+        });
+        if !ok {
+            report.reason = Some(format!("services: {detail}"));
+            report.validated = validated;
+            return refuse(req, &root, report);
+        }
+    }
 
     // 2. Build.
-    let mut breq = BuildRequest::new(&root, &image);
-    resolved.recipe.apply(&mut breq);
+    let mut breq = match stack(&resolved) {
+        Some((project, app)) => project
+            .build_request(
+                &project.model.services[app],
+                &image,
+                &crate::runner::RunOptions::default(),
+            )
+            .ok_or_else(|| Error::InvalidPlan("the app service has no build".into()))?,
+        None => {
+            let mut b = BuildRequest::new(&root, &image);
+            resolved.recipe.apply(&mut b);
+            b
+        }
+    };
     breq.target = dev_settings(req.env, plan)
         .and_then(|d| d.target)
-        .map(str::to_string);
+        .map(str::to_string)
+        .or(breq.target);
     breq.labels.insert(
         LABEL_DEPLOY.into(),
         format!("{}.{}", names.compose_project(), req.env),
@@ -272,7 +304,7 @@ pub async fn deploy(
         .image(&image)
         .await?
         .ok_or_else(|| Error::Engine(format!("the build reported {image}, but it is missing")))?;
-    let Some(container_port) = plan.map(|p| p.port).or(info.exposed_ports.first().copied()) else {
+    let Some(container_port) = app_port(&resolved, &info) else {
         validated.push(Validation {
             name: "port".into(),
             ok: false,
@@ -286,6 +318,7 @@ pub async fn deploy(
     let host_port = req
         .host_port
         .or(live.as_ref().and_then(|r| r.host_port))
+        .or(written_host_port(&resolved))
         .unwrap_or(container_port);
     let target = target_for(engine, req, &root, &resolved, container_port, host_port);
     // The port: free, or held by the version this deploy replaces.
@@ -353,6 +386,25 @@ pub async fn deploy(
     .await
 }
 
+/// The app's container port: the app service's first `ports:` entry, else the plan's port,
+/// else the image's first exposed port.
+fn app_port(resolved: &crate::app::Resolved, info: &crate::docker::api::ImageInfo) -> Option<u16> {
+    stack(resolved)
+        .and_then(|(p, app)| p.model.services[app].ports.first().map(|p| p.container))
+        .or(resolved.recipe.plan.as_ref().map(|p| p.port))
+        .or(info.exposed_ports.first().copied())
+}
+
+/// The host port a stack's compose file gives its app service (`${HOST_PORT:-5000}` read
+/// from this process's environment, as the compose tool would).
+fn written_host_port(resolved: &crate::app::Resolved) -> Option<u16> {
+    let (p, app) = stack(resolved)?;
+    p.model.services[app]
+        .ports
+        .first()?
+        .host_port(&|v| std::env::var(v).ok())
+}
+
 /// Where and how a deploy (or a rollback) of `req` runs.
 fn target_for<'a>(
     engine: &Engine,
@@ -393,6 +445,7 @@ pub async fn rollback(
     mut on_event: impl FnMut(DeployEvent) + Send,
 ) -> Result<DeployReport> {
     let resolved = resolve(&req.folder, req.source, req.edits.as_ref(), templates)?;
+    let (resolved, env_note) = stack_deploy::in_environment(resolved, req.env, templates)?;
     let root = resolved.root.clone();
     let _lock = history::lock(&req.state_dir, &root)?;
     let engine_host = engine.endpoint().host.clone();
@@ -412,15 +465,13 @@ pub async fn rollback(
             root.display()
         )));
     };
-    let plan = resolved.recipe.plan.as_ref();
-    let container_port = plan
-        .map(|p| p.port)
-        .or(info.exposed_ports.first().copied())
+    let container_port = app_port(&resolved, &info)
         .ok_or_else(|| Error::InvalidInput("the image exposes no port".into()))?;
     let host_port = req
         .host_port
         .or(live.as_ref().and_then(|r| r.host_port))
         .or(to.host_port)
+        .or(written_host_port(&resolved))
         .unwrap_or(container_port);
     let target = target_for(engine, req, &root, &resolved, container_port, host_port);
     let report = DeployReport {
@@ -440,7 +491,7 @@ pub async fn rollback(
         container: None,
         host_port: None,
         last_logs: Vec::new(),
-        notes: Vec::new(),
+        notes: env_note.into_iter().collect(),
     };
     rollout(
         engine,

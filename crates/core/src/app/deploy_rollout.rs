@@ -5,6 +5,7 @@ use super::deploy::{DeployEvent, DeployReport, DeployRequest, LABEL_DEPLOY, LABE
 use super::deploy_history::{
     self as history, append_history, images_beyond, read_history, Action, DeployRecord, Outcome,
 };
+use super::deploy_stack::{self, stack};
 use super::run::Resolved;
 use crate::docker::spec::{ContainerSpec, Publish};
 use crate::docker::{ContainerEngine, Engine};
@@ -57,17 +58,40 @@ impl Target<'_> {
             Some(host_port),
             self.host_ip,
         )];
-        let mut s = single::app_spec(self.root, image, plan, publish);
         let safe: String = version
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();
-        s.name = format!(
+        let name = format!(
             "{}-{}-{safe}{}",
             ProjectNames::of(self.root).container(),
             self.env,
             if candidate { "-candidate" } else { "" }
         );
+        if let Some((project, app)) = stack(self.resolved) {
+            // The app service of a stack: its compose settings (the environment's override
+            // merged), beside the backing services on the deployment's network.
+            let svc = &project.model.services[app];
+            let mut s =
+                deploy_stack::app_spec(self.root, self.env, svc, image, publish, !candidate);
+            s.name = name;
+            s.labels.insert(LABEL_DEPLOY.into(), self.key());
+            s.labels.insert(LABEL_VERSION.into(), version.into());
+            if self.env == Environment::Prod {
+                if svc.healthcheck.is_none() && !info.healthcheck {
+                    return Err(Error::InvalidInput(format!(
+                        "prod needs a healthcheck: service {} has none in the compose file and \
+                         its image has no HEALTHCHECK",
+                        svc.name
+                    )));
+                }
+                s.restart = crate::docker::spec::Restart::UnlessStopped;
+                s.log = self.env.log_config();
+            }
+            return Ok(s);
+        }
+        let mut s = single::app_spec(self.root, image, plan, publish);
+        s.name = name;
         s.labels.insert(LABEL_DEPLOY.into(), self.key());
         s.labels.insert(LABEL_VERSION.into(), version.into());
         let dev = dev_settings(self.env, plan);
@@ -154,6 +178,30 @@ pub(super) async fn rollout(
     on_event: &mut (dyn FnMut(DeployEvent) + Send),
 ) -> Result<DeployReport> {
     let mut step = |m: String| on_event(DeployEvent::Step { message: m });
+    // 3a. A stack's backing services: kept running, or (re)started and waited for.
+    if let Some((project, app)) = stack(t.resolved) {
+        let backing = deploy_stack::ensure_backing(engine, t, project, app, &mut step).await?;
+        match backing {
+            Ok(notes) => report.notes.extend(notes),
+            Err(why) => {
+                report.outcome = Outcome::RolledBack;
+                report.reason = Some(why);
+                report.host_port = live.and_then(|l| l.host_port);
+                report.url = report.host_port.and_then(|p| t.url(p));
+                report.notes.push(match live {
+                    Some(l) => format!("{} was not replaced", l.version),
+                    None => "nothing was serving before; nothing serves now".into(),
+                });
+                if action == Action::Deploy {
+                    if let Some(why) = ContainerEngine::remove_unused_image(engine, image).await? {
+                        report.notes.push(format!("{image} was not removed: {why}"));
+                    }
+                }
+                append_history(&req.state_dir, t.root, &record(&report, action))?;
+                return Ok(report);
+            }
+        }
+    }
     // 3. The candidate, beside the live version, on a free loopback port.
     let public = t.host_port;
     let publishing = Publishing {

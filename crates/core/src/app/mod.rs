@@ -28,6 +28,7 @@ mod check;
 pub mod deploy;
 pub mod deploy_history;
 mod deploy_rollout;
+mod deploy_stack;
 pub mod deploy_targets;
 mod files;
 mod group;

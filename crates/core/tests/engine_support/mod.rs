@@ -85,6 +85,14 @@ pub fn clean_label(project: &Path) {
             .args(&ns)
             .output();
     }
+    // Named volumes of compose projects and deployments.
+    let vs = ids(&["volume", "ls", "-q", "--filter", &filter]);
+    if !vs.is_empty() {
+        let _ = Command::new(DOCKER)
+            .args(["volume", "rm", "-f"])
+            .args(&vs)
+            .output();
+    }
 }
 
 impl Drop for TestProject {
