@@ -6,17 +6,22 @@ use crate::commands::AppState;
 use crate::ipc::CmdResult;
 use crate::run::RunState;
 use berth_core::app::bench::{bench, BenchRequest};
+use berth_core::app::Source;
 use berth_core::bench::{BenchEvent, BenchReport};
 use berth_core::docker::Engine;
 use berth_core::error::ErrorPayload;
+use berth_core::plan::PlanEdits;
 use tauri::ipc::Channel;
 use tauri::{Manager, Webview};
 
-/// Benchmark the opened folder with `requests` measured requests per side.
+/// Benchmark the opened folder with `requests` measured requests per side, built from
+/// `source` with the plan `edits` (what the Run view builds).
 pub async fn bench_project(
     w: &Webview,
     root: String,
     requests: u32,
+    source: Source,
+    edits: Option<PlanEdits>,
     on_event: Channel<BenchEvent>,
 ) -> CmdResult<BenchReport> {
     let state = w.state::<AppState>();
@@ -27,13 +32,15 @@ pub async fn bench_project(
     let cancel = run.stream_token(id);
     let mut req = BenchRequest::new(folder);
     req.requests = requests;
+    req.source = source;
+    req.edits = edits;
     let result = async {
         let engine = Engine::connect().await?;
         // A closed channel (the window reloaded) only stops the progress.
         let send = move |e: BenchEvent| {
             let _ = on_event.send(e);
         };
-        bench(&engine, &req, &templates, send, cancel).await
+        bench(Some(&engine), &req, &templates, send, cancel).await
     }
     .await;
     run.stream_ended(id);

@@ -82,8 +82,8 @@ ipc_contract! {
         fn group_lifecycle(project: String, action: LifecycleAction) -> GroupReport => crate::stats_commands::group_lifecycle;
     }
     "bench-commands": {
-        /// Measure an opened folder's app natively and in its container (progress on `on_event`; `stop_stream` on that channel cancels).
-        fn bench_project(root: String, requests: u32, on_event: Channel<BenchEvent>) -> BenchReport => crate::bench_commands::bench_project;
+        /// Measure an opened folder's app natively and in its container, built from `source` (with the plan `edits`, as Run builds it; progress on `on_event`; `stop_stream` on that channel cancels).
+        fn bench_project(root: String, requests: u32, source: Source, edits: Option<PlanEdits>, on_event: Channel<BenchEvent>) -> BenchReport => crate::bench_commands::bench_project;
     }
     "app-commands": {
         /// Listen on `on_request` for what launches ask of the window (open a folder, show a view): the app's own arguments, a second `berth-app PATH` or `berth open PATH`.

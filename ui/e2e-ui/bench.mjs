@@ -15,13 +15,18 @@ export async function benchTests({ test, shots, calls, openByTyping, ROOT }) {
 
   await test('Benchmark runs natively and in the container: progress, then the chart side by side', async (page) => {
     const card = await openBench(page);
+    await page.getByRole('radio', { name: /Berth's plan/ }).check();
     await card.getByLabel('Requests per side').fill('100');
     await card.getByRole('button', { name: 'Benchmark', exact: true }).click();
     const progress = page.getByTestId('bench-progress');
     await progress.getByText('(50/100)').waitFor();
     assert.match(await progress.textContent(), /copying the project into a private folder/);
     assert.match(await progress.textContent(), /step 1\/9: FROM python/);
-    assert.deepEqual((await calls(page, 'bench_project')).map((a) => [a.root, a.requests]), [[ROOT, 100]]);
+    const benchCalls = await calls(page, 'bench_project');
+    assert.deepEqual(benchCalls.map((a) => [a.root, a.requests]), [[ROOT, 100]]);
+    // It measures what Run builds: Berth's plan, as edited (chosen below, before the start).
+    assert.equal(benchCalls[0].source, 'plan');
+    assert.equal(typeof benchCalls[0].edits?.port, 'number', JSON.stringify(benchCalls[0].edits));
     await card.getByRole('button', { name: 'Cancel benchmark' }).waitFor();
     await page.evaluate(() => window.__berth.bench.release());
     const chart = page.getByTestId('bench-chart');

@@ -58,9 +58,13 @@ pub fn run(a: BenchArgs) -> Result<ExitCode> {
     req.check()?;
     let templates = Templates::load_user()?;
     let r = crate::containers::block_on_value(async {
-        let engine = berth_core::docker::Engine::connect().await?;
+        // The native side alone needs no engine.
+        let engine = match req.only {
+            Some(Side::Native) => None,
+            _ => Some(berth_core::docker::Engine::connect().await?),
+        };
         bench(
-            &engine,
+            engine.as_ref(),
             &req,
             &templates,
             print_event,

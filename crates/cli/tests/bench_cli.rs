@@ -34,11 +34,16 @@ fn text(o: &Output) -> String {
 
 /// `berth bench ARGS` with no user configuration, its private copies under `tmp`.
 fn bench(args: &[&str], tmp: &Path, path: Option<&str>) -> Output {
+    bench_with(args, tmp, path, &[])
+}
+
+fn bench_with(args: &[&str], tmp: &Path, path: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_berth"));
     c.arg("bench")
         .args(args)
         .env("XDG_CONFIG_HOME", "/nonexistent-berth-config")
-        .env("TMPDIR", tmp);
+        .env("TMPDIR", tmp)
+        .envs(env.iter().copied());
     if let Some(p) = path {
         c.env("PATH", p);
     }
@@ -219,8 +224,8 @@ fn a_flask_app_is_measured_natively_and_in_its_container_and_nothing_is_left() {
         .collect();
     assert!(left.is_empty(), "left in TMPDIR: {left:?}");
 
-    // The table says the same.
-    let o = bench(
+    // The table says the same; the native side alone needs no engine (none answers here).
+    let o = bench_with(
         &[
             project.to_str().unwrap(),
             "--requests",
@@ -230,6 +235,7 @@ fn a_flask_app_is_measured_natively_and_in_its_container_and_nothing_is_left() {
         ],
         tmp.path(),
         None,
+        &[("DOCKER_HOST", "unix:///nonexistent/berth-no-engine.sock")],
     );
     assert!(o.status.success(), "{}", text(&o));
     let table = String::from_utf8_lossy(&o.stdout);

@@ -9,6 +9,8 @@ import type { BenchFigures as Figures } from './bindings/BenchFigures';
 import type { BenchOutcome as Outcome } from './bindings/BenchOutcome';
 import type { BenchSide as Side } from './bindings/BenchSide';
 import type { BenchApi, BenchRun } from './ipc';
+import type { PlanEdits } from './bindings/PlanEdits';
+import type { Source } from './bindings/Source';
 import { toErrorPayload } from './ipc';
 
 export type BenchPhase = 'idle' | 'running' | 'cancelling' | 'done' | 'failed' | 'cancelled';
@@ -146,7 +148,8 @@ export class BenchState {
     }
   }
 
-  async start(root: string): Promise<void> {
+  /** Measure `root` built from `source` (the plan `edits` only with `plan`, as a deploy). */
+  async start(root: string, source: Source = 'auto', edits: PlanEdits | null = null): Promise<void> {
     if (this.running) return;
     this.phase = 'running';
     this.report = null;
@@ -155,7 +158,7 @@ export class BenchState {
     this.lines = [];
     this.native = emptySide();
     this.container = emptySide();
-    const run = this.api.benchProject(root, this.requests, (e) => this.onEvent(e));
+    const run = this.api.benchProject(root, this.requests, source, source === 'plan' ? edits : null, (e) => this.onEvent(e));
     this.#run = run;
     try {
       this.report = await run.done;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { PlanEdits } from './bindings/PlanEdits';
 import type { BenchEvent } from './bindings/BenchEvent';
 import type { BenchReport } from './bindings/BenchReport';
 import type { BenchFigures as Figures } from './bindings/BenchFigures';
@@ -58,13 +59,13 @@ function report(over: Partial<BenchReport> = {}): BenchReport {
 
 /** A BenchApi whose run is settled by the test; `stopped` counts stops. */
 function fakeApi() {
-  const calls: { root: string; requests: number }[] = [];
+  const calls: { root: string; requests: number; source: string; edits: unknown }[] = [];
   let emit: (e: BenchEvent) => void = () => {};
   let settle: { resolve: (r: BenchReport) => void; reject: (e: unknown) => void } | null = null;
   let stopped = 0;
   const api: BenchApi = {
-    benchProject(root, requests, onEvent) {
-      calls.push({ root, requests });
+    benchProject(root, requests, source, edits, onEvent) {
+      calls.push({ root, requests, source, edits });
       emit = onEvent;
       const done = new Promise<BenchReport>((resolve, reject) => (settle = { resolve, reject }));
       return {
@@ -123,13 +124,26 @@ describe('chart rows', () => {
 });
 
 describe('BenchState', () => {
+  it('builds what Run builds: the plan edits with the plan, none with the own files', async () => {
+    const f = fakeApi();
+    const bench = new BenchState(f.api);
+    const edits = { port: 8000 } as unknown as PlanEdits;
+    void bench.start(ROOT, 'plan', edits);
+    await bench.cancel();
+    void bench.start(ROOT, 'files', edits);
+    expect(f.calls.map((c) => [c.source, c.edits])).toEqual([
+      ['plan', edits],
+      ['files', null],
+    ]);
+  });
+
   it('runs with the request count, folds progress, ends with the report', async () => {
     const f = fakeApi();
     const bench = new BenchState(f.api);
     bench.requests = 50;
     const started = bench.start(ROOT);
     expect(bench.phase).toBe('running');
-    expect(f.calls).toEqual([{ root: ROOT, requests: 50 }]);
+    expect(f.calls).toEqual([{ root: ROOT, requests: 50, source: 'auto', edits: null }]);
     f.emit({ type: 'step', side: null, step: 'copying', message: 'copying the project' });
     f.emit({ type: 'step', side: 'container', step: 'measuring', message: '50 requests' });
     f.emit({ type: 'output', side: 'native', line: 'Collecting flask' });

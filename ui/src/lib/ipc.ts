@@ -232,15 +232,16 @@ export interface BenchRun {
 }
 
 export interface BenchApi {
-  /** Measure the opened folder natively and in its container, `requests` per side. */
-  benchProject(root: string, requests: number, onEvent: (e: BenchEvent) => void): BenchRun;
+  /** Measure the opened folder natively and in its container, `requests` per side, built
+   * from `source` with the plan `edits` (what Run builds). */
+  benchProject(root: string, requests: number, source: Source, edits: PlanEdits | null, onEvent: (e: BenchEvent) => void): BenchRun;
 }
 
 export const tauriBenchApi: BenchApi = {
-  benchProject(root, requests, onEvent) {
+  benchProject(root, requests, source, edits, onEvent) {
     const channel = new Channel<BenchEvent>(onEvent);
     return {
-      done: call('bench_project', { root, requests, onEvent: channel }),
+      done: call('bench_project', { root, requests, source, edits, onEvent: channel }),
       stop: async () => {
         await call('stop_stream', { channel: channel.id });
       },

@@ -92,15 +92,25 @@ pub(super) fn step(
 }
 
 /// Benchmark the folder (see the module docs). Progress goes to `on_event`; `cancel` stops
-/// it at any stage, after removing what it started.
+/// it at any stage, after removing what it started. `engine` may be None only when the
+/// native side alone is asked (`only: Native`): nothing then needs a container engine.
 pub async fn bench(
-    engine: &Engine,
+    engine: Option<&Engine>,
     req: &BenchRequest,
     templates: &Templates,
     mut on_event: impl FnMut(BenchEvent) + std::marker::Send,
     cancel: CancellationToken,
 ) -> Result<BenchReport> {
     req.check()?;
+    let engine = match (engine, req.only) {
+        (Some(e), _) => Some(e),
+        (None, Some(Side::Native)) => None,
+        (None, _) => {
+            return Err(Error::InvalidInput(
+                "the container side needs an engine (`--only native` measures without one)".into(),
+            ))
+        }
+    };
     let send: Send<'_> = &mut on_event;
     let r = resolve(&req.folder, req.source, req.edits.as_ref(), templates)?;
     // The native side runs the plan, also when the container runs the folder's own files.
@@ -158,9 +168,7 @@ pub async fn bench(
             s.other().label()
         ),
     };
-    if req.only == Some(Side::Native) {
-        report.container.outcome = skipped(Side::Container);
-    } else {
+    if let (Some(engine), false) = (engine, req.only == Some(Side::Native)) {
         let result = side(Side::Container)
             .container(engine, &ws, &r, send, &cancel)
             .await;
@@ -181,6 +189,8 @@ pub async fn bench(
         }
         report.container = result?;
         finished(send, &report.container);
+    } else {
+        report.container.outcome = skipped(Side::Container);
     }
     if req.only == Some(Side::Container) {
         report.native.outcome = skipped(Side::Native);

@@ -102,8 +102,8 @@ export interface Commands {
   container_lifecycle: { args: { name: string; action: LifecycleAction }; returns: null };
   /** The same for every container of a compose project, in dependency order (dependencies start first and stop last). */
   group_lifecycle: { args: { project: string; action: LifecycleAction }; returns: GroupReport };
-  /** Measure an opened folder's app natively and in its container (progress on `on_event`; `stop_stream` on that channel cancels). */
-  bench_project: { args: { root: string; requests: number; onEvent: Channel<BenchEvent> }; returns: BenchReport };
+  /** Measure an opened folder's app natively and in its container, built from `source` (with the plan `edits`, as Run builds it; progress on `on_event`; `stop_stream` on that channel cancels). */
+  bench_project: { args: { root: string; requests: number; source: Source; edits: PlanEdits | null; onEvent: Channel<BenchEvent> }; returns: BenchReport };
   /** Listen on `on_request` for what launches ask of the window (open a folder, show a view): the app's own arguments, a second `berth-app PATH` or `berth open PATH`. */
   app_requests: { args: { onRequest: Channel<AppRequest> }; returns: null };
   /** Whether Berth starts at login. */
