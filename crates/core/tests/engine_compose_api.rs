@@ -315,3 +315,83 @@ async fn cancelling_takes_down_the_services_already_started() {
         .collect();
     assert!(left.is_empty(), "the started db is gone: {left:?}");
 }
+
+/// A dev-style compose file: the app serves `./site` bind-mounted read-only (what
+/// compose.dev.yaml does with the source), so a change on the host is served at once; a
+/// link leading out of the project is not mounted.
+#[tokio::test]
+async fn project_folders_are_bind_mounted_and_links_out_of_the_project_are_not() {
+    let e = engine().await;
+    let p = TestProject::new(
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+         RUN mkdir -p /www /outside && echo baked > /www/index.html\nUSER 65534\nEXPOSE 8080\n\
+         CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n",
+    );
+    std::fs::create_dir(p.path().join("site")).unwrap();
+    std::fs::write(p.path().join("site/index.html"), "one\n").unwrap();
+    let secret = tempfile::tempdir().unwrap();
+    std::fs::write(secret.path().join("key"), "secret\n").unwrap();
+    std::os::unix::fs::symlink(secret.path(), p.path().join("linked")).unwrap();
+    let port = portpicker::pick_unused_port().unwrap();
+    std::fs::write(
+        p.path().join("compose.yaml"),
+        format!(
+            "services:\n  web:\n    build: .\n    ports: [\"{port}:8080\"]\n    volumes:\n      \
+             - type: bind\n        source: ./site\n        target: /www\n        read_only: true\n      \
+             - ./linked:/outside\n"
+        ),
+    )
+    .unwrap();
+    let _down = Down(e.clone(), p.path().to_path_buf());
+    let r = up_api(
+        &e,
+        p.path(),
+        Duration::from_secs(60),
+        |_| {},
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert!(r.healthy, "{r:?}");
+    assert!(
+        get(port, "/").ends_with("\r\n\r\none\n"),
+        "{}",
+        get(port, "/")
+    );
+    std::fs::write(p.path().join("site/index.html"), "two\n").unwrap();
+    assert!(
+        get(port, "/").ends_with("\r\n\r\ntwo\n"),
+        "the host's change is served"
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("`./linked`") && n.contains("leads out of the project")),
+        "{:?}",
+        r.notes
+    );
+    let o = Command::new(DOCKER)
+        .args(["exec", &r.container, "ls", "/outside"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "",
+        "nothing mounted from outside"
+    );
+    // Read-only: the container cannot write into the project.
+    let o = Command::new(DOCKER)
+        .args([
+            "exec",
+            "-u",
+            "0",
+            &r.container,
+            "sh",
+            "-c",
+            "echo x > /www/new",
+        ])
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "the bind is read-only");
+    assert!(!p.path().join("site/new").exists());
+}

@@ -81,6 +81,15 @@ pub struct ServiceSpec {
     pub pids_limit: Option<i64>,
     /// `name:/path` named volumes.
     pub volumes: Vec<(String, String)>,
+    /// Bind mounts whose source is relative (`./src:/app`, or `type: bind` with
+    /// `source: .`): folders of the project, which the Engine API runner mounts once it has
+    /// checked they resolve inside the project folder
+    /// ([`crate::runner::compose_api::project_binds`]). Host paths elsewhere are noted and
+    /// left out.
+    pub project_binds: Vec<BindSpec>,
+    /// Anonymous volumes (`- /app/node_modules`, or `type: volume` without a source): the
+    /// image's content at these paths, kept over a bind mount.
+    pub anonymous_volumes: Vec<String>,
     pub restart: Option<String>,
     pub memory: Option<String>,
     pub cpus: Option<String>,
@@ -276,21 +285,12 @@ fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
             "security_opt" => s.security_opt = strings(v),
             "restart" => s.restart = scalar(v),
             "volumes" => {
-                for vol in strings(v) {
-                    match vol.split_once(':') {
-                        Some((src, dst))
-                            if !src.starts_with('.')
-                                && !src.starts_with('/')
-                                && !src.starts_with('~') =>
-                        {
-                            let dst = dst.split(':').next().unwrap_or(dst);
-                            s.volumes.push((src.to_string(), dst.to_string()));
-                        }
-                        _ => notes.push(format!(
-                            "service {name}: volume `{vol}` (bind mounts and anonymous volumes) \
-                             is not supported and was ignored"
-                        )),
-                    }
+                let items: Vec<&Value> = match v {
+                    Value::Sequence(items) => items.iter().collect(),
+                    other => vec![other],
+                };
+                for item in items {
+                    volume_entry(&name, item, &mut s, notes);
                 }
             }
             "deploy" => {
@@ -374,6 +374,72 @@ fn security_key(key: &str, v: &Value, sec: &mut SecuritySpec) {
             }
         }
         _ => {}
+    }
+}
+
+/// One `volumes:` entry of service `name`, short or long form, into `s`: a named volume, a
+/// bind of a project folder (relative source), an anonymous volume; a bind of any other host
+/// path is noted and left out (a cloned project must not mount the user's files).
+fn volume_entry(name: &str, item: &Value, s: &mut ServiceSpec, notes: &mut Vec<String>) {
+    let host_path = |src: &str| {
+        format!(
+            "service {name}: the bind mount of `{src}` (a host path outside the project) is \
+             not made by Berth's Engine API runner; only folders inside the project (`./…`) \
+             are mounted"
+        )
+    };
+    if let Value::Mapping(m) = item {
+        let kind = get(m, "type")
+            .and_then(scalar)
+            .unwrap_or_else(|| "volume".into());
+        let source = get(m, "source").and_then(scalar);
+        let Some(target) = get(m, "target").and_then(scalar) else {
+            notes.push(format!(
+                "service {name}: a volume without a target was ignored"
+            ));
+            return;
+        };
+        let read_only = matches!(get(m, "read_only"), Some(Value::Bool(true)));
+        match (kind.as_str(), source) {
+            ("volume", None) => s.anonymous_volumes.push(target),
+            ("volume", Some(src)) => s.volumes.push((src, target)),
+            ("bind", Some(src)) if src.starts_with('.') => s.project_binds.push(BindSpec {
+                source: src,
+                target,
+                propagation: None,
+                read_only,
+            }),
+            ("bind", Some(src)) => notes.push(host_path(&src)),
+            (other, _) => notes.push(format!(
+                "service {name}: a `{other}` volume at {target} is not supported and was ignored"
+            )),
+        }
+        return;
+    }
+    let Some(vol) = scalar(item) else { return };
+    match vol.split_once(':') {
+        None if vol.starts_with('/') => s.anonymous_volumes.push(vol),
+        Some((src, rest)) if src.starts_with('.') => {
+            let mut parts = rest.split(':');
+            let target = parts.next().unwrap_or_default().to_string();
+            let read_only = parts
+                .next()
+                .is_some_and(|m| m.split(',').any(|o| o == "ro"));
+            s.project_binds.push(BindSpec {
+                source: src.to_string(),
+                target,
+                propagation: None,
+                read_only,
+            });
+        }
+        Some((src, _)) if src.starts_with(['/', '~', '$']) => notes.push(host_path(src)),
+        Some((src, dst)) => {
+            let dst = dst.split(':').next().unwrap_or(dst);
+            s.volumes.push((src.to_string(), dst.to_string()));
+        }
+        None => notes.push(format!(
+            "service {name}: volume `{vol}` is not understood and was ignored"
+        )),
     }
 }
 

@@ -286,3 +286,62 @@ secrets:
         .notes
         .contains(&"top-level `secrets` is not supported and was ignored".to_string()));
 }
+
+#[test]
+fn volumes_split_into_named_project_binds_anonymous_and_refused_host_paths() {
+    let f = parse(
+        Path::new("compose.yaml"),
+        "services:
+  app:
+    build: .
+    volumes:
+      - data:/var/data
+      - ./src:/app/src:ro
+      - /app/node_modules
+      - /etc:/host-etc
+      - ~/.ssh:/root/.ssh
+      - type: bind
+        source: .
+        target: /app
+      - type: volume
+        target: /app/.venv
+      - type: volume
+        source: cache
+        target: /cache
+      - type: bind
+        source: /var/run/docker.sock
+        target: /var/run/docker.sock
+volumes:
+  data: {}
+  cache: {}
+",
+    )
+    .unwrap();
+    let s = &f.services[0];
+    assert_eq!(
+        s.volumes,
+        vec![
+            ("data".to_string(), "/var/data".to_string()),
+            ("cache".to_string(), "/cache".to_string())
+        ]
+    );
+    let binds: Vec<(&str, &str, bool)> = s
+        .project_binds
+        .iter()
+        .map(|b| (b.source.as_str(), b.target.as_str(), b.read_only))
+        .collect();
+    assert_eq!(
+        binds,
+        vec![("./src", "/app/src", true), (".", "/app", false)]
+    );
+    assert_eq!(s.anonymous_volumes, vec!["/app/node_modules", "/app/.venv"]);
+    for host in ["/etc", "~/.ssh", "/var/run/docker.sock"] {
+        assert!(
+            f.notes
+                .iter()
+                .any(|n| n.contains(&format!("`{host}`")) && n.contains("not made")),
+            "{host}: {:?}",
+            f.notes
+        );
+    }
+}

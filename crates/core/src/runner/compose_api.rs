@@ -177,12 +177,67 @@ pub fn service_spec(
             .iter()
             .map(|(v, dst)| format!("{}:{dst}", names.volume(v)))
             .collect(),
+        anonymous_volumes: s.anonymous_volumes.clone(),
         memory_bytes: s.memory.as_deref().and_then(parse_memory),
         nano_cpus: s.cpus.as_deref().and_then(parse_cpus),
         restart: Restart::from_compose(s.restart.as_deref()),
         network: Some((names.network(), vec![s.name.clone()])),
         ..Default::default()
     }
+}
+
+/// The `source:target[:ro]` binds of a service's project folders (`./src:/app`): each source
+/// resolved against `base` (the compose file's folder), through any symbolic link, must be
+/// inside `root` (the project folder, canonical) and exist; one that is not is left out with
+/// a note (a link or `..` leading out of the project would mount the user's other files, and
+/// a missing source would be created by the engine, owned by root).
+pub fn project_binds(
+    base: &Path,
+    root: &Path,
+    s: &ServiceSpec,
+    notes: &mut Vec<String>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for b in &s.project_binds {
+        let skip = |why: String, notes: &mut Vec<String>| {
+            notes.push(format!(
+                "service {}: `{}` is not mounted at {}: {why}",
+                s.name, b.source, b.target
+            ));
+        };
+        if !b.target.starts_with('/') {
+            skip("the target is not an absolute path".into(), notes);
+            continue;
+        }
+        let real = match std::fs::canonicalize(base.join(&b.source)) {
+            Ok(r) => r,
+            Err(e) => {
+                skip(format!("it does not exist in the project ({e})"), notes);
+                continue;
+            }
+        };
+        if !real.starts_with(root) {
+            skip(
+                format!("it leads out of the project folder (to {})", real.display()),
+                notes,
+            );
+            continue;
+        }
+        let shown = real.display().to_string();
+        if shown.contains([':', ',']) || b.target.contains([':', ',']) {
+            skip(
+                "a ':' or ',' in the path cannot be passed to the engine".into(),
+                notes,
+            );
+            continue;
+        }
+        out.push(format!(
+            "{shown}:{}{}",
+            b.target,
+            if b.read_only { ":ro" } else { "" }
+        ));
+    }
+    out
 }
 
 /// Bring a compose project up through the Engine API (see the module docs). Build and pull
@@ -273,6 +328,7 @@ async fn steps<E: ContainerEngine>(
         for (v, _) in &s.volumes {
             engine.ensure_volume(&names.volume(v), &labels).await?;
         }
+        let binds = project_binds(project.base_dir(), root, s, &mut notes);
         engine.remove_container(&container).await?;
         if i == app {
             let preferred = options
@@ -285,6 +341,7 @@ async fn steps<E: ContainerEngine>(
                 root,
                 s,
                 &image,
+                &binds,
                 preferred,
                 &options.publishing,
                 &mut notes,
@@ -301,7 +358,7 @@ async fn steps<E: ContainerEngine>(
                 options.publishing.host_ip(),
                 &mut notes,
             );
-            start_publishing(engine, root, s, &image, publish, &mut notes).await?;
+            start_publishing(engine, root, s, &image, &binds, publish, &mut notes).await?;
         }
         started.push(ServiceStarted {
             service: s.name.clone(),
@@ -403,24 +460,24 @@ async fn start_publishing<E: ContainerEngine>(
     root: &Path,
     s: &ServiceSpec,
     image: &str,
+    binds: &[String],
     publish: Vec<Publish>,
     notes: &mut Vec<String>,
 ) -> Result<()> {
     let had_ports = !publish.is_empty();
-    match engine
-        .start_container(&service_spec(root, s, image, publish))
-        .await
-    {
+    let spec = |publish| {
+        let mut c = service_spec(root, s, image, publish);
+        c.binds.extend(binds.iter().cloned());
+        c
+    };
+    match engine.start_container(&spec(publish)).await {
         Err(Error::PortInUse { owner, .. }) if had_ports => {
             notes.push(format!(
                 "service {}: a host port was taken at start, so its ports are not published ({})",
                 s.name,
                 owner.unwrap_or_default()
             ));
-            engine
-                .start_container(&service_spec(root, s, image, Vec::new()))
-                .await
-                .map(|_| ())
+            engine.start_container(&spec(Vec::new())).await.map(|_| ())
         }
         r => r.map(|_| ()),
     }
@@ -429,19 +486,24 @@ async fn start_publishing<E: ContainerEngine>(
 /// Start the app service: its first port on a resolved host port (retrying on the "already
 /// allocated" race), its other ports as [`other_ports`] says (left out, with a note, when
 /// one of them is refused at start).
+#[allow(clippy::too_many_arguments)]
 async fn start_app<E: ContainerEngine>(
     engine: &E,
     root: &Path,
     s: &ServiceSpec,
     image: &str,
+    binds: &[String],
     preferred: Option<u16>,
     publishing: &Publishing,
     notes: &mut Vec<String>,
 ) -> Result<(Option<u16>, Option<PortConflict>)> {
+    let spec = |publish| {
+        let mut c = service_spec(root, s, image, publish);
+        c.binds.extend(binds.iter().cloned());
+        c
+    };
     if s.ports.is_empty() {
-        engine
-            .start_container(&service_spec(root, s, image, Vec::new()))
-            .await?;
+        engine.start_container(&spec(Vec::new())).await?;
         return Ok((None, None));
     }
     let env = |v: &str| interpolation_env(v, publishing);
@@ -466,7 +528,7 @@ async fn start_app<E: ContainerEngine>(
         } else {
             dropped.store(true, std::sync::atomic::Ordering::SeqCst);
         }
-        service_spec(root, s, image, publish)
+        spec(publish)
     })
     .await?;
     notes.extend(extra_notes);

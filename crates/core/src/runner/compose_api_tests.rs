@@ -270,3 +270,59 @@ async fn the_plans_compose_runs_from_memory_with_the_plans_app_recipe() {
     assert_eq!(app.publish[0].container, 7100);
     assert_eq!(app.publish[0].host_ip, "127.0.0.1");
 }
+
+#[test]
+fn project_binds_stay_inside_the_project_and_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.join("src")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("escape")).unwrap();
+    std::os::unix::fs::symlink(root.join("src"), root.join("inside")).unwrap();
+    let f = compose_file::parse(
+        Path::new("compose.yaml"),
+        "services:
+  app:
+    image: x
+    volumes:
+      - ./src:/app/src:ro
+      - .:/app
+      - ./inside:/app/inside
+      - ./escape:/app/escape
+      - ../:/up
+      - ./missing:/app/missing
+",
+    )
+    .unwrap();
+    let mut notes = Vec::new();
+    let binds = project_binds(&root, &root, &f.services[0], &mut notes);
+    let r = root.display();
+    assert_eq!(
+        binds,
+        vec![
+            format!("{r}/src:/app/src:ro"),
+            format!("{r}:/app"),
+            format!("{r}/src:/app/inside"),
+        ]
+    );
+    for (what, why) in [
+        ("./escape", "leads out of the project"),
+        ("../", "leads out of the project"),
+        ("./missing", "does not exist"),
+    ] {
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains(&format!("`{what}`")) && n.contains(why)),
+            "{what}: {notes:?}"
+        );
+    }
+    // The container gets the anonymous volumes from the spec.
+    let g = compose_file::parse(
+        Path::new("compose.yaml"),
+        "services:\n  app:\n    image: x\n    volumes: [/app/node_modules]\n",
+    )
+    .unwrap();
+    let spec = service_spec(&root, &g.services[0], "x", Vec::new());
+    assert_eq!(spec.anonymous_volumes, vec!["/app/node_modules"]);
+}
