@@ -290,7 +290,7 @@ fn service(name: &str, m: &Mapping, notes: &mut Vec<String>) -> ServiceSpec {
                     other => vec![other],
                 };
                 for item in items {
-                    volume_entry(&name, item, &mut s, notes);
+                    volume_entry(name, item, &mut s, notes);
                 }
             }
             "deploy" => {
