@@ -484,8 +484,17 @@ async fn a_stack_rolls_out_its_app_while_its_backing_service_keeps_running() {
         "the volume kept the first container's data"
     );
 
-    // 5. Rollback returns the app to s3 and leaves the store as it is.
+    // 5. Rollback returns the app to s3 and leaves the store as it is. The compose file now
+    //    names another container port: s3 is published on the one it was deployed with.
     let recreated = store_id();
+    std::fs::write(
+        p.path().join("compose.yaml"),
+        stack_compose(&store.0, "two").replace(":8080\"]", ":9999\"]"),
+    )
+    .unwrap();
+    assert!(std::fs::read_to_string(p.path().join("compose.yaml"))
+        .unwrap()
+        .contains(":9999"));
     let mut req = DeployRequest::new(p.path(), Environment::Prod);
     req.state_dir = state.path().to_path_buf();
     req.health_timeout = Duration::from_secs(20);

@@ -50,6 +50,7 @@ function record(version: string, outcome: DeployRecord['outcome'], env: Environm
     action: 'deploy',
     outcome,
     host_port: 7000,
+    container_port: 8000,
     reason: null,
   };
 }

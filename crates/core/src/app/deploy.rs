@@ -432,7 +432,7 @@ fn target_for<'a>(
 }
 
 fn refuse(req: &DeployRequest, root: &Path, report: DeployReport) -> Result<DeployReport> {
-    append_history(&req.state_dir, root, &record(&report, Action::Deploy))?;
+    append_history(&req.state_dir, root, &record(&report, Action::Deploy, None))?;
     Ok(report)
 }
 
@@ -465,7 +465,10 @@ pub async fn rollback(
             root.display()
         )));
     };
-    let container_port = app_port(&resolved, &info)
+    // The port that version listened on when it was deployed, whatever the plan says now.
+    let container_port = to
+        .container_port
+        .or_else(|| app_port(&resolved, &info))
         .ok_or_else(|| Error::InvalidInput("the image exposes no port".into()))?;
     let host_port = req
         .host_port

@@ -50,6 +50,10 @@ pub struct DeployRecord {
     pub action: Action,
     pub outcome: Outcome,
     pub host_port: Option<u16>,
+    /// The app's port inside the container: a rollback publishes it, whatever the plan says
+    /// now (None in records written before Berth kept it).
+    #[serde(default)]
+    pub container_port: Option<u16>,
     pub reason: Option<String>,
 }
 
@@ -229,8 +233,16 @@ mod tests {
             action: Action::Deploy,
             outcome,
             host_port: Some(8080),
+            container_port: Some(8080),
             reason: None,
         }
+    }
+
+    #[test]
+    fn records_written_before_the_container_port_was_kept_still_read() {
+        let old = r#"{"version":"v1","image":"p:v1","env":"prod","engine":"unix:///e","at":"2026-11-30T10:00:00Z","action":"deploy","outcome":"deployed","host_port":8080,"reason":null}"#;
+        let r: DeployRecord = serde_json::from_str(old).unwrap();
+        assert_eq!((r.host_port, r.container_port), (Some(8080), None));
     }
 
     #[test]

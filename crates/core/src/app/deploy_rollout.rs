@@ -149,7 +149,11 @@ pub(super) fn is_local(engine: &Engine) -> bool {
     h.starts_with("unix://") || h.contains("://127.0.0.1") || h.contains("://localhost")
 }
 
-pub(super) fn record(r: &DeployReport, action: Action) -> DeployRecord {
+pub(super) fn record(
+    r: &DeployReport,
+    action: Action,
+    container_port: Option<u16>,
+) -> DeployRecord {
     DeployRecord {
         version: r.version.clone(),
         image: r.image.clone(),
@@ -159,6 +163,7 @@ pub(super) fn record(r: &DeployReport, action: Action) -> DeployRecord {
         action,
         outcome: r.outcome,
         host_port: r.host_port,
+        container_port,
         reason: r.reason.clone(),
     }
 }
@@ -197,7 +202,11 @@ pub(super) async fn rollout(
                         report.notes.push(format!("{image} was not removed: {why}"));
                     }
                 }
-                append_history(&req.state_dir, t.root, &record(&report, action))?;
+                append_history(
+                    &req.state_dir,
+                    t.root,
+                    &record(&report, action, Some(t.container_port)),
+                )?;
                 return Ok(report);
             }
         }
@@ -253,7 +262,11 @@ pub(super) async fn rollout(
                 report.notes.push(format!("{image} was not removed: {why}"));
             }
         }
-        append_history(&req.state_dir, t.root, &record(&report, action))?;
+        append_history(
+            &req.state_dir,
+            t.root,
+            &record(&report, action, Some(t.container_port)),
+        )?;
         return Ok(report);
     }
 
@@ -306,7 +319,11 @@ pub(super) async fn rollout(
             report.host_port = Some(public);
             report.url = t.url(public);
         }
-        append_history(&req.state_dir, t.root, &record(&report, action))?;
+        append_history(
+            &req.state_dir,
+            t.root,
+            &record(&report, action, Some(t.container_port)),
+        )?;
         return Ok(report);
     }
     report.outcome = Outcome::Deployed;
@@ -322,7 +339,11 @@ pub(super) async fn rollout(
     });
 
     // 5. History, then the images beyond the newest `keep`.
-    append_history(&req.state_dir, t.root, &record(&report, action))?;
+    append_history(
+        &req.state_dir,
+        t.root,
+        &record(&report, action, Some(t.container_port)),
+    )?;
     let all = read_history(&req.state_dir, t.root)?;
     for old_image in images_beyond(&all, &report.engine, t.env, req.keep) {
         if old_image == image {

@@ -18,4 +18,9 @@ engine: string,
 /**
  * RFC 3339, UTC.
  */
-at: string, action: Action, outcome: Outcome, host_port: number | null, reason: string | null, };
+at: string, action: Action, outcome: Outcome, host_port: number | null, 
+/**
+ * The app's port inside the container: a rollback publishes it, whatever the plan says
+ * now (None in records written before Berth kept it).
+ */
+container_port: number | null, reason: string | null, };
