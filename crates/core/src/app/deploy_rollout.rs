@@ -168,6 +168,50 @@ pub(super) fn record(
     }
 }
 
+/// Why a rollout stopped before the switch, with the live version as it was.
+struct NotSwitched {
+    reason: String,
+    /// The new version's last log lines.
+    last_logs: Vec<String>,
+    /// What is said of the live version (`<version> keeps serving, untouched`).
+    live_note: &'static str,
+}
+
+/// The report of a rollout that stopped before the switch: `rolled_back`, the live version
+/// (if any) still serving, a deploy's new image removed, the history written.
+#[allow(clippy::too_many_arguments)]
+async fn not_switched(
+    engine: &Engine,
+    t: &Target<'_>,
+    req: &DeployRequest,
+    image: &str,
+    live: Option<&DeployRecord>,
+    action: Action,
+    mut report: DeployReport,
+    why: NotSwitched,
+) -> Result<DeployReport> {
+    report.outcome = Outcome::RolledBack;
+    report.reason = Some(why.reason);
+    report.last_logs = why.last_logs;
+    report.host_port = live.and_then(|l| l.host_port);
+    report.url = report.host_port.and_then(|p| t.url(p));
+    report.notes.push(match live {
+        Some(l) => format!("{} {}", l.version, why.live_note),
+        None => "nothing was serving before; nothing serves now".into(),
+    });
+    if action == Action::Deploy {
+        if let Some(e) = ContainerEngine::remove_unused_image(engine, image).await? {
+            report.notes.push(format!("{image} was not removed: {e}"));
+        }
+    }
+    append_history(
+        &req.state_dir,
+        t.root,
+        &record(&report, action, Some(t.container_port)),
+    )?;
+    Ok(report)
+}
+
 /// Steps 3-5 of the module docs, for a built image (a deploy) or a kept one (a rollback).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn rollout(
@@ -189,25 +233,12 @@ pub(super) async fn rollout(
         match backing {
             Ok(notes) => report.notes.extend(notes),
             Err(why) => {
-                report.outcome = Outcome::RolledBack;
-                report.reason = Some(why);
-                report.host_port = live.and_then(|l| l.host_port);
-                report.url = report.host_port.and_then(|p| t.url(p));
-                report.notes.push(match live {
-                    Some(l) => format!("{} was not replaced", l.version),
-                    None => "nothing was serving before; nothing serves now".into(),
-                });
-                if action == Action::Deploy {
-                    if let Some(why) = ContainerEngine::remove_unused_image(engine, image).await? {
-                        report.notes.push(format!("{image} was not removed: {why}"));
-                    }
-                }
-                append_history(
-                    &req.state_dir,
-                    t.root,
-                    &record(&report, action, Some(t.container_port)),
-                )?;
-                return Ok(report);
+                let nothing = NotSwitched {
+                    reason: why,
+                    last_logs: Vec::new(),
+                    live_note: "was not replaced",
+                };
+                return not_switched(engine, t, req, image, live, action, report, nothing).await;
             }
         }
     }
@@ -245,29 +276,12 @@ pub(super) async fn rollout(
         .await?;
     engine.remove_container(&cand.spec.name).await?;
     if !health.healthy {
-        report.outcome = Outcome::RolledBack;
-        report.reason = Some(format!(
-            "{version} did not become healthy: {}",
-            health.message
-        ));
-        report.last_logs = health.last_logs;
-        report.host_port = live.and_then(|l| l.host_port);
-        report.url = report.host_port.and_then(|p| t.url(p));
-        report.notes.push(match live {
-            Some(l) => format!("{} keeps serving, untouched", l.version),
-            None => "nothing was serving before; nothing serves now".into(),
-        });
-        if action == Action::Deploy {
-            if let Some(why) = ContainerEngine::remove_unused_image(engine, image).await? {
-                report.notes.push(format!("{image} was not removed: {why}"));
-            }
-        }
-        append_history(
-            &req.state_dir,
-            t.root,
-            &record(&report, action, Some(t.container_port)),
-        )?;
-        return Ok(report);
+        let nothing = NotSwitched {
+            reason: format!("{version} did not become healthy: {}", health.message),
+            last_logs: health.last_logs,
+            live_note: "keeps serving, untouched",
+        };
+        return not_switched(engine, t, req, image, live, action, report, nothing).await;
     }
 
     // 4. The switch: the old container goes, the new version takes the public port.
