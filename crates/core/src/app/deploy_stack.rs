@@ -26,7 +26,7 @@ use crate::docker::{ContainerEngine, Engine};
 use crate::environment::Environment;
 use crate::names::ProjectNames;
 use crate::render::Templates;
-use crate::runner::compose_api::{app_service, service_spec, start_order};
+use crate::runner::compose_api::{app_service, service_spec, start_order, unhealthy_dependency};
 use crate::runner::ComposeProject;
 use crate::{Error, Result};
 use sha2::{Digest, Sha256};
@@ -325,13 +325,8 @@ async fn wait_needed(
             .await?;
         if !h.healthy {
             return Ok(Some(format!(
-                "backing service {dep} (needed healthy by {}) is not healthy: {}{}",
-                s.name,
-                h.message,
-                h.last_logs
-                    .iter()
-                    .map(|l| format!("\n  | {l}"))
-                    .collect::<String>()
+                "backing {}",
+                unhealthy_dependency(dep, &s.name, &h)
             )));
         }
     }

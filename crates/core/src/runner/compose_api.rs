@@ -240,6 +240,23 @@ pub fn project_binds(
     out
 }
 
+/// Why service `by` cannot start: its dependency `dep` is not healthy (`h`), with the
+/// dependency's last log lines.
+pub fn unhealthy_dependency(
+    dep: &str,
+    by: &str,
+    h: &crate::docker::health::HealthReport,
+) -> String {
+    format!(
+        "service {dep} (needed healthy by {by}) is not healthy: {}{}",
+        h.message,
+        h.last_logs
+            .iter()
+            .map(|l| format!("\n  | {l}"))
+            .collect::<String>()
+    )
+}
+
 /// Bring a compose project up through the Engine API (see the module docs). Build and pull
 /// progress goes to `on_event`; `cancel` stops it wherever it is (a build, a start, a health
 /// wait) and takes down what it started.
@@ -309,15 +326,7 @@ async fn steps<E: ContainerEngine>(
                 .wait_healthy(&dc, None, options.health_timeout)
                 .await?;
             if !h.healthy {
-                return Err(Error::Engine(format!(
-                    "service {dep} (needed healthy by {}) is not healthy: {}{}",
-                    s.name,
-                    h.message,
-                    h.last_logs
-                        .iter()
-                        .map(|l| format!("\n  | {l}"))
-                        .collect::<String>()
-                )));
+                return Err(Error::Engine(unhealthy_dependency(dep, &s.name, &h)));
             }
         }
         let (image, build) =
