@@ -124,7 +124,7 @@ await runSpec({
     assert.equal(await get(port), 'v1');
     const validations = await text('[data-testid="deploy-validations"]');
     assert.match(validations, /services/, validations);
-    assert.match(validations, /store keep running/, validations);
+    assert.match(validations, /store keeps running beside it/, validations);
     assert.match(await text('[data-testid="deploy-steps"]'), /store started/);
     const first = storeContainer();
     assert.ok(first, 'the store runs');

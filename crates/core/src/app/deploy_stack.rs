@@ -137,9 +137,10 @@ pub(super) fn validate(project: &ComposeProject, app: usize) -> Validation {
         (
             true,
             format!(
-                "service {} rolls out; {} keep running beside it ({})",
+                "service {} rolls out; {} {} running beside it ({})",
                 services[app].name,
                 backing.join(", "),
+                if backing.len() == 1 { "keeps" } else { "keep" },
                 project.describe()
             ),
         )
