@@ -97,3 +97,4 @@ bench: cli engine
 	bash scripts/bench-check.sh
 	bash scripts/bench-app.sh
 	bash scripts/bench-native.sh
+	bash scripts/bench-deploy.sh
