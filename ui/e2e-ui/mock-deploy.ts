@@ -88,6 +88,7 @@ function remember(r: DeployReport, action: 'deploy' | 'rollback'): void {
     action,
     outcome: r.outcome,
     host_port: r.host_port,
+    container_port: 8080,
     reason: r.reason,
   });
 }
