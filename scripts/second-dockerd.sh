@@ -68,6 +68,10 @@ case "${1:-start}" in
     echo "$tls/client"
     ;;
   start)
+    # Tests start it in parallel: one of them starts it, the others wait, then find it
+    # answering. dockerd must not inherit the lock (9>&- below), or it would hold it forever.
+    exec 9>"${BERTH_DOCKERD2_LOCK:-/run/berth-dockerd2.lock}"
+    flock 9
     if [ -S "$sock" ] && answers; then
       exit 0
     fi
@@ -95,7 +99,7 @@ case "${1:-start}" in
       --pidfile "$run/docker.pid" \
       --bridge "$bridge" \
       --iptables=false --ip6tables=false \
-      >"$log" 2>&1 </dev/null &
+      >"$log" 2>&1 </dev/null 9>&- &
     for _ in $(seq 1 60); do
       if answers; then
         echo "second-dockerd: engine ready"
