@@ -58,6 +58,15 @@ pub fn step_argv(argv: &[String]) -> Vec<String> {
     out
 }
 
+/// The same variables for a shell-form step (pure): `export SSL_CERT_FILE=... ...; `.
+pub fn shell_export() -> String {
+    let vars: Vec<String> = ENV_KEYS
+        .iter()
+        .map(|k| format!("{k}={MOUNT_TARGET}"))
+        .collect();
+    format!("export {}; ", vars.join(" "))
+}
+
 /// A Dockerfile rendered for the written files (secret mounts) turned into one for Berth's
 /// own build, which carries the bundle in its context as [`CONTEXT_FILE`] (pure): the steps
 /// bind-mount it from the context, and each `COPY . <dest>` of a build stage is followed by

@@ -96,6 +96,8 @@ struct Context<'a> {
     needs_busybox: bool,
     /// The steps mount the host's CA bundle (`plan.host_ca`, BuildKit only).
     host_ca: bool,
+    /// `export K=V ...; ` of the host CA variables for a shell-form step ("" without host_ca).
+    host_ca_export: String,
     services: Vec<ServiceCtx>,
     /// The stack's template names (its provider's `templates()`).
     templates: StackTemplates,
@@ -315,6 +317,11 @@ fn context(plan: &Plan, environments: bool) -> Result<Context<'_>> {
         health,
         needs_busybox: plan.needs_busybox(),
         host_ca: plan.host_ca && plan.cache_mounts,
+        host_ca_export: if plan.host_ca && plan.cache_mounts {
+            crate::hostca::shell_export()
+        } else {
+            String::new()
+        },
         services,
         templates: provider(plan.stack).templates(),
         dev,
