@@ -16,8 +16,8 @@
 # TLS-inspecting proxy's CA is in it: without it pip fails with CERTIFICATE_VERIFY_FAILED) and
 # the SSL_CERT_FILE / PIP_CERT / REQUESTS_CA_BUNDLE / NODE_EXTRA_CA_CERTS variables -> image
 # berth-standin/base:bookworm; each <name>/Dockerfile installs its packages with apt-get on
-# that base. One debootstrap (~70-90 s here) serves all seven tags; a debootstrap per image
-# would cost that six times. npm comes from the registry (node/fetch-npm.js, pinned sha512):
+# that base. One debootstrap (~70-90 s here) serves all nine tags; a debootstrap per image
+# would cost that eight times. npm comes from the registry (node/fetch-npm.js, pinned sha512):
 # Debian's npm package alone took a minute of dpkg. The images are built with the classic
 # builder (DOCKER_BUILDKIT=0: works with Debian's docker CLI, which has no buildx).
 #
@@ -50,6 +50,8 @@ IMAGES=(
   "postgres|postgres:16-alpine"
   "nginx|nginxinc/nginx-unprivileged:1.27-alpine"
   "busybox|busybox:1.37.0-musl"
+  "rust|rust:1.83-slim-bookworm"
+  "debian|debian:bookworm-slim"
 )
 
 sha() { sha256sum | cut -c1-64; }
