@@ -304,3 +304,78 @@ fn without_qemu_the_build_is_refused_with_how_to_enable_it() {
     let filter = format!("label=dev.berth.project={}", p.path.display());
     assert_eq!(docker(&["images", "-q", "--filter", &filter]), "");
 }
+
+/// Berth's generated Rust Dockerfile cross-compiles (templates/rust/Dockerfile.j2): its build
+/// stage runs on this machine's platform (the amd64 `rust` stand-in of `make standins`), adds
+/// rustup's arm64 target and Debian's cross gcc, and leaves an aarch64 binary in /out. Its
+/// runtime stage would need arm64 images of debian:bookworm-slim and busybox, which this
+/// machine has no registry for, so the test exports the build stage (/out and the cross
+/// sysroot) and runs the binary under QEMU. The same project's native image is built and
+/// served by real_builds.rs (`rust_server_is_compiled_and_serves_its_page`).
+#[test]
+fn the_generated_rust_dockerfile_cross_compiles_for_arm64() {
+    let dir = tempfile::Builder::new()
+        .prefix("berth-rust-cross-")
+        .tempdir()
+        .unwrap();
+    let project = dir.path().join("project");
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/real/rust-std-server");
+    std::fs::create_dir_all(project.join("src")).unwrap();
+    for f in ["Cargo.toml", "Cargo.lock", "src/main.rs"] {
+        std::fs::copy(real.join(f), project.join(f)).unwrap();
+    }
+    let o = berth(
+        &[
+            "containerize",
+            project.to_str().unwrap(),
+            "--no-environments",
+            "--json",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let dockerfile = std::fs::read_to_string(project.join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("FROM --platform=$BUILDPLATFORM rust:"),
+        "{dockerfile}"
+    );
+    let export = dir.path().join("export.Dockerfile");
+    std::fs::write(
+        &export,
+        format!(
+            "{dockerfile}\nFROM scratch AS export\n\
+             COPY --from=build /out /out\n\
+             COPY --from=build /usr/aarch64-linux-gnu /sysroot\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(DOCKER)
+        .args(["build", "--platform", "linux/arm64", "--target", "export"])
+        .arg("-f")
+        .arg(&export)
+        .arg("-o")
+        .arg(format!("type=local,dest={}", out.display()))
+        .arg(&project)
+        .env("DOCKER_BUILDKIT", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "docker build: {}", text(&o));
+    let bin = out.join("out/archserver");
+    let head = std::fs::read(&bin).unwrap();
+    assert_eq!(&head[..4], b"\x7fELF", "not an ELF file");
+    // e_machine, little-endian at offset 18: 183 is EM_AARCH64 (62 would be x86-64).
+    assert_eq!(u16::from_le_bytes([head[18], head[19]]), 183, "not aarch64");
+    let o = Command::new("qemu-aarch64-static")
+        .arg("-L")
+        .arg(out.join("sysroot"))
+        .arg(&bin)
+        .arg("--arch")
+        .output()
+        .expect("qemu-aarch64-static (apt-get install qemu-user-static)");
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "rust-std-server says hello from aarch64"
+    );
+}

@@ -438,6 +438,15 @@ fn static_site_is_served_without_the_container_files() {
 /// The promise without any written file: `berth up` on the folder as it is, its Redis
 /// included.
 #[test]
+fn rust_server_is_compiled_and_serves_its_page() {
+    // Cargo with --locked, the binary copied out of target/release, a non-root slim runtime.
+    real_build("rust-std-server", Mode::Containerized, &[], |port| {
+        let says = format!("rust-std-server says hello from {}", std::env::consts::ARCH);
+        assert_has(&page(port, "/"), &says);
+    });
+}
+
+#[test]
 fn bare_flask_folder_runs_with_its_redis_without_writing_into_it() {
     real_build(
         "python-pip-flask-redis",
