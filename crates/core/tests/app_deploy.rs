@@ -55,9 +55,19 @@ fn get(port: u16) -> Option<String> {
 }
 
 async fn run(e: &Engine, p: &TestProject, state: &std::path::Path, v: &str) -> DeployReport {
+    run_on(e, p, state, v, PORT).await
+}
+
+async fn run_on(
+    e: &Engine,
+    p: &TestProject,
+    state: &std::path::Path,
+    v: &str,
+    port: u16,
+) -> DeployReport {
     let mut req = DeployRequest::new(p.path(), Environment::Prod);
     req.state_dir = state.to_path_buf();
-    req.host_port = Some(PORT);
+    req.host_port = Some(port);
     req.health_timeout = Duration::from_secs(20);
     req.version = Some(v.into());
     deploy::deploy(
@@ -219,6 +229,72 @@ async fn good_then_broken_is_rolled_back_while_the_good_one_answers_then_good_th
         ]
     );
     assert!(h.iter().all(|r| r.engine == e.endpoint().host));
+}
+
+const SWITCH_PORT: u16 = 18773;
+
+/// The switch itself fails: v2 was healthy as a candidate, but its container on the public
+/// port cannot be created (a proxy in front of the engine refuses that one create, as the
+/// engine does when, say, another process took the port in the instant it was free). v2 is
+/// removed with its image, v1 is started again on the port, and the history says rolled back.
+#[tokio::test]
+async fn a_switch_that_fails_puts_the_live_version_back_on_its_port() {
+    let nonce = format!("switch-{}", std::process::id());
+    let p = TestProject::new(&dockerfile("v1", true, &nonce));
+    let state = tempfile::tempdir().unwrap();
+    // Both versions go through the proxy: the history is kept per engine address.
+    let faulty = engine_support::FaultyEngine::start(p.path(), |first| {
+        // `POST /v1.41/containers/create?name=<project>-prod-v2 HTTP/1.1`: v2's container on
+        // the public port (its candidate is `...-prod-v2-candidate` and goes through).
+        let name = first.split("containers/create?name=").nth(1)?;
+        let name = name.split(['&', ' ']).next()?;
+        name.ends_with("-prod-v2").then(|| {
+            (
+                "500 Internal Server Error",
+                r#"{"message":"injected: the port was taken"}"#.to_string(),
+            )
+        })
+    });
+    let through = faulty.connect().await;
+    let r1 = run_on(&through, &p, state.path(), "v1", SWITCH_PORT).await;
+    assert_eq!(r1.outcome, Outcome::Deployed, "{r1:#?}");
+    assert_eq!(get(SWITCH_PORT).as_deref(), Some("v1"));
+
+    std::fs::write(p.path().join("Dockerfile"), dockerfile("v2", true, &nonce)).unwrap();
+    let r2 = run_on(&through, &p, state.path(), "v2", SWITCH_PORT).await;
+    assert_eq!(r2.outcome, Outcome::RolledBack, "{r2:#?}");
+    let reason = r2.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("healthy beside the live version but not on port")
+            && reason.contains("injected"),
+        "{r2:#?}"
+    );
+    assert!(
+        r2.notes
+            .iter()
+            .any(|n| n == &format!("v1 started again on port {SWITCH_PORT}")),
+        "{:?}",
+        r2.notes
+    );
+    assert_eq!(r2.host_port, Some(SWITCH_PORT));
+    assert_eq!(get(SWITCH_PORT).as_deref(), Some("v1"));
+    let names = deploy_containers(&p);
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].ends_with("-prod-v1"), "{names:?}");
+    assert!(!engine_support::image_exists(&r2.image), "v2's image");
+    assert!(engine_support::image_exists(&r1.image), "v1's image");
+    let outcomes: Vec<(String, Outcome)> = deploy::history(p.path(), state.path())
+        .unwrap()
+        .iter()
+        .map(|r| (r.version.clone(), r.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            ("v1".into(), Outcome::Deployed),
+            ("v2".into(), Outcome::RolledBack)
+        ]
+    );
 }
 
 #[tokio::test]

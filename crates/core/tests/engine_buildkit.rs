@@ -214,86 +214,27 @@ async fn forced_classic_builder_uses_the_classic_dockerfile() {
     assert!(err.to_string().contains("--mount"), "{err}");
 }
 
-/// A unix-socket proxy in front of the real engine that answers BuildKit build requests
-/// (`POST /build?...version=2`) the way an engine without BuildKit does (HTTP 400), and
-/// passes everything else through: the engine here has BuildKit, so this stands in for
-/// one that does not.
-struct NoBuildKitProxy {
-    path: std::path::PathBuf,
-}
-
-impl NoBuildKitProxy {
-    fn start(dir: &std::path::Path) -> NoBuildKitProxy {
-        use std::os::unix::net::{UnixListener, UnixStream};
-        let path = dir.join("nobk.sock");
-        let listener = UnixListener::bind(&path).unwrap();
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(client) = client else { return };
-                let Ok(engine) = UnixStream::connect("/var/run/docker.sock") else {
-                    return;
-                };
-                let (mut cr, mut ew) = (client.try_clone().unwrap(), engine.try_clone().unwrap());
-                let mut cw = client.try_clone().unwrap();
-                std::thread::spawn(move || {
-                    use std::io::{Read, Write};
-                    let mut buf = vec![0u8; 64 * 1024];
-                    loop {
-                        let n = match cr.read(&mut buf) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        let head = String::from_utf8_lossy(&buf[..n.min(2048)]);
-                        let first = head.lines().next().unwrap_or("");
-                        if first.starts_with("POST ")
-                            && first.contains("/build?")
-                            && first.contains("version=2")
-                        {
-                            let body = r#"{"message":"buildkit not supported by daemon"}"#;
-                            let _ = write!(
-                                cw,
-                                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\
-                                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                                body.len()
-                            );
-                            // As an HTTP server does: the response is complete, but the rest
-                            // of the request (the context upload) is read and dropped, so the
-                            // client never meets a closed socket while it still sends.
-                            let _ = cw.shutdown(std::net::Shutdown::Write);
-                            while matches!(cr.read(&mut buf), Ok(n) if n > 0) {}
-                            break;
-                        }
-                        if ew.write_all(&buf[..n]).is_err() {
-                            break;
-                        }
-                    }
-                    let _ = ew.shutdown(std::net::Shutdown::Write);
-                });
-                let (mut er, mut cw2) = (engine, client);
-                std::thread::spawn(move || {
-                    let _ = std::io::copy(&mut er, &mut cw2);
-                    let _ = cw2.shutdown(std::net::Shutdown::Write);
-                });
-            }
-        });
-        NoBuildKitProxy { path }
-    }
+/// The engine here has BuildKit; this proxy answers BuildKit build requests
+/// (`POST /build?...version=2`) the way an engine without it does (HTTP 400).
+fn no_buildkit(dir: &std::path::Path) -> engine_support::FaultyEngine {
+    engine_support::FaultyEngine::start(dir, |first| {
+        (first.starts_with("POST ") && first.contains("/build?") && first.contains("version=2"))
+            .then(|| {
+                (
+                    "400 Bad Request",
+                    r#"{"message":"buildkit not supported by daemon"}"#.to_string(),
+                )
+            })
+    })
 }
 
 #[tokio::test]
 async fn an_engine_refusing_buildkit_falls_back_to_the_classic_builder() {
-    use berth_core::docker::discovery::{Endpoint, EndpointSource};
     let p = TestProject::new("not used\n");
     std::fs::remove_file(p.path().join("Dockerfile")).unwrap();
     let token = p.name("fallback");
     std::fs::write(p.path().join("unique.txt"), &token).unwrap();
-    let proxy = NoBuildKitProxy::start(p.path());
-    let e = berth_core::docker::Engine::connect_to(Endpoint::plain(
-        format!("unix://{}", proxy.path.display()),
-        EndpointSource::EnvDockerHost,
-    ))
-    .await
-    .expect("engine through the proxy (run scripts/start-dockerd.sh)");
+    let e = no_buildkit(p.path()).connect().await;
     let tag = format!("{}:fallback", p.name("img"));
     let mut req = BuildRequest::new(p.path(), &tag);
     req.builder = BuilderChoice::Auto;

@@ -212,6 +212,22 @@ async fn not_switched(
     Ok(report)
 }
 
+/// The live version's container again on `public` after a failed switch: healthy or not.
+async fn restart_live(
+    engine: &Engine,
+    t: &Target<'_>,
+    live: &DeployRecord,
+    public: u16,
+) -> Result<bool> {
+    let info = engine.image(&live.image).await?.unwrap_or_default();
+    let back = t.spec(&live.image, &live.version, false, public, &info)?;
+    engine.start_container(&back).await?;
+    let h = engine
+        .wait_healthy(&back.name, t.probe(public), t.health_timeout)
+        .await?;
+    Ok(h.healthy)
+}
+
 /// Steps 3-5 of the module docs, for a built image (a deploy) or a kept one (a rollback).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn rollout(
@@ -319,19 +335,35 @@ pub(super) async fn rollout(
         ));
         report.last_logs = health.last_logs;
         if let Some(l) = live {
-            let old_info = engine.image(&l.image).await?.unwrap_or_default();
-            let back = t.spec(&l.image, &l.version, false, public, &old_info)?;
-            engine.start_container(&back).await?;
-            let h = engine
-                .wait_healthy(&back.name, t.probe(public), t.health_timeout)
-                .await?;
-            report.notes.push(format!(
-                "{} started again on port {public} ({})",
-                l.version,
-                if h.healthy { "healthy" } else { "NOT healthy" }
-            ));
-            report.host_port = Some(public);
-            report.url = t.url(public);
+            // The live version goes back on the port. If even that fails the report says so
+            // (and is recorded): an error here would lose what happened.
+            match restart_live(engine, t, l, public).await {
+                Ok(true) => {
+                    report
+                        .notes
+                        .push(format!("{} started again on port {public}", l.version));
+                    report.host_port = Some(public);
+                    report.url = t.url(public);
+                }
+                Ok(false) => {
+                    report.notes.push(format!(
+                        "{} started again on port {public} but is NOT healthy: see berth logs",
+                        l.version
+                    ));
+                    report.host_port = Some(public);
+                    report.url = t.url(public);
+                }
+                Err(e) => report.notes.push(format!(
+                    "{} could NOT be started again on port {public}: {e}; nothing serves it \
+                     now: berth rollback starts it again",
+                    l.version
+                )),
+            }
+        }
+        if action == Action::Deploy {
+            if let Some(e) = ContainerEngine::remove_unused_image(engine, image).await? {
+                report.notes.push(format!("{image} was not removed: {e}"));
+            }
         }
         append_history(
             &req.state_dir,

@@ -210,3 +210,81 @@ pub fn containers_mentioning(token: &str) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// A unix-socket proxy in front of the real engine that answers the requests `refuse` picks
+/// (by their request line, e.g. `POST /v1.41/build?...`) with `(status line, JSON body)` as
+/// the engine would when it fails them, and passes everything else through. It stands in for
+/// an engine that fails in a way this one does not (no BuildKit, a failing container create).
+pub struct FaultyEngine {
+    pub path: PathBuf,
+}
+
+impl FaultyEngine {
+    pub fn start(
+        dir: &Path,
+        refuse: impl Fn(&str) -> Option<(&'static str, String)> + Send + Sync + 'static,
+    ) -> FaultyEngine {
+        use std::os::unix::net::{UnixListener, UnixStream};
+        let path = dir.join("faulty-engine.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        let refuse = std::sync::Arc::new(refuse);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(engine) = UnixStream::connect("/var/run/docker.sock") else {
+                    return;
+                };
+                let (mut cr, mut ew) = (client.try_clone().unwrap(), engine.try_clone().unwrap());
+                let mut cw = client.try_clone().unwrap();
+                let refuse = refuse.clone();
+                std::thread::spawn(move || {
+                    use std::io::{Read, Write};
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = match cr.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        let head = String::from_utf8_lossy(&buf[..n.min(2048)]);
+                        let first = head.lines().next().unwrap_or("");
+                        if let Some((status, body)) = refuse(first) {
+                            let _ = write!(
+                                cw,
+                                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\n\
+                                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                                body.len()
+                            );
+                            // As an HTTP server does: the response is complete, but the rest
+                            // of the request (a build context upload) is read and dropped, so
+                            // the client never meets a closed socket while it still sends.
+                            let _ = cw.shutdown(std::net::Shutdown::Write);
+                            while matches!(cr.read(&mut buf), Ok(n) if n > 0) {}
+                            break;
+                        }
+                        if ew.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = ew.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut er, mut cw2) = (engine, client);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut er, &mut cw2);
+                    let _ = cw2.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        FaultyEngine { path }
+    }
+
+    /// An engine connection through the proxy.
+    pub async fn connect(&self) -> Engine {
+        use berth_core::docker::discovery::{Endpoint, EndpointSource};
+        Engine::connect_to(Endpoint::plain(
+            format!("unix://{}", self.path.display()),
+            EndpointSource::EnvDockerHost,
+        ))
+        .await
+        .expect("engine through the proxy (run scripts/start-dockerd.sh)")
+    }
+}
