@@ -32,9 +32,18 @@ pub(super) struct Target<'a> {
     pub(super) local: bool,
     /// The engine's address (where a remote engine publishes).
     pub(super) engine_host: String,
+    /// The engine's daemon ID, kept in the history (see [`history::EngineRef`]).
+    pub(super) engine_id: Option<String>,
 }
 
 impl Target<'_> {
+    pub(super) fn engine_ref(&self) -> history::EngineRef {
+        history::EngineRef {
+            host: self.engine_host.clone(),
+            id: self.engine_id.clone(),
+        }
+    }
+
     pub(super) fn key(&self) -> String {
         format!(
             "{}.{}",
@@ -153,12 +162,14 @@ pub(super) fn record(
     r: &DeployReport,
     action: Action,
     container_port: Option<u16>,
+    engine_id: Option<&str>,
 ) -> DeployRecord {
     DeployRecord {
         version: r.version.clone(),
         image: r.image.clone(),
         env: r.env,
         engine: r.engine.clone(),
+        engine_id: engine_id.map(str::to_string),
         at: history::now_rfc3339(),
         action,
         outcome: r.outcome,
@@ -207,7 +218,12 @@ async fn not_switched(
     append_history(
         &req.state_dir,
         t.root,
-        &record(&report, action, Some(t.container_port)),
+        &record(
+            &report,
+            action,
+            Some(t.container_port),
+            t.engine_id.as_deref(),
+        ),
     )?;
     Ok(report)
 }
@@ -368,7 +384,12 @@ pub(super) async fn rollout(
         append_history(
             &req.state_dir,
             t.root,
-            &record(&report, action, Some(t.container_port)),
+            &record(
+                &report,
+                action,
+                Some(t.container_port),
+                t.engine_id.as_deref(),
+            ),
         )?;
         return Ok(report);
     }
@@ -388,10 +409,15 @@ pub(super) async fn rollout(
     append_history(
         &req.state_dir,
         t.root,
-        &record(&report, action, Some(t.container_port)),
+        &record(
+            &report,
+            action,
+            Some(t.container_port),
+            t.engine_id.as_deref(),
+        ),
     )?;
     let all = read_history(&req.state_dir, t.root)?;
-    for old_image in images_beyond(&all, &report.engine, t.env, req.keep) {
+    for old_image in images_beyond(&all, &t.engine_ref(), t.env, req.keep) {
         if old_image == image {
             continue;
         }
