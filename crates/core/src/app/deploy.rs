@@ -22,7 +22,7 @@
 
 use super::deploy_history::{
     self as history, append_history, current, previous_versions, read_history, Action,
-    DeployRecord, EngineRef, Outcome,
+    DeployRecord, Outcome,
 };
 use super::deploy_rollout::{dev_settings, is_local, record, rollout, Target};
 use super::deploy_stack::{self as stack_deploy, stack};
@@ -169,12 +169,8 @@ pub async fn deploy(
     let root = resolved.root.clone();
     let _lock = history::lock(&req.state_dir, &root)?;
     let engine_host = engine.endpoint().host.clone();
-    let engine_ref = EngineRef {
-        host: engine_host.clone(),
-        id: engine.daemon_id().await,
-    };
     let hist = read_history(&req.state_dir, &root)?;
-    let live = current(&hist, &engine_ref, req.env).cloned();
+    let live = current(&hist, &engine_host, req.env).cloned();
     let names = ProjectNames::of(&root);
     let mut version = req.version.clone().unwrap_or_else(|| source_version(&root));
     let base = version.clone();
@@ -250,7 +246,7 @@ pub async fn deploy(
     if let Some(v) = validated.iter().find(|v| !v.ok) {
         report.reason = Some(format!("{}: {}", v.name, v.detail));
         report.validated = validated;
-        return refuse(req, &root, &engine_ref, report);
+        return refuse(req, &root, report);
     }
     // The backing services' images, before the build: a missing one refuses the deploy.
     if let Some((project, app)) = stack(&resolved) {
@@ -268,7 +264,7 @@ pub async fn deploy(
         if !ok {
             report.reason = Some(format!("services: {detail}"));
             report.validated = validated;
-            return refuse(req, &root, &engine_ref, report);
+            return refuse(req, &root, report);
         }
     }
 
@@ -317,22 +313,14 @@ pub async fn deploy(
         report.reason = Some("no port to publish".into());
         report.validated = validated;
         ContainerEngine::remove_unused_image(engine, &image).await?;
-        return refuse(req, &root, &engine_ref, report);
+        return refuse(req, &root, report);
     };
     let host_port = req
         .host_port
         .or(live.as_ref().and_then(|r| r.host_port))
         .or(written_host_port(&resolved))
         .unwrap_or(container_port);
-    let target = target_for(
-        engine,
-        &engine_ref,
-        req,
-        &root,
-        &resolved,
-        container_port,
-        host_port,
-    );
+    let target = target_for(engine, req, &root, &resolved, container_port, host_port);
     // The port: free, or held by the version this deploy replaces.
     let running = engine
         .containers_labelled(&format!("{LABEL_DEPLOY}={}", target.key()))
@@ -380,7 +368,7 @@ pub async fn deploy(
         report.reason = Some(format!("{}: {}", v.name, v.detail));
         report.validated = validated;
         ContainerEngine::remove_unused_image(engine, &image).await?;
-        return refuse(req, &root, &engine_ref, report);
+        return refuse(req, &root, report);
     }
     report.validated = validated;
     rollout(
@@ -420,7 +408,6 @@ fn written_host_port(resolved: &crate::app::Resolved) -> Option<u16> {
 /// Where and how a deploy (or a rollback) of `req` runs.
 fn target_for<'a>(
     engine: &Engine,
-    engine_ref: &EngineRef,
     req: &DeployRequest,
     root: &'a Path,
     resolved: &'a crate::app::Resolved,
@@ -440,19 +427,12 @@ fn target_for<'a>(
         .host_ip(),
         health_timeout: req.health_timeout,
         local: is_local(engine),
-        engine_host: engine_ref.host.clone(),
-        engine_id: engine_ref.id.clone(),
+        engine_host: engine.endpoint().host.clone(),
     }
 }
 
-fn refuse(
-    req: &DeployRequest,
-    root: &Path,
-    engine: &EngineRef,
-    report: DeployReport,
-) -> Result<DeployReport> {
-    let r = record(&report, Action::Deploy, None, engine.id.as_deref());
-    append_history(&req.state_dir, root, &r)?;
+fn refuse(req: &DeployRequest, root: &Path, report: DeployReport) -> Result<DeployReport> {
+    append_history(&req.state_dir, root, &record(&report, Action::Deploy, None))?;
     Ok(report)
 }
 
@@ -469,14 +449,10 @@ pub async fn rollback(
     let root = resolved.root.clone();
     let _lock = history::lock(&req.state_dir, &root)?;
     let engine_host = engine.endpoint().host.clone();
-    let engine_ref = EngineRef {
-        host: engine_host.clone(),
-        id: engine.daemon_id().await,
-    };
     let hist = read_history(&req.state_dir, &root)?;
-    let live = current(&hist, &engine_ref, req.env).cloned();
+    let live = current(&hist, &engine_host, req.env).cloned();
     let mut target_rec = None;
-    for r in previous_versions(&hist, &engine_ref, req.env) {
+    for r in previous_versions(&hist, &engine_host, req.env) {
         if let Some(info) = engine.image(&r.image).await? {
             target_rec = Some((r.clone(), info));
             break;
@@ -500,15 +476,7 @@ pub async fn rollback(
         .or(to.host_port)
         .or(written_host_port(&resolved))
         .unwrap_or(container_port);
-    let target = target_for(
-        engine,
-        &engine_ref,
-        req,
-        &root,
-        &resolved,
-        container_port,
-        host_port,
-    );
+    let target = target_for(engine, req, &root, &resolved, container_port, host_port);
     let report = DeployReport {
         version: to.version.clone(),
         engine: engine_host,

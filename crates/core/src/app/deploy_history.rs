@@ -45,12 +45,6 @@ pub struct DeployRecord {
     pub env: Environment,
     /// The engine's address.
     pub engine: String,
-    /// The engine's daemon ID (`docker info`): the same engine reached at another address (a
-    /// context and a symlinked socket, ssh:// and tcp://) is the same engine. None in records
-    /// written before Berth kept it, or when the engine did not say.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
-    pub engine_id: Option<String>,
     /// RFC 3339, UTC.
     pub at: String,
     pub action: Action,
@@ -149,47 +143,30 @@ pub fn append_history(state_dir: &Path, root: &Path, record: &DeployRecord) -> R
     Ok(())
 }
 
-/// Which engine a deployment went to: its address and, when it said, its daemon ID.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EngineRef {
-    pub host: String,
-    pub id: Option<String>,
-}
-
-impl EngineRef {
-    /// A record of this engine: the same daemon ID when both have one, else the same address.
-    pub fn is(&self, r: &DeployRecord) -> bool {
-        match (&self.id, &r.engine_id) {
-            (Some(a), Some(b)) => a == b,
-            _ => r.engine == self.host,
-        }
-    }
-}
-
 /// The version serving now on `engine` in `env`: the last record that ended deployed.
 pub fn current<'a>(
     history: &'a [DeployRecord],
-    engine: &EngineRef,
+    engine: &str,
     env: Environment,
 ) -> Option<&'a DeployRecord> {
     history
         .iter()
         .rev()
-        .find(|r| engine.is(r) && r.env == env && r.outcome == Outcome::Deployed)
+        .find(|r| r.engine == engine && r.env == env && r.outcome == Outcome::Deployed)
 }
 
 /// The healthy versions before the current one on `engine` in `env`, newest first, one per
 /// version (what `rollback` can return to).
 pub fn previous_versions<'a>(
     history: &'a [DeployRecord],
-    engine: &EngineRef,
+    engine: &str,
     env: Environment,
 ) -> Vec<&'a DeployRecord> {
     let cur = current(history, engine, env).map(|r| r.version.as_str());
     let mut seen: Vec<&str> = cur.into_iter().collect();
     let mut out = Vec::new();
     for r in history.iter().rev() {
-        if engine.is(r)
+        if r.engine == engine
             && r.env == env
             && r.outcome == Outcome::Deployed
             && !seen.contains(&r.version.as_str())
@@ -205,13 +182,13 @@ pub fn previous_versions<'a>(
 /// the newest `keep` (the current one always kept), newest first.
 pub fn images_beyond(
     history: &[DeployRecord],
-    engine: &EngineRef,
+    engine: &str,
     env: Environment,
     keep: usize,
 ) -> Vec<String> {
     let mut versions: Vec<&DeployRecord> = Vec::new();
     for r in history.iter().rev() {
-        if engine.is(r)
+        if r.engine == engine
             && r.env == env
             && r.outcome == Outcome::Deployed
             && !versions.iter().any(|v| v.version == r.version)
@@ -252,7 +229,6 @@ mod tests {
             image: format!("p:{version}"),
             env: Environment::Prod,
             engine: "unix:///e".into(),
-            engine_id: Some("ID-E".into()),
             at: now_rfc3339(),
             action: Action::Deploy,
             outcome,
@@ -260,34 +236,6 @@ mod tests {
             container_port: Some(8080),
             reason: None,
         }
-    }
-
-    #[test]
-    fn the_same_daemon_at_another_address_is_the_same_engine() {
-        let h = vec![rec("v1", Outcome::Deployed), rec("v2", Outcome::Deployed)];
-        let by_id = EngineRef {
-            host: "unix:///Users/me/.docker/run/docker.sock".into(),
-            id: Some("ID-E".into()),
-        };
-        assert_eq!(
-            current(&h, &by_id, Environment::Prod).unwrap().version,
-            "v2"
-        );
-        assert_eq!(previous_versions(&h, &by_id, Environment::Prod).len(), 1);
-        let other = EngineRef {
-            host: "unix:///e".into(),
-            id: Some("ID-OTHER".into()),
-        };
-        assert!(current(&h, &other, Environment::Prod).is_none());
-        // A record without an ID (older, or the engine did not say) matches by address.
-        let mut old = rec("v0", Outcome::Deployed);
-        old.engine_id = None;
-        let no_id = EngineRef {
-            host: "unix:///e".into(),
-            id: None,
-        };
-        assert!(by_id.is(&h[0]) && no_id.is(&h[0]) && no_id.is(&old) && other.is(&old));
-        assert!(!by_id.is(&old), "another address and no ID to compare");
     }
 
     #[test]
@@ -320,29 +268,27 @@ mod tests {
             rec("d", Outcome::Deployed),
             rec("b", Outcome::Deployed),
         ];
-        let e = EngineRef {
-            host: "unix:///e".into(),
-            id: None,
-        };
-        let other = EngineRef {
-            host: "unix:///other".into(),
-            id: Some("ID-OTHER".into()),
-        };
-        assert_eq!(current(&h, &e, Environment::Prod).unwrap().version, "b");
-        assert!(current(&h, &other, Environment::Prod).is_none());
-        assert!(current(&h, &e, Environment::Dev).is_none());
-        let prev: Vec<&str> = previous_versions(&h, &e, Environment::Prod)
+        assert_eq!(
+            current(&h, "unix:///e", Environment::Prod).unwrap().version,
+            "b"
+        );
+        assert!(current(&h, "unix:///other", Environment::Prod).is_none());
+        assert!(current(&h, "unix:///e", Environment::Dev).is_none());
+        let prev: Vec<&str> = previous_versions(&h, "unix:///e", Environment::Prod)
             .iter()
             .map(|r| r.version.as_str())
             .collect();
         assert_eq!(prev, vec!["d", "a"]);
         assert_eq!(
-            images_beyond(&h, &e, Environment::Prod, 2),
+            images_beyond(&h, "unix:///e", Environment::Prod, 2),
             vec!["p:a".to_string()]
         );
-        assert!(images_beyond(&h, &e, Environment::Prod, 3).is_empty());
+        assert!(images_beyond(&h, "unix:///e", Environment::Prod, 3).is_empty());
         // The current version is always kept.
-        assert_eq!(images_beyond(&h, &e, Environment::Prod, 0).len(), 2);
+        assert_eq!(
+            images_beyond(&h, "unix:///e", Environment::Prod, 0).len(),
+            2
+        );
     }
 
     #[test]

@@ -32,18 +32,9 @@ pub(super) struct Target<'a> {
     pub(super) local: bool,
     /// The engine's address (where a remote engine publishes).
     pub(super) engine_host: String,
-    /// The engine's daemon ID, kept in the history (see [`history::EngineRef`]).
-    pub(super) engine_id: Option<String>,
 }
 
 impl Target<'_> {
-    pub(super) fn engine_ref(&self) -> history::EngineRef {
-        history::EngineRef {
-            host: self.engine_host.clone(),
-            id: self.engine_id.clone(),
-        }
-    }
-
     pub(super) fn key(&self) -> String {
         format!(
             "{}.{}",
@@ -162,14 +153,12 @@ pub(super) fn record(
     r: &DeployReport,
     action: Action,
     container_port: Option<u16>,
-    engine_id: Option<&str>,
 ) -> DeployRecord {
     DeployRecord {
         version: r.version.clone(),
         image: r.image.clone(),
         env: r.env,
         engine: r.engine.clone(),
-        engine_id: engine_id.map(str::to_string),
         at: history::now_rfc3339(),
         action,
         outcome: r.outcome,
@@ -218,12 +207,7 @@ async fn not_switched(
     append_history(
         &req.state_dir,
         t.root,
-        &record(
-            &report,
-            action,
-            Some(t.container_port),
-            t.engine_id.as_deref(),
-        ),
+        &record(&report, action, Some(t.container_port)),
     )?;
     Ok(report)
 }
@@ -384,12 +368,7 @@ pub(super) async fn rollout(
         append_history(
             &req.state_dir,
             t.root,
-            &record(
-                &report,
-                action,
-                Some(t.container_port),
-                t.engine_id.as_deref(),
-            ),
+            &record(&report, action, Some(t.container_port)),
         )?;
         return Ok(report);
     }
@@ -409,15 +388,10 @@ pub(super) async fn rollout(
     append_history(
         &req.state_dir,
         t.root,
-        &record(
-            &report,
-            action,
-            Some(t.container_port),
-            t.engine_id.as_deref(),
-        ),
+        &record(&report, action, Some(t.container_port)),
     )?;
     let all = read_history(&req.state_dir, t.root)?;
-    for old_image in images_beyond(&all, &t.engine_ref(), t.env, req.keep) {
+    for old_image in images_beyond(&all, &report.engine, t.env, req.keep) {
         if old_image == image {
             continue;
         }

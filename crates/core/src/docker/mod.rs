@@ -228,13 +228,6 @@ impl Engine {
         self.docker.clone().with_timeout(BUILD_REQUEST_TIMEOUT)
     }
 
-    /// The daemon's ID (`docker info`), the same whatever address reaches it; None when the
-    /// engine does not say.
-    pub async fn daemon_id(&self) -> Option<String> {
-        let info = self.docker.info().await.ok()?;
-        info.id.filter(|id| !id.is_empty())
-    }
-
     /// Version, API, platform and builder of the connected engine.
     pub async fn info(&self) -> Result<EngineInfo> {
         let v = self.docker.version().await.map_err(engine_err)?;

@@ -16,12 +16,6 @@ image: string, env: Environment,
  */
 engine: string, 
 /**
- * The engine's daemon ID (`docker info`): the same engine reached at another address (a
- * context and a symlinked socket, ssh:// and tcp://) is the same engine. None in records
- * written before Berth kept it, or when the engine did not say.
- */
-engine_id?: string, 
-/**
  * RFC 3339, UTC.
  */
 at: string, action: Action, outcome: Outcome, host_port: number | null, 
