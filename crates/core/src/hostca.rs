@@ -50,21 +50,22 @@ pub const SYSTEM_BUNDLES: &[&str] = &[
 /// No CA bundle is larger than this (Debian's is about 220 KiB).
 pub const BUNDLE_CAP: u64 = 4 * 1024 * 1024;
 
+/// `K=/run/berth/host-ca.pem` for each of [`ENV_KEYS`].
+fn assignments() -> impl Iterator<Item = String> {
+    ENV_KEYS.iter().map(|k| format!("{k}={MOUNT_TARGET}"))
+}
+
 /// A step's argv with the bundle variables set (pure): `env SSL_CERT_FILE=... argv...`.
 pub fn step_argv(argv: &[String]) -> Vec<String> {
     let mut out = vec!["env".to_string()];
-    out.extend(ENV_KEYS.iter().map(|k| format!("{k}={MOUNT_TARGET}")));
+    out.extend(assignments());
     out.extend(argv.iter().cloned());
     out
 }
 
 /// The same variables for a shell-form step (pure): `export SSL_CERT_FILE=... ...; `.
 pub fn shell_export() -> String {
-    let vars: Vec<String> = ENV_KEYS
-        .iter()
-        .map(|k| format!("{k}={MOUNT_TARGET}"))
-        .collect();
-    format!("export {}; ", vars.join(" "))
+    format!("export {}; ", assignments().collect::<Vec<_>>().join(" "))
 }
 
 /// A Dockerfile rendered for the written files (secret mounts) turned into one for Berth's

@@ -199,17 +199,28 @@ async fn not_switched(
         Some(l) => format!("{} {}", l.version, why.live_note),
         None => "nothing was serving before; nothing serves now".into(),
     });
-    if action == Action::Deploy {
-        if let Some(e) = ContainerEngine::remove_unused_image(engine, image).await? {
-            report.notes.push(format!("{image} was not removed: {e}"));
-        }
-    }
+    remove_new_image(engine, image, action, &mut report).await?;
     append_history(
         &req.state_dir,
         t.root,
         &record(&report, action, Some(t.container_port)),
     )?;
     Ok(report)
+}
+
+/// A deploy that did not switch removes the image it built (a rollback's image is a kept one).
+async fn remove_new_image(
+    engine: &Engine,
+    image: &str,
+    action: Action,
+    report: &mut DeployReport,
+) -> Result<()> {
+    if action == Action::Deploy {
+        if let Some(e) = ContainerEngine::remove_unused_image(engine, image).await? {
+            report.notes.push(format!("{image} was not removed: {e}"));
+        }
+    }
+    Ok(())
 }
 
 /// The live version's container again on `public` after a failed switch: healthy or not.
@@ -338,18 +349,15 @@ pub(super) async fn rollout(
             // The live version goes back on the port. If even that fails the report says so
             // (and is recorded): an error here would lose what happened.
             match restart_live(engine, t, l, public).await {
-                Ok(true) => {
-                    report
-                        .notes
-                        .push(format!("{} started again on port {public}", l.version));
-                    report.host_port = Some(public);
-                    report.url = t.url(public);
-                }
-                Ok(false) => {
-                    report.notes.push(format!(
-                        "{} started again on port {public} but is NOT healthy: see berth logs",
-                        l.version
-                    ));
+                Ok(healthy) => {
+                    report.notes.push(if healthy {
+                        format!("{} started again on port {public}", l.version)
+                    } else {
+                        format!(
+                            "{} started again on port {public} but is NOT healthy: see berth logs",
+                            l.version
+                        )
+                    });
                     report.host_port = Some(public);
                     report.url = t.url(public);
                 }
@@ -360,11 +368,7 @@ pub(super) async fn rollout(
                 )),
             }
         }
-        if action == Action::Deploy {
-            if let Some(e) = ContainerEngine::remove_unused_image(engine, image).await? {
-                report.notes.push(format!("{image} was not removed: {e}"));
-            }
-        }
+        remove_new_image(engine, image, action, &mut report).await?;
         append_history(
             &req.state_dir,
             t.root,
